@@ -1,0 +1,127 @@
+"""The one way govbot builds AWS clients.
+
+Clients are created lazily (never at import time, so moto and assumed roles can reach them),
+cached per (service, region), use adaptive retries, and count every API call by
+``service.Operation``. boto3's own ``AWS_ENDPOINT_URL`` support is left untouched, so the same
+code runs against AWS, moto server or LocalStack.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_resourcegroupstaggingapi import ResourceGroupsTaggingAPIClient
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_sts import STSClient
+
+DEFAULT_MAX_ATTEMPTS = 6
+
+
+class AwsClients:
+    """Lazily built, cached, call-counting boto3 clients for one set of credentials."""
+
+    def __init__(
+        self,
+        *,
+        session: boto3.Session | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        role_session_name: str = "govbot",
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        self._base_session = session
+        self._role_arn = role_arn
+        self._external_id = external_id
+        self._role_session_name = role_session_name
+        self._config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts})
+        self._session: boto3.Session | None = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        # boto3 sessions are not thread-safe for client creation; clients themselves are.
+        self._lock = threading.Lock()
+        self._calls_lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+
+    # -- sessions and clients -------------------------------------------------------------
+
+    def _get_session(self) -> boto3.Session:
+        if self._session is None:
+            base = self._base_session or boto3.Session()
+            if self._role_arn:
+                base = self._assume_role(base)
+            base.events.register("before-call", self._count_call)
+            self._session = base
+        return self._session
+
+    def _assume_role(self, base: boto3.Session) -> boto3.Session:
+        sts = base.client("sts", config=self._config)
+        kwargs: dict[str, Any] = {
+            "RoleArn": self._role_arn,
+            "RoleSessionName": self._role_session_name,
+        }
+        if self._external_id:
+            kwargs["ExternalId"] = self._external_id
+        self.calls["sts.AssumeRole"] += 1
+        creds = sts.assume_role(**kwargs)["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=base.region_name,
+        )
+
+    def _count_call(self, model: Any, **_: Any) -> None:
+        # "before-call" fires once per API call, before botocore's own retries.
+        with self._calls_lock:
+            self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._get_session().client(
+                    service,  # type: ignore[call-overload]
+                    region_name=region,
+                    config=self._config,
+                )
+            return self._clients[key]
+
+    @property
+    def default_region(self) -> str | None:
+        with self._lock:
+            return self._get_session().region_name
+
+    # -- typed accessors ------------------------------------------------------------------
+
+    def sagemaker(self, region: str) -> SageMakerClient:
+        return self.client("sagemaker", region)  # type: ignore[no-any-return]
+
+    def ec2(self, region: str) -> EC2Client:
+        return self.client("ec2", region)  # type: ignore[no-any-return]
+
+    def cloudwatch(self, region: str) -> CloudWatchClient:
+        return self.client("cloudwatch", region)  # type: ignore[no-any-return]
+
+    def logs(self, region: str) -> CloudWatchLogsClient:
+        return self.client("logs", region)  # type: ignore[no-any-return]
+
+    def tagging(self, region: str) -> ResourceGroupsTaggingAPIClient:
+        return self.client("resourcegroupstaggingapi", region)  # type: ignore[no-any-return]
+
+    def ssm(self, region: str) -> SSMClient:
+        return self.client("ssm", region)  # type: ignore[no-any-return]
+
+    def sts(self, region: str) -> STSClient:
+        return self.client("sts", region)  # type: ignore[no-any-return]
+
+    def account_id(self, region: str) -> str:
+        return self.sts(region).get_caller_identity()["Account"]

@@ -1,0 +1,406 @@
+"""A realistic ML estate in an emulated account, for the demo and the tests.
+
+Everything is created through the AWS API (the clients may point at a moto server over HTTP);
+only the clock-dependent fields moto cannot take through the API are set with
+``govbot.demo.moto_extensions``. ``EXPECTED`` says which resources a default sweep must flag,
+so the tests and the demo agree on one truth.
+"""
+
+# Seed data is written as plain dicts; the boto3 stubs' TypedDicts add nothing here.
+# mypy: disable-error-code="arg-type,misc,list-item"
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from govbot.aws import AwsClients
+from govbot.demo import moto_extensions as ext
+
+PRIMARY, SECONDARY = "us-east-1", "eu-west-1"
+REGIONS = [PRIMARY, SECONDARY]
+ROLE_ARN = "arn:aws:iam::123456789012:role/SageMakerExecution"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/inference:latest"
+
+
+def team_tags(project: str, env: str = "prod", **extra: str) -> list[dict[str, str]]:
+    tags = {"cost-center": "cc-4410", "project": project, "environment": env, **extra}
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def as_tags(**tags: str) -> list[dict[str, str]]:
+    return [{"Key": k.replace("_", "-"), "Value": v} for k, v in tags.items()]
+
+
+@dataclass
+class Estate:
+    """Ids of what was created, by a readable key."""
+
+    volumes: dict[str, str]
+    instances: dict[str, str]
+
+
+# (detector, region, key) for every finding a default-policy sweep of the estate must report.
+# Volume and instance keys are resolved to their ids through Estate.
+EXPECTED: set[tuple[str, str, str]] = {
+    ("idle-endpoint", PRIMARY, "churn-model-staging"),
+    ("idle-endpoint", PRIMARY, "llm-playground"),
+    ("idle-endpoint", SECONDARY, "translation-eu"),
+    ("orphaned-volume", PRIMARY, "vol:old-checkpoints"),
+    ("orphaned-volume", PRIMARY, "vol:untagged-scratch"),
+    ("orphaned-volume", PRIMARY, "vol:snooze-expired"),
+    ("orphaned-volume", SECONDARY, "vol:eu-dataset-cache"),
+    ("untagged-resource", PRIMARY, "llm-playground"),
+    ("untagged-resource", PRIMARY, "ds-sandbox"),
+    ("untagged-resource", PRIMARY, "bert-finetune-large"),
+    ("untagged-resource", PRIMARY, "vol:untagged-scratch"),
+    ("untagged-resource", PRIMARY, "i:dev-box"),
+    ("untagged-resource", PRIMARY, "vol:dev-box-root"),
+    ("runaway-training-job", PRIMARY, "bert-finetune-large"),
+    ("runaway-training-job", PRIMARY, "resnet-hparam-17"),
+    ("log-retention-gap", PRIMARY, "/aws/sagemaker/Endpoints/fraud-detector-prod"),
+    ("log-retention-gap", PRIMARY, "/aws/sagemaker/TrainingJobs"),
+    ("log-retention-gap", SECONDARY, "/aws/sagemaker/Endpoints/translation-eu"),
+}
+
+
+def seed(clients: AwsClients, now: datetime) -> Estate:
+    estate = Estate(volumes={}, instances={})
+    _seed_primary(clients, now, estate)
+    _seed_secondary(clients, now, estate)
+    return estate
+
+
+def expected_findings(estate: Estate) -> set[tuple[str, str, str]]:
+    """EXPECTED with volume and instance keys turned into their ids."""
+    ids = {f"vol:{k}": v for k, v in estate.volumes.items()}
+    ids.update({f"i:{k}": v for k, v in estate.instances.items()})
+    return {(d, r, ids.get(k, k)) for d, r, k in EXPECTED}
+
+
+# -- building blocks ----------------------------------------------------------------------
+
+
+def _endpoint(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    variants: list[dict[str, Any]],
+    tags: list[dict[str, str]],
+    created: datetime,
+) -> None:
+    sm = clients.sagemaker(region)
+    for v in variants:
+        model = f"{name}-{v['VariantName']}-model".lower()
+        sm.create_model(
+            ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={"Image": IMAGE}
+        )
+        v["ModelName"] = model
+    sm.create_endpoint_config(EndpointConfigName=f"{name}-config", ProductionVariants=variants)
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=tags)
+    ext.set_endpoint_created(region, name, created)
+
+
+def _variant(name: str, instance_type: str, count: int = 1) -> dict[str, Any]:
+    return {"VariantName": name, "InstanceType": instance_type, "InitialInstanceCount": count}
+
+
+def _traffic(clients: AwsClients, region: str, endpoint: str, variant: str, now: datetime) -> None:
+    clients.cloudwatch(region).put_metric_data(
+        Namespace="AWS/SageMaker",
+        MetricData=[
+            {
+                "MetricName": "Invocations",
+                "Dimensions": [
+                    {"Name": "EndpointName", "Value": endpoint},
+                    {"Name": "VariantName", "Value": variant},
+                ],
+                "Timestamp": now - timedelta(hours=hours_ago),
+                "Value": 120.0,
+                "Unit": "None",
+            }
+            for hours_ago in (1, 5, 12)
+        ],
+    )
+
+
+def _volume(
+    clients: AwsClients,
+    region: str,
+    az: str,
+    size: int,
+    vtype: str,
+    tags: list[dict[str, str]],
+    created: datetime,
+    **extra: Any,
+) -> str:
+    spec = [{"ResourceType": "volume", "Tags": tags}] if tags else []
+    vid: str = clients.ec2(region).create_volume(
+        AvailabilityZone=az, Size=size, VolumeType=vtype, TagSpecifications=spec, **extra
+    )["VolumeId"]
+    ext.set_volume_created(region, vid, created)
+    return vid
+
+
+def _training_job(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    instance_type: str,
+    count: int,
+    tags: list[dict[str, str]],
+    started: datetime | None,
+) -> None:
+    clients.sagemaker(region).create_training_job(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        RoleArn=ROLE_ARN,
+        OutputDataConfig={"S3OutputPath": f"s3://ml-artifacts-123456789012/{name}"},
+        ResourceConfig={
+            "InstanceType": instance_type,
+            "InstanceCount": count,
+            "VolumeSizeInGB": 100,
+        },
+        StoppingCondition={"MaxRuntimeInSeconds": 5 * 24 * 3600},
+        Tags=tags,
+    )
+    if started is not None:
+        ext.set_training_job_running(region, name, started)
+
+
+def _log_group(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    stored_gb: float,
+    retention: int | None = None,
+    tags: dict[str, str] | None = None,
+) -> None:
+    logs = clients.logs(region)
+    logs.create_log_group(logGroupName=name, tags=tags or {})
+    if retention:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
+    ext.set_log_group_stored_bytes(region, name, int(stored_gb * 1024**3))
+
+
+# -- the estate ---------------------------------------------------------------------------
+
+
+def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
+    r, day = PRIMARY, timedelta(days=1)
+    az = f"{r}a"
+
+    # Endpoints: busy, idle, idle and untagged, serverless, too young to judge, half busy, exempt.
+    _endpoint(
+        clients,
+        r,
+        "fraud-detector-prod",
+        [_variant("AllTraffic", "ml.m5.xlarge", 2)],
+        team_tags("fraud"),
+        now - 30 * day,
+    )
+    _traffic(clients, r, "fraud-detector-prod", "AllTraffic", now)
+    _endpoint(
+        clients,
+        r,
+        "churn-model-staging",
+        [_variant("AllTraffic", "ml.g4dn.xlarge")],
+        team_tags("churn", "staging"),
+        now - 10 * day,
+    )
+    _endpoint(
+        clients,
+        r,
+        "llm-playground",
+        [_variant("AllTraffic", "ml.p3.2xlarge")],
+        as_tags(owner="ana"),
+        now - 21 * day,
+    )
+    _endpoint(
+        clients,
+        r,
+        "recsys-serverless",
+        [
+            {
+                "VariantName": "AllTraffic",
+                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5},
+            }
+        ],
+        team_tags("recsys"),
+        now - 40 * day,
+    )
+    _endpoint(
+        clients,
+        r,
+        "sentiment-api-new",
+        [_variant("AllTraffic", "ml.c5.xlarge")],
+        team_tags("sentiment"),
+        now - timedelta(hours=3),
+    )
+    _endpoint(
+        clients,
+        r,
+        "ranker-ab-test",
+        [_variant("ModelA", "ml.m5.large"), _variant("ModelB", "ml.m5.large")],
+        team_tags("ranking"),
+        now - 12 * day,
+    )
+    _traffic(clients, r, "ranker-ab-test", "ModelB", now)
+    _endpoint(
+        clients,
+        r,
+        "vision-benchmark",
+        [_variant("AllTraffic", "ml.g4dn.2xlarge")],
+        team_tags("vision", "dev", **{"govbot:exempt": "true"}),
+        now - 60 * day,
+    )
+
+    # Instances and volumes.
+    ec2 = clients.ec2(r)
+    gpu = ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="g4dn.xlarge",
+        Placement={"AvailabilityZone": az},
+        TagSpecifications=[
+            {"ResourceType": kind, "Tags": team_tags("training-infra")}
+            for kind in ("instance", "volume")
+        ],
+    )
+    estate.instances["gpu-worker"] = gpu["Instances"][0]["InstanceId"]
+    dev = ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="m5.large",
+        Placement={"AvailabilityZone": az},
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": as_tags(Name="dev-box", project="")}
+        ],
+    )
+    estate.instances["dev-box"] = dev["Instances"][0]["InstanceId"]
+    # Its root volume carries no tags either: a finding of its own.
+    estate.volumes["dev-box-root"] = dev["Instances"][0]["BlockDeviceMappings"][0]["Ebs"][
+        "VolumeId"
+    ]
+
+    attached = _volume(clients, r, az, 200, "gp3", team_tags("training-infra"), now - 90 * day)
+    ec2.attach_volume(
+        VolumeId=attached, InstanceId=estate.instances["gpu-worker"], Device="/dev/sdf"
+    )
+    estate.volumes["attached-data"] = attached
+    estate.volumes["old-checkpoints"] = _volume(
+        clients,
+        r,
+        az,
+        500,
+        "gp3",
+        team_tags("churn", "staging"),
+        now - 30 * day,
+        Iops=6000,
+        Throughput=250,
+    )
+    estate.volumes["untagged-scratch"] = _volume(
+        clients, r, az, 100, "io2", as_tags(Name="scratch"), now - 14 * day, Iops=10000
+    )
+    estate.volumes["fresh-detach"] = _volume(
+        clients, r, az, 50, "gp3", team_tags("fraud"), now - 2 * day
+    )
+    estate.volumes["snoozed"] = _volume(
+        clients,
+        r,
+        az,
+        1000,
+        "st1",
+        team_tags("vision", **{"govbot:snooze-until": (now + 14 * day).date().isoformat()}),
+        now - 45 * day,
+    )
+    estate.volumes["snooze-expired"] = _volume(
+        clients,
+        r,
+        az,
+        250,
+        "gp2",
+        team_tags("vision", **{"govbot:snooze-until": (now - 3 * day).date().isoformat()}),
+        now - 45 * day,
+    )
+
+    # Training jobs: runaway, runaway by its own tag, long but expected, short, finished.
+    _training_job(
+        clients,
+        r,
+        "bert-finetune-large",
+        "ml.p3.8xlarge",
+        2,
+        as_tags(owner="ana"),
+        now - timedelta(hours=50),
+    )
+    _training_job(
+        clients,
+        r,
+        "resnet-hparam-17",
+        "ml.g4dn.xlarge",
+        1,
+        team_tags("vision", "dev", **{"govbot:expected-hours": "2"}),
+        now - timedelta(hours=5),
+    )
+    _training_job(
+        clients,
+        r,
+        "llama-pretrain",
+        "ml.p4d.24xlarge",
+        4,
+        team_tags("foundation", **{"govbot:expected-hours": "72"}),
+        now - timedelta(hours=60),
+    )
+    _training_job(
+        clients, r, "xgb-nightly", "ml.m5.xlarge", 1, team_tags("churn"), now - timedelta(hours=2)
+    )
+    _training_job(clients, r, "xgb-last-week", "ml.m5.xlarge", 1, [], None)  # Completed
+
+    # Notebooks: one untagged and running, one tagged.
+    sm = clients.sagemaker(r)
+    sm.create_notebook_instance(
+        NotebookInstanceName="ds-sandbox", InstanceType="ml.t3.xlarge", RoleArn=ROLE_ARN
+    )
+    sm.create_notebook_instance(
+        NotebookInstanceName="fraud-research",
+        InstanceType="ml.t3.medium",
+        RoleArn=ROLE_ARN,
+        Tags=team_tags("fraud", "dev"),
+    )
+
+    # Log groups.
+    _log_group(clients, r, "/aws/sagemaker/Endpoints/fraud-detector-prod", 42)
+    _log_group(clients, r, "/aws/sagemaker/TrainingJobs", 310)
+    _log_group(clients, r, "/aws/lambda/govbot-sweep", 0.2, retention=30)
+    _log_group(
+        clients, r, "/ml/experiments/audit-trail", 12, tags={"govbot:exempt": "log-retention-gap"}
+    )
+
+
+def _seed_secondary(clients: AwsClients, now: datetime, estate: Estate) -> None:
+    r, day = SECONDARY, timedelta(days=1)
+    _endpoint(
+        clients,
+        r,
+        "translation-eu",
+        [_variant("AllTraffic", "ml.c5.2xlarge")],
+        team_tags("translation"),
+        now - 20 * day,
+    )
+    _endpoint(
+        clients,
+        r,
+        "search-eu",
+        [_variant("AllTraffic", "ml.m5.large")],
+        team_tags("search"),
+        now - 50 * day,
+    )
+    _traffic(clients, r, "search-eu", "AllTraffic", now)
+    estate.volumes["eu-dataset-cache"] = _volume(
+        clients, r, f"{r}b", 1000, "st1", team_tags("translation"), now - 60 * day
+    )
+    _log_group(clients, r, "/aws/sagemaker/Endpoints/translation-eu", 8)
+    _log_group(clients, r, "/aws/sagemaker/Endpoints/search-eu", 3, retention=90)

@@ -1,0 +1,82 @@
+"""What the demo and the tests need of the emulated account beyond what moto's API offers.
+
+moto creates every training job as Completed and stamps every resource with the time of the
+call, so an estate with a job running for two days or a volume detached a month ago cannot be
+made through the API alone. These helpers reach into moto's in-process backends (the demo's
+moto server runs in the same process) and change just those fields.
+
+Only the demo and the tests import this module; no code path that talks to real AWS does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+DEFAULT_ACCOUNT = "123456789012"
+
+
+def _sagemaker(region: str, account: str) -> Any:
+    from moto.sagemaker.models import sagemaker_backends
+
+    return sagemaker_backends[account][region]
+
+
+def _ec2(region: str, account: str) -> Any:
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account][region]
+
+
+def _logs(region: str, account: str) -> Any:
+    from moto.logs.models import logs_backends
+
+    return logs_backends[account][region]
+
+
+def set_training_job_running(
+    region: str, name: str, started: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """Make a training job InProgress since ``started`` (moto creates jobs Completed)."""
+    job = _sagemaker(region, account).training_jobs[name]
+    job.training_job_status = "InProgress"
+    job.secondary_status = "Training"
+    job.creation_time = started
+    job.training_start_time = started
+    job.last_modified_time = started
+    job.training_end_time = None
+
+
+def set_training_job_status(
+    region: str, name: str, status: str, when: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    job = _sagemaker(region, account).training_jobs[name]
+    job.training_job_status = status
+    job.secondary_status = status
+    job.training_end_time = when
+    job.last_modified_time = when
+
+
+def set_endpoint_created(
+    region: str, name: str, created: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    endpoint = _sagemaker(region, account).endpoints[name]
+    endpoint.creation_time = created
+    endpoint.last_modified_time = created
+
+
+def set_volume_created(
+    region: str, volume_id: str, created: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    _ec2(region, account).volumes[volume_id].create_time = created
+
+
+def set_log_group_stored_bytes(
+    region: str, name: str, stored_bytes: int, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """Give a log group a stored size without writing gigabytes of events."""
+    group = _logs(region, account).groups[name]
+    stream_name = "govbot-demo-stored"
+    if stream_name not in group.streams:
+        group.create_log_stream(stream_name)
+    group.streams[stream_name].stored_bytes = stored_bytes

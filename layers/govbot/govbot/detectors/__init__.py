@@ -1,0 +1,47 @@
+"""The detector registry: one module per detector, registered by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govbot.detectors.base import Detector, DetectorSettings, Mode
+
+DETECTORS: dict[str, type[Detector[Any]]] = {}
+
+
+def register(cls: type[Detector[Any]]) -> type[Detector[Any]]:
+    if cls.id in DETECTORS:
+        raise ValueError(f"detector {cls.id!r} registered twice")
+    if not cls.permissions:
+        raise ValueError(f"detector {cls.id!r} declares no IAM permissions")
+    DETECTORS[cls.id] = cls
+    return cls
+
+
+def sweep_permissions() -> set[str]:
+    """Every IAM action the registered detectors read with."""
+    return {p for det in DETECTORS.values() for p in det.permissions}
+
+
+# Importing the modules fills the registry; the order here is the order of reports.
+from govbot.detectors import (  # noqa: E402
+    idle_endpoint,
+    log_retention_gap,
+    orphaned_volume,
+    runaway_training_job,
+    untagged_resource,
+)
+
+__all__ = [
+    "DETECTORS",
+    "Detector",
+    "DetectorSettings",
+    "Mode",
+    "idle_endpoint",
+    "log_retention_gap",
+    "orphaned_volume",
+    "register",
+    "runaway_training_job",
+    "sweep_permissions",
+    "untagged_resource",
+]

@@ -1,0 +1,45 @@
+"""What every detector is: an id, its settings, the IAM permissions it reads with, and a
+``detect`` that only reads and returns findings (the engine decides what happens next)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from govbot.inventory import RegionInventory
+    from govbot.models import Finding
+
+
+class Mode(StrEnum):
+    REPORT = "report"
+    NOTIFY = "notify"
+    APPROVE = "approve"
+    AUTO = "auto"
+
+
+class DetectorSettings(BaseModel):
+    """Settings every detector has; each detector adds its thresholds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    mode: Mode = Mode.APPROVE
+
+
+SettingsT = TypeVar("SettingsT", bound=DetectorSettings)
+
+
+class Detector(ABC, Generic[SettingsT]):
+    id: ClassVar[str]
+    settings_model: ClassVar[type[DetectorSettings]]
+    # IAM actions the detector reads with; template.yaml must grant the sweep exactly these.
+    permissions: ClassVar[tuple[str, ...]]
+
+    @abstractmethod
+    def detect(self, inv: RegionInventory, settings: SettingsT) -> Iterable[Finding]:
+        """Yield findings for one region. Raise botocore errors: the engine reports them."""

@@ -1,0 +1,87 @@
+"""CloudWatch log groups that keep every event forever."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from govbot.detectors import register
+from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.inventory import RegionInventory
+from govbot.models import Finding
+
+# The values PutRetentionPolicy accepts.
+RetentionDays = Literal[
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+]
+
+
+class LogRetentionGapSettings(DetectorSettings):
+    mode: Mode = Mode.APPROVE
+    retention_days: RetentionDays = 30
+    prefix_retention_days: dict[str, RetentionDays] = Field(
+        default_factory=dict,
+        description="Retention for log groups whose names start with a prefix; longest wins.",
+    )
+
+    def retention_for(self, name: str) -> int:
+        matches = [p for p in self.prefix_retention_days if name.startswith(p)]
+        return self.prefix_retention_days[max(matches, key=len)] if matches else self.retention_days
+
+
+@register
+class LogRetentionGap(Detector[LogRetentionGapSettings]):
+    id = "log-retention-gap"
+    settings_model = LogRetentionGapSettings
+    permissions = ("logs:DescribeLogGroups", "tag:GetResources")
+
+    def detect(self, inv: RegionInventory, settings: LogRetentionGapSettings) -> Iterator[Finding]:
+        for group in inv.log_groups():
+            if group.get("retentionInDays"):
+                continue
+            name = group["logGroupName"]
+            arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
+            stored = group.get("storedBytes", 0)
+            cost = inv.pricer.log_storage(stored, inv.region)
+            days = settings.retention_for(name)
+            yield Finding(
+                detector=self.id,
+                resource_id=name,
+                resource_arn=arn,
+                resource_type="AWS::Logs::LogGroup",
+                region=inv.region,
+                account_id=inv.account_id,
+                monthly_cost_usd=cost.monthly_usd,
+                reason=f"log group never expires its events ({stored / 1024**3:.2f} GB stored)",
+                proposed_action=f"set retention to {days} days (deletes older events)",
+                details={
+                    "stored_bytes": stored,
+                    "retention_days": days,
+                    "log_group_class": group.get("logGroupClass", "STANDARD"),
+                    "cost_basis": cost.basis,
+                },
+                tags=inv.tags(arn),
+            )

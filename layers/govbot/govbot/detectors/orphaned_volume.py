@@ -1,0 +1,60 @@
+"""EBS volumes attached to nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pydantic import Field
+
+from govbot.detectors import register
+from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.inventory import RegionInventory, tags_to_dict
+from govbot.models import Finding
+
+
+class OrphanedVolumeSettings(DetectorSettings):
+    mode: Mode = Mode.APPROVE
+    min_age_days: float = Field(7, ge=0, description="Only volumes created longer ago than this.")
+
+
+@register
+class OrphanedVolume(Detector[OrphanedVolumeSettings]):
+    id = "orphaned-volume"
+    settings_model = OrphanedVolumeSettings
+    permissions = ("ec2:DescribeVolumes",)
+
+    def detect(self, inv: RegionInventory, settings: OrphanedVolumeSettings) -> Iterator[Finding]:
+        min_age = timedelta(days=settings.min_age_days)
+        for v in inv.volumes:
+            if v["State"] != "available" or not inv.older_than(v["CreateTime"], min_age):
+                continue
+            age_days = (inv.now - v["CreateTime"]).days
+            cost = inv.volume_cost(v)
+            yield Finding(
+                detector=self.id,
+                resource_id=v["VolumeId"],
+                resource_arn=inv.arn("ec2", f"volume/{v['VolumeId']}"),
+                resource_type="AWS::EC2::Volume",
+                region=inv.region,
+                account_id=inv.account_id,
+                monthly_cost_usd=cost.monthly_usd,
+                reason=(
+                    f"{v['Size']} GiB {v['VolumeType']} volume attached to nothing, "
+                    f"created {age_days} days ago"
+                ),
+                proposed_action="snapshot the volume, then delete it once the snapshot completes",
+                details={
+                    "size_gib": v["Size"],
+                    "volume_type": v["VolumeType"],
+                    "iops": v.get("Iops"),
+                    "throughput": v.get("Throughput"),
+                    "availability_zone": v["AvailabilityZone"],
+                    "created": v["CreateTime"].isoformat(),
+                    "age_days": age_days,
+                    "snapshot_id": v.get("SnapshotId") or None,
+                    "encrypted": v.get("Encrypted", False),
+                    "cost_basis": cost.basis,
+                },
+                tags=tags_to_dict(v.get("Tags")),
+            )

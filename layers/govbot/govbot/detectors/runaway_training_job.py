@@ -1,0 +1,102 @@
+"""SageMaker training jobs that have run far longer than they should."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pydantic import Field
+
+from govbot.detectors import register
+from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.inventory import RegionInventory
+from govbot.models import Finding
+
+EXPECTED_HOURS_TAG = "govbot:expected-hours"
+
+
+class RunawayTrainingJobSettings(DetectorSettings):
+    mode: Mode = Mode.APPROVE
+    max_runtime_hours: float = Field(24, gt=0, description="Limit for jobs without the tag.")
+    expected_factor: float = Field(
+        2, ge=1, description=f"A job tagged {EXPECTED_HOURS_TAG}=N is runaway past factor x N."
+    )
+
+
+def runtime_limit(tags: dict[str, str], settings: RunawayTrainingJobSettings) -> tuple[float, str]:
+    """The job's limit in hours and where it comes from; a usable tag replaces the global one."""
+    raw = tags.get(EXPECTED_HOURS_TAG, "").strip()
+    try:
+        expected = float(raw)
+    except ValueError:
+        expected = 0.0
+    if expected > 0:
+        return (
+            expected * settings.expected_factor,
+            f"tag {EXPECTED_HOURS_TAG}={raw} x {settings.expected_factor:g}",
+        )
+    source = "policy max_runtime_hours"
+    if raw:
+        source += f" (tag {EXPECTED_HOURS_TAG}={raw!r} is not a positive number)"
+    return settings.max_runtime_hours, source
+
+
+@register
+class RunawayTrainingJob(Detector[RunawayTrainingJobSettings]):
+    id = "runaway-training-job"
+    settings_model = RunawayTrainingJobSettings
+    permissions = (
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:ListTags",
+    )
+
+    def detect(
+        self, inv: RegionInventory, settings: RunawayTrainingJobSettings
+    ) -> Iterator[Finding]:
+        for summary in inv.training_jobs_in_progress:
+            tags = inv.tags(summary["TrainingJobArn"])
+            limit_hours, limit_source = runtime_limit(tags, settings)
+            limit = timedelta(hours=limit_hours)
+            # A job starts after it is created: one created within the limit cannot be over it,
+            # so it is not described at all.
+            if not inv.older_than(summary["CreationTime"], limit):
+                continue
+            job = inv.training_job(summary["TrainingJobName"])
+            if job is None or job["TrainingJobStatus"] != "InProgress":
+                continue
+            started = job.get("TrainingStartTime")
+            if started is None or not inv.older_than(started, limit):
+                continue  # still waiting for capacity (not billed) or within its limit
+            elapsed_hours = (inv.now - started).total_seconds() / 3600
+            cost = inv.training_job_cost(job)
+            rc = job.get("ResourceConfig", {})
+            yield Finding(
+                detector=self.id,
+                resource_id=job["TrainingJobName"],
+                resource_arn=job["TrainingJobArn"],
+                resource_type="AWS::SageMaker::TrainingJob",
+                region=inv.region,
+                account_id=inv.account_id,
+                monthly_cost_usd=cost.monthly_usd,
+                reason=(
+                    f"training for {elapsed_hours:.1f} h, over its limit of {limit_hours:g} h "
+                    f"({limit_source})"
+                ),
+                proposed_action="stop the training job (it gets 120 s to save a checkpoint)",
+                details={
+                    "started": started.isoformat(),
+                    "elapsed_hours": round(elapsed_hours, 2),
+                    "limit_hours": limit_hours,
+                    "limit_source": limit_source,
+                    "instance_type": rc.get("InstanceType"),
+                    "instance_count": rc.get("InstanceCount"),
+                    "max_runtime_seconds": job.get("StoppingCondition", {}).get(
+                        "MaxRuntimeInSeconds"
+                    ),
+                    "managed_spot": job.get("EnableManagedSpotTraining", False),
+                    "secondary_status": job.get("SecondaryStatus"),
+                    "cost_basis": cost.basis,
+                },
+                tags=tags,
+            )

@@ -1,0 +1,324 @@
+"""What one region holds, read once and shared by every detector of a sweep.
+
+Each lookup is made at most once per sweep, with the page sizes AWS documents, and in bulk
+where a bulk call exists; describes are made only for the resources a detector asks about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from govbot.aws import AwsClients
+from govbot.pricing import Cost, Pricer
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.type_defs import InstanceTypeDef, VolumeTypeDef
+    from mypy_boto3_logs.type_defs import LogGroupTypeDef
+    from mypy_boto3_sagemaker.type_defs import (
+        DescribeEndpointConfigOutputTypeDef,
+        DescribeEndpointOutputTypeDef,
+        DescribeTrainingJobResponseTypeDef,
+        EndpointSummaryTypeDef,
+        NotebookInstanceSummaryTypeDef,
+        TrainingJobSummaryTypeDef,
+    )
+
+# Documented maximum page sizes.
+SAGEMAKER_PAGE = 100
+TAGGING_PAGE = 100
+LOGS_PAGE = 50
+EC2_VOLUMES_PAGE = 500
+EC2_INSTANCES_PAGE = 1000
+METRIC_QUERIES_PER_CALL = 500
+
+# Resource types whose tags come from one paginated Resource Groups Tagging API call. Training
+# jobs are left out on purpose: the API would page through every job ever run, while only the
+# few in progress matter, so their tags are read with ListTags per job.
+TAG_INDEX_FILTERS = {
+    "sagemaker": ["sagemaker:endpoint", "sagemaker:notebook-instance"],
+    "logs": ["logs"],
+}
+
+NOT_FOUND_CODES = {"ValidationException", "ResourceNotFound", "ResourceNotFoundException"}
+
+
+def is_not_found(err: ClientError) -> bool:
+    return err.response.get("Error", {}).get("Code") in NOT_FOUND_CODES
+
+
+def tags_to_dict(tags: Iterable[Any] | None) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in tags or ()}
+
+
+class RegionInventory:
+    def __init__(
+        self,
+        clients: AwsClients,
+        region: str,
+        account_id: str,
+        now: datetime,
+        pricer: Pricer,
+    ) -> None:
+        self.clients = clients
+        self.region = region
+        self.account_id = account_id
+        self.now = now
+        self.pricer = pricer
+        self._tag_indexes: dict[str, dict[str, dict[str, str]]] = {}
+        self._training_job_tags: dict[str, dict[str, str]] = {}
+        self._endpoints: dict[str, DescribeEndpointOutputTypeDef | None] = {}
+        self._endpoint_configs: dict[str, DescribeEndpointConfigOutputTypeDef] = {}
+        self._training_jobs: dict[str, DescribeTrainingJobResponseTypeDef | None] = {}
+
+    def older_than(self, when: datetime, delta: timedelta) -> bool:
+        return when <= self.now - delta
+
+    # -- tags -----------------------------------------------------------------------------
+
+    def tags(self, arn: str) -> dict[str, str]:
+        """Tags of a resource; a resource that never had a tag has ``{}``."""
+        if ":training-job/" in arn:
+            return self._tags_of_training_job(arn)
+        family = arn.split(":")[2]
+        if family not in TAG_INDEX_FILTERS:
+            raise ValueError(f"no tag source for {arn}")
+        return self._tag_index(family).get(_arn_key(arn), {})
+
+    def _tag_index(self, family: str) -> dict[str, dict[str, str]]:
+        if family not in self._tag_indexes:
+            paginator = self.clients.tagging(self.region).get_paginator("get_resources")
+            index: dict[str, dict[str, str]] = {}
+            for page in paginator.paginate(
+                ResourceTypeFilters=TAG_INDEX_FILTERS[family],
+                PaginationConfig={"PageSize": TAGGING_PAGE},
+            ):
+                for item in page.get("ResourceTagMappingList", []):
+                    index[_arn_key(item["ResourceARN"])] = tags_to_dict(item.get("Tags"))
+            self._tag_indexes[family] = index
+        return self._tag_indexes[family]
+
+    def _tags_of_training_job(self, arn: str) -> dict[str, str]:
+        if arn not in self._training_job_tags:
+            paginator = self.clients.sagemaker(self.region).get_paginator("list_tags")
+            tags: dict[str, str] = {}
+            for page in paginator.paginate(ResourceArn=arn, PaginationConfig={"PageSize": 100}):
+                tags.update(tags_to_dict(page.get("Tags")))
+            self._training_job_tags[arn] = tags
+        return self._training_job_tags[arn]
+
+    # -- SageMaker endpoints --------------------------------------------------------------
+
+    @cached_property
+    def endpoints(self) -> list[EndpointSummaryTypeDef]:
+        paginator = self.clients.sagemaker(self.region).get_paginator("list_endpoints")
+        return [
+            e
+            for page in paginator.paginate(PaginationConfig={"PageSize": SAGEMAKER_PAGE})
+            for e in page["Endpoints"]
+        ]
+
+    def endpoint(self, name: str) -> DescribeEndpointOutputTypeDef | None:
+        """DescribeEndpoint, or None when the endpoint has gone since it was listed."""
+        if name not in self._endpoints:
+            try:
+                self._endpoints[name] = self.clients.sagemaker(self.region).describe_endpoint(
+                    EndpointName=name
+                )
+            except ClientError as err:
+                if not is_not_found(err):
+                    raise
+                self._endpoints[name] = None
+        return self._endpoints[name]
+
+    def endpoint_config(self, name: str) -> DescribeEndpointConfigOutputTypeDef:
+        if name not in self._endpoint_configs:
+            self._endpoint_configs[name] = self.clients.sagemaker(
+                self.region
+            ).describe_endpoint_config(EndpointConfigName=name)
+        return self._endpoint_configs[name]
+
+    def endpoint_variants(self, name: str) -> list[dict[str, Any]] | None:
+        """Variants with what they run on: name, instance type and count, serverless or not."""
+        desc = self.endpoint(name)
+        if desc is None:
+            return None
+        config = self.endpoint_config(desc["EndpointConfigName"])
+        configured = {v["VariantName"]: v for v in config["ProductionVariants"]}
+        variants = []
+        for v in desc.get("ProductionVariants", []):
+            conf: Mapping[str, Any] = configured.get(v["VariantName"], {})
+            serverless = bool(v.get("CurrentServerlessConfig") or conf.get("ServerlessConfig"))
+            count = v.get("CurrentInstanceCount", conf.get("InitialInstanceCount", 0))
+            variants.append(
+                {
+                    "variant_name": v["VariantName"],
+                    "instance_type": None if serverless else conf.get("InstanceType"),
+                    "instance_count": 0 if serverless else count,
+                    "serverless": serverless,
+                }
+            )
+        return variants
+
+    def endpoint_cost(self, variants: list[dict[str, Any]]) -> Cost:
+        costs = [
+            self.pricer.instances(
+                "sagemaker_hosting_hourly", v["instance_type"], v["instance_count"], self.region
+            )
+            for v in variants
+            if not v["serverless"] and v["instance_count"]
+        ]
+        if not costs:
+            return Cost(0.0, "serverless: no charge while idle")
+        return Cost.total(costs)
+
+    def invocations(
+        self, pairs: list[tuple[str, str]], window: timedelta
+    ) -> dict[tuple[str, str], float]:
+        """Sum of ``Invocations`` over the window per (endpoint, variant), in batches of 500."""
+        cloudwatch = self.clients.cloudwatch(self.region)
+        period = max(60, int(window.total_seconds()) // 60 * 60)
+        totals: dict[tuple[str, str], float] = {pair: 0.0 for pair in pairs}
+        for start in range(0, len(pairs), METRIC_QUERIES_PER_CALL):
+            batch = pairs[start : start + METRIC_QUERIES_PER_CALL]
+            queries: list[Any] = [
+                {
+                    "Id": f"q{i}",
+                    "ReturnData": True,
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "AWS/SageMaker",
+                            "MetricName": "Invocations",
+                            "Dimensions": [
+                                {"Name": "EndpointName", "Value": endpoint},
+                                {"Name": "VariantName", "Value": variant},
+                            ],
+                        },
+                        "Period": period,
+                        "Stat": "Sum",
+                    },
+                }
+                for i, (endpoint, variant) in enumerate(batch)
+            ]
+            paginator = cloudwatch.get_paginator("get_metric_data")
+            for page in paginator.paginate(
+                MetricDataQueries=queries, StartTime=self.now - window, EndTime=self.now
+            ):
+                for result in page["MetricDataResults"]:
+                    pair = batch[int(result["Id"][1:])]
+                    totals[pair] += sum(result.get("Values", []))
+        return totals
+
+    # -- SageMaker training jobs and notebooks --------------------------------------------
+
+    @cached_property
+    def training_jobs_in_progress(self) -> list[TrainingJobSummaryTypeDef]:
+        paginator = self.clients.sagemaker(self.region).get_paginator("list_training_jobs")
+        return [
+            j
+            for page in paginator.paginate(
+                StatusEquals="InProgress", PaginationConfig={"PageSize": SAGEMAKER_PAGE}
+            )
+            for j in page["TrainingJobSummaries"]
+        ]
+
+    def training_job(self, name: str) -> DescribeTrainingJobResponseTypeDef | None:
+        if name not in self._training_jobs:
+            try:
+                self._training_jobs[name] = self.clients.sagemaker(
+                    self.region
+                ).describe_training_job(TrainingJobName=name)
+            except ClientError as err:
+                if not is_not_found(err):
+                    raise
+                self._training_jobs[name] = None
+        return self._training_jobs[name]
+
+    def training_job_cost(self, job: DescribeTrainingJobResponseTypeDef) -> Cost:
+        rc = job.get("ResourceConfig", {})
+        instance_type, count = rc.get("InstanceType"), rc.get("InstanceCount", 1)
+        if not instance_type:
+            # Heterogeneous clusters list instance groups instead of one type.
+            groups = rc.get("InstanceGroups", [])
+            return (
+                Cost.total(
+                    self.pricer.instances(
+                        "sagemaker_training_hourly",
+                        g["InstanceType"],
+                        g["InstanceCount"],
+                        self.region,
+                    )
+                    for g in groups
+                )
+                if groups
+                else Cost(None, "training job reports no instance type")
+            )
+        return self.pricer.instances("sagemaker_training_hourly", instance_type, count, self.region)
+
+    @cached_property
+    def notebook_instances(self) -> list[NotebookInstanceSummaryTypeDef]:
+        paginator = self.clients.sagemaker(self.region).get_paginator("list_notebook_instances")
+        return [
+            n
+            for page in paginator.paginate(PaginationConfig={"PageSize": SAGEMAKER_PAGE})
+            for n in page["NotebookInstances"]
+        ]
+
+    # -- EC2 ------------------------------------------------------------------------------
+
+    @cached_property
+    def volumes(self) -> list[VolumeTypeDef]:
+        paginator = self.clients.ec2(self.region).get_paginator("describe_volumes")
+        return [
+            v
+            for page in paginator.paginate(PaginationConfig={"PageSize": EC2_VOLUMES_PAGE})
+            for v in page["Volumes"]
+        ]
+
+    def volume_cost(self, v: VolumeTypeDef) -> Cost:
+        return self.pricer.ebs_volume(
+            v["VolumeType"], v["Size"], self.region, v.get("Iops"), v.get("Throughput")
+        )
+
+    @cached_property
+    def instances(self) -> list[InstanceTypeDef]:
+        paginator = self.clients.ec2(self.region).get_paginator("describe_instances")
+        states = ["pending", "running", "stopping", "stopped"]
+        return [
+            i
+            for page in paginator.paginate(
+                Filters=[{"Name": "instance-state-name", "Values": states}],
+                PaginationConfig={"PageSize": EC2_INSTANCES_PAGE},
+            )
+            for r in page["Reservations"]
+            for i in r["Instances"]
+        ]
+
+    # -- CloudWatch Logs ------------------------------------------------------------------
+
+    def log_groups(self) -> Iterator[LogGroupTypeDef]:
+        paginator = self.clients.logs(self.region).get_paginator("describe_log_groups")
+        for page in paginator.paginate(PaginationConfig={"PageSize": LOGS_PAGE}):
+            yield from page["logGroups"]
+
+    # -- ARNs -----------------------------------------------------------------------------
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:{partition(self.region)}:{service}:{self.region}:{self.account_id}:{resource}"
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _arn_key(arn: str) -> str:
+    # SageMaker lower-cases names in its ARNs and log group ARNs may end in ":*".
+    return arn.removesuffix(":*").lower()

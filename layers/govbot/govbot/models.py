@@ -1,0 +1,119 @@
+"""The data govbot passes around: findings, errors and the report of a sweep."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class Finding(BaseModel):
+    """One resource that wastes money (or cannot be attributed), and what it costs a month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detector: str
+    resource_id: str = Field(description="The name or id a person would use.")
+    resource_arn: str
+    resource_type: str = Field(description="CloudFormation type name, e.g. AWS::EC2::Volume.")
+    region: str
+    account_id: str
+    monthly_cost_usd: float | None = Field(
+        description="Monthly rate of spend the fix would stop; null when it cannot be priced."
+    )
+    reason: str
+    proposed_action: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def finding_id(self) -> str:
+        """Stable across sweeps: the same detector on the same resource gives the same id."""
+        digest = hashlib.sha256(f"{self.detector}|{self.resource_arn}".encode()).hexdigest()
+        return f"{self.detector}-{digest[:16]}"
+
+
+class SweepError(BaseModel):
+    """A part of the sweep that failed; the rest of the sweep carries on."""
+
+    region: str
+    detector: str | None
+    code: str
+    message: str
+
+
+class DetectorSummary(BaseModel):
+    findings: int = 0
+    monthly_cost_usd: float = 0.0
+    unpriced: int = 0
+
+
+class Summary(BaseModel):
+    findings: int
+    exempted: int
+    # Each resource counted once, even when several detectors flag it (an idle endpoint
+    # that is also untagged costs its price once).
+    total_monthly_cost_usd: float
+    by_detector: dict[str, DetectorSummary]
+    regions: list[str]
+    units_swept: int
+    units_failed: int
+
+
+class SweepReport(BaseModel):
+    findings: list[Finding]
+    summary: Summary
+    errors: list[SweepError]
+    api_calls: dict[str, int]
+
+    @property
+    def nothing_swept(self) -> bool:
+        return self.summary.units_swept == 0 and self.summary.units_failed > 0
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        findings: Iterable[Finding],
+        errors: Iterable[SweepError],
+        api_calls: dict[str, int],
+        regions: list[str],
+        detector_ids: Iterable[str],
+        exempted: int,
+        units_swept: int,
+        units_failed: int,
+    ) -> SweepReport:
+        ordered = sorted(
+            findings,
+            key=lambda f: (-(f.monthly_cost_usd or 0.0), f.detector, f.region, f.resource_id),
+        )
+        by_detector = {d: DetectorSummary() for d in detector_ids}
+        per_resource: dict[str, float] = {}
+        for f in ordered:
+            s = by_detector.setdefault(f.detector, DetectorSummary())
+            s.findings += 1
+            if f.monthly_cost_usd is None:
+                s.unpriced += 1
+            else:
+                s.monthly_cost_usd = round(s.monthly_cost_usd + f.monthly_cost_usd, 2)
+                per_resource[f.resource_arn] = max(
+                    per_resource.get(f.resource_arn, 0.0), f.monthly_cost_usd
+                )
+        summary = Summary(
+            findings=len(ordered),
+            exempted=exempted,
+            total_monthly_cost_usd=round(sum(per_resource.values()), 2),
+            by_detector=by_detector,
+            regions=regions,
+            units_swept=units_swept,
+            units_failed=units_failed,
+        )
+        return cls(
+            findings=ordered,
+            summary=summary,
+            errors=list(errors),
+            api_calls=dict(sorted(api_calls.items())),
+        )

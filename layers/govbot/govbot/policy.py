@@ -1,0 +1,120 @@
+"""The policy: which regions to sweep, and per detector whether it runs, its mode and thresholds.
+
+A policy is YAML validated by pydantic; an error names the bad field by its path
+(``detectors.idle-endpoint.idle_hours``). Every field has a default, so an empty file is the
+default policy (documented in policies/default.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
+from govbot.detectors import DETECTORS, DetectorSettings
+from govbot.exemptions import EXEMPT_TAG, SNOOZE_TAG
+from govbot.pricing import PriceOverrides
+
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used; the message says which field and why."""
+
+
+def _field_name(detector_id: str) -> str:
+    return detector_id.replace("-", "_")
+
+
+# One field per registered detector, keyed by its id; unknown ids are rejected.
+DetectorsPolicy: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "DetectorsPolicy",
+    __config__=ConfigDict(extra="forbid", populate_by_name=True),
+    **{
+        _field_name(det_id): (
+            det.settings_model,
+            Field(default_factory=det.settings_model, alias=det_id),
+        )
+        for det_id, det in DETECTORS.items()
+    },
+)
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    regions: list[str] = Field(
+        default_factory=list,
+        description="Regions to sweep; empty means the caller's default region.",
+    )
+    exempt_tag: str = Field(default=EXEMPT_TAG, min_length=1)
+    snooze_tag: str = Field(default=SNOOZE_TAG, min_length=1)
+    detectors: DetectorsPolicy = Field(default_factory=DetectorsPolicy)  # type: ignore[valid-type]
+    pricing: PriceOverrides = Field(default_factory=PriceOverrides)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_look_like_regions(cls, regions: list[str]) -> list[str]:
+        bad = [r for r in regions if not REGION_RE.match(r)]
+        if bad:
+            raise ValueError(f"not AWS region names: {', '.join(bad)}")
+        return list(dict.fromkeys(regions))  # keep order, drop repeats
+
+    def with_regions(self, regions: list[str]) -> Policy:
+        """The same policy sweeping other regions; ValueError names any that are not regions."""
+        return self.model_copy(update={"regions": self._regions_look_like_regions(regions)})
+
+    def settings(self, detector_id: str) -> DetectorSettings:
+        return getattr(self.detectors, _field_name(detector_id))  # type: ignore[no-any-return]
+
+    def enabled_detectors(self) -> list[str]:
+        return [d for d in DETECTORS if self.settings(d).enabled]
+
+
+def format_validation_error(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        path = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+            if e["loc"][:1] == ("detectors",) and len(e["loc"]) == 2:
+                msg = f"unknown detector; known detectors: {', '.join(DETECTORS)}"
+        lines.append(f"  {path}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_policy(data: Any, source: str = "policy") -> Policy:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: a policy must be a mapping, got {type(data).__name__}")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as err:
+        raise PolicyError(
+            f"{source} is not a valid policy:\n{format_validation_error(err)}"
+        ) from err
+
+
+def policy_from_yaml(text: str, source: str = "policy") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise PolicyError(f"{source} is not valid YAML: {err}") from err
+    return parse_policy(data, source)
+
+
+def load_policy(path: str | Path | None) -> Policy:
+    """The policy in a YAML file, or the defaults when no path is given."""
+    if path is None:
+        return Policy()
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise PolicyError(f"cannot read policy {path}: {err.strerror}") from err
+    return policy_from_yaml(text, str(path))

@@ -1,0 +1,134 @@
+"""The sweep: every enabled detector in every region, exemptions applied, failures contained.
+
+A failure in one region or detector (access denied, throttling past retries, an endpoint that
+does not answer) becomes an entry in ``errors`` and the rest of the sweep completes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from govbot.aws import AwsClients
+from govbot.detectors import DETECTORS
+from govbot.exemptions import exemption
+from govbot.inventory import RegionInventory
+from govbot.models import Finding, SweepError, SweepReport
+from govbot.policy import Policy, PolicyError
+from govbot.pricing import Pricer
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+MAX_PARALLEL_REGIONS = 8
+
+
+@dataclass
+class _RegionResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[SweepError] = field(default_factory=list)
+    exempted: int = 0
+    units_swept: int = 0
+
+
+def error_of(exc: Exception, region: str, detector: str | None) -> SweepError:
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return SweepError(
+            region=region,
+            detector=detector,
+            code=err.get("Code", "ClientError"),
+            message=err.get("Message", str(exc)),
+        )
+    return SweepError(region=region, detector=detector, code=type(exc).__name__, message=str(exc))
+
+
+def resolve_regions(policy: Policy, clients: AwsClients, regions: list[str] | None) -> list[str]:
+    chosen = regions or policy.regions
+    if not chosen and clients.default_region:
+        chosen = [clients.default_region]
+    if not chosen:
+        raise PolicyError(
+            "no region to sweep: pass --regions, set regions in the policy, or set AWS_REGION"
+        )
+    return list(dict.fromkeys(chosen))
+
+
+def run_sweep(
+    policy: Policy,
+    clients: AwsClients,
+    *,
+    regions: list[str] | None = None,
+    account_id: str | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> SweepReport:
+    regions = resolve_regions(policy, clients, regions)
+    detector_ids = policy.enabled_detectors()
+    now = now or datetime.now(UTC)
+    say = progress or (lambda _msg: None)
+
+    if account_id is None:
+        try:
+            account_id = clients.account_id(regions[0])
+        except (ClientError, BotoCoreError) as exc:
+            # Without credentials that work, no region can be swept.
+            errors = [error_of(exc, r, None) for r in regions]
+            return SweepReport.build(
+                findings=[],
+                errors=errors,
+                api_calls=dict(clients.calls),
+                regions=regions,
+                detector_ids=detector_ids,
+                exempted=0,
+                units_swept=0,
+                units_failed=len(regions) * max(1, len(detector_ids)),
+            )
+
+    pricer = Pricer(policy.pricing)
+
+    def sweep_region(region: str) -> _RegionResult:
+        inv = RegionInventory(clients, region, account_id, now, pricer)
+        result = _RegionResult()
+        for det_id in detector_ids:
+            detector = DETECTORS[det_id]()
+            try:
+                found = list(detector.detect(inv, policy.settings(det_id)))
+            except (ClientError, BotoCoreError) as exc:
+                result.errors.append(error_of(exc, region, det_id))
+                say(f"{region} {det_id}: failed ({result.errors[-1].code})")
+                continue
+            except Exception as exc:  # a bug in one detector must not lose the others
+                log.exception("detector %s failed in %s", det_id, region)
+                result.errors.append(error_of(exc, region, det_id))
+                say(f"{region} {det_id}: failed ({type(exc).__name__})")
+                continue
+            kept = [
+                f
+                for f in found
+                if not exemption(f.tags, det_id, now.date(), policy.exempt_tag, policy.snooze_tag)
+            ]
+            result.exempted += len(found) - len(kept)
+            result.findings.extend(kept)
+            result.units_swept += 1
+            say(f"{region} {det_id}: {len(kept)} finding(s)")
+        return result
+
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_REGIONS, len(regions))) as pool:
+        results = list(pool.map(sweep_region, regions))
+
+    return SweepReport.build(
+        findings=[f for r in results for f in r.findings],
+        errors=[e for r in results for e in r.errors],
+        api_calls=dict(clients.calls),
+        regions=regions,
+        detector_ids=detector_ids,
+        exempted=sum(r.exempted for r in results),
+        units_swept=sum(r.units_swept for r in results),
+        units_failed=sum(len(r.errors) for r in results),
+    )
