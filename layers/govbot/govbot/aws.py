@@ -8,6 +8,7 @@ code runs against AWS, moto server or LocalStack.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -37,13 +38,15 @@ class AwsClients:
         role_arn: str | None = None,
         external_id: str | None = None,
         role_session_name: str = "govbot",
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_attempts: int | None = None,
     ) -> None:
         self._base_session = session
         self._role_arn = role_arn
         self._external_id = external_id
         self._role_session_name = role_session_name
-        self._config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts})
+        # AWS_MAX_ATTEMPTS is boto3's own setting; an explicit Config would otherwise hide it.
+        attempts = max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        self._config = Config(retries={"mode": "adaptive", "max_attempts": attempts})
         self._session: boto3.Session | None = None
         self._clients: dict[tuple[str, str], Any] = {}
         # boto3 sessions are not thread-safe for client creation; clients themselves are.

@@ -22,7 +22,7 @@ def to_json(report: SweepReport) -> str:
 def render(report: SweepReport, console: Console) -> None:
     table = Table(title="govbot findings (costliest first)", show_lines=False, expand=True)
     table.add_column("detector", style="cyan", no_wrap=True)
-    table.add_column("resource", overflow="fold")
+    table.add_column("resource", no_wrap=True)
     table.add_column("region", no_wrap=True)
     table.add_column("$/month", justify="right", no_wrap=True)
     table.add_column("reason", overflow="fold")

@@ -10,6 +10,7 @@ so the tests and the demo agree on one truth.
 # mypy: disable-error-code="arg-type,misc,list-item"
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,10 +79,10 @@ def expected_findings(estate: Estate) -> set[tuple[str, str, str]]:
     return {(d, r, ids.get(k, k)) for d, r, k in EXPECTED}
 
 
-# -- building blocks ----------------------------------------------------------------------
+# -- building blocks (the tests use them too) ------------------------------------------
 
 
-def _endpoint(
+def make_endpoint(
     clients: AwsClients,
     region: str,
     name: str,
@@ -101,11 +102,19 @@ def _endpoint(
     ext.set_endpoint_created(region, name, created)
 
 
-def _variant(name: str, instance_type: str, count: int = 1) -> dict[str, Any]:
+def make_variant(name: str, instance_type: str, count: int = 1) -> dict[str, Any]:
     return {"VariantName": name, "InstanceType": instance_type, "InitialInstanceCount": count}
 
 
-def _traffic(clients: AwsClients, region: str, endpoint: str, variant: str, now: datetime) -> None:
+def make_traffic(
+    clients: AwsClients,
+    region: str,
+    endpoint: str,
+    variant: str,
+    now: datetime,
+    hours_ago: Iterable[float] = (1, 5, 12),
+    value: float = 120.0,
+) -> None:
     clients.cloudwatch(region).put_metric_data(
         Namespace="AWS/SageMaker",
         MetricData=[
@@ -115,16 +124,16 @@ def _traffic(clients: AwsClients, region: str, endpoint: str, variant: str, now:
                     {"Name": "EndpointName", "Value": endpoint},
                     {"Name": "VariantName", "Value": variant},
                 ],
-                "Timestamp": now - timedelta(hours=hours_ago),
-                "Value": 120.0,
+                "Timestamp": now - timedelta(hours=ago),
+                "Value": value,
                 "Unit": "None",
             }
-            for hours_ago in (1, 5, 12)
+            for ago in hours_ago
         ],
     )
 
 
-def _volume(
+def make_volume(
     clients: AwsClients,
     region: str,
     az: str,
@@ -142,7 +151,7 @@ def _volume(
     return vid
 
 
-def _training_job(
+def make_training_job(
     clients: AwsClients,
     region: str,
     name: str,
@@ -168,7 +177,7 @@ def _training_job(
         ext.set_training_job_running(region, name, started)
 
 
-def _log_group(
+def make_log_group(
     clients: AwsClients,
     region: str,
     name: str,
@@ -191,32 +200,32 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     az = f"{r}a"
 
     # Endpoints: busy, idle, idle and untagged, serverless, too young to judge, half busy, exempt.
-    _endpoint(
+    make_endpoint(
         clients,
         r,
         "fraud-detector-prod",
-        [_variant("AllTraffic", "ml.m5.xlarge", 2)],
+        [make_variant("AllTraffic", "ml.m5.xlarge", 2)],
         team_tags("fraud"),
         now - 30 * day,
     )
-    _traffic(clients, r, "fraud-detector-prod", "AllTraffic", now)
-    _endpoint(
+    make_traffic(clients, r, "fraud-detector-prod", "AllTraffic", now)
+    make_endpoint(
         clients,
         r,
         "churn-model-staging",
-        [_variant("AllTraffic", "ml.g4dn.xlarge")],
+        [make_variant("AllTraffic", "ml.g4dn.xlarge")],
         team_tags("churn", "staging"),
         now - 10 * day,
     )
-    _endpoint(
+    make_endpoint(
         clients,
         r,
         "llm-playground",
-        [_variant("AllTraffic", "ml.p3.2xlarge")],
+        [make_variant("AllTraffic", "ml.p3.2xlarge")],
         as_tags(owner="ana"),
         now - 21 * day,
     )
-    _endpoint(
+    make_endpoint(
         clients,
         r,
         "recsys-serverless",
@@ -229,28 +238,28 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         team_tags("recsys"),
         now - 40 * day,
     )
-    _endpoint(
+    make_endpoint(
         clients,
         r,
         "sentiment-api-new",
-        [_variant("AllTraffic", "ml.c5.xlarge")],
+        [make_variant("AllTraffic", "ml.c5.xlarge")],
         team_tags("sentiment"),
         now - timedelta(hours=3),
     )
-    _endpoint(
+    make_endpoint(
         clients,
         r,
         "ranker-ab-test",
-        [_variant("ModelA", "ml.m5.large"), _variant("ModelB", "ml.m5.large")],
+        [make_variant("ModelA", "ml.m5.large"), make_variant("ModelB", "ml.m5.large")],
         team_tags("ranking"),
         now - 12 * day,
     )
-    _traffic(clients, r, "ranker-ab-test", "ModelB", now)
-    _endpoint(
+    make_traffic(clients, r, "ranker-ab-test", "ModelB", now)
+    make_endpoint(
         clients,
         r,
         "vision-benchmark",
-        [_variant("AllTraffic", "ml.g4dn.2xlarge")],
+        [make_variant("AllTraffic", "ml.g4dn.2xlarge")],
         team_tags("vision", "dev", **{"govbot:exempt": "true"}),
         now - 60 * day,
     )
@@ -285,12 +294,12 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         "VolumeId"
     ]
 
-    attached = _volume(clients, r, az, 200, "gp3", team_tags("training-infra"), now - 90 * day)
+    attached = make_volume(clients, r, az, 200, "gp3", team_tags("training-infra"), now - 90 * day)
     ec2.attach_volume(
         VolumeId=attached, InstanceId=estate.instances["gpu-worker"], Device="/dev/sdf"
     )
     estate.volumes["attached-data"] = attached
-    estate.volumes["old-checkpoints"] = _volume(
+    estate.volumes["old-checkpoints"] = make_volume(
         clients,
         r,
         az,
@@ -301,13 +310,13 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         Iops=6000,
         Throughput=250,
     )
-    estate.volumes["untagged-scratch"] = _volume(
+    estate.volumes["untagged-scratch"] = make_volume(
         clients, r, az, 100, "io2", as_tags(Name="scratch"), now - 14 * day, Iops=10000
     )
-    estate.volumes["fresh-detach"] = _volume(
+    estate.volumes["fresh-detach"] = make_volume(
         clients, r, az, 50, "gp3", team_tags("fraud"), now - 2 * day
     )
-    estate.volumes["snoozed"] = _volume(
+    estate.volumes["snoozed"] = make_volume(
         clients,
         r,
         az,
@@ -316,7 +325,7 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         team_tags("vision", **{"govbot:snooze-until": (now + 14 * day).date().isoformat()}),
         now - 45 * day,
     )
-    estate.volumes["snooze-expired"] = _volume(
+    estate.volumes["snooze-expired"] = make_volume(
         clients,
         r,
         az,
@@ -327,7 +336,7 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     )
 
     # Training jobs: runaway, runaway by its own tag, long but expected, short, finished.
-    _training_job(
+    make_training_job(
         clients,
         r,
         "bert-finetune-large",
@@ -336,7 +345,7 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         as_tags(owner="ana"),
         now - timedelta(hours=50),
     )
-    _training_job(
+    make_training_job(
         clients,
         r,
         "resnet-hparam-17",
@@ -345,7 +354,7 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         team_tags("vision", "dev", **{"govbot:expected-hours": "2"}),
         now - timedelta(hours=5),
     )
-    _training_job(
+    make_training_job(
         clients,
         r,
         "llama-pretrain",
@@ -354,10 +363,10 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         team_tags("foundation", **{"govbot:expected-hours": "72"}),
         now - timedelta(hours=60),
     )
-    _training_job(
+    make_training_job(
         clients, r, "xgb-nightly", "ml.m5.xlarge", 1, team_tags("churn"), now - timedelta(hours=2)
     )
-    _training_job(clients, r, "xgb-last-week", "ml.m5.xlarge", 1, [], None)  # Completed
+    make_training_job(clients, r, "xgb-last-week", "ml.m5.xlarge", 1, [], None)  # Completed
 
     # Notebooks: one untagged and running, one tagged.
     sm = clients.sagemaker(r)
@@ -372,35 +381,35 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     )
 
     # Log groups.
-    _log_group(clients, r, "/aws/sagemaker/Endpoints/fraud-detector-prod", 42)
-    _log_group(clients, r, "/aws/sagemaker/TrainingJobs", 310)
-    _log_group(clients, r, "/aws/lambda/govbot-sweep", 0.2, retention=30)
-    _log_group(
+    make_log_group(clients, r, "/aws/sagemaker/Endpoints/fraud-detector-prod", 42)
+    make_log_group(clients, r, "/aws/sagemaker/TrainingJobs", 310)
+    make_log_group(clients, r, "/aws/lambda/govbot-sweep", 0.2, retention=30)
+    make_log_group(
         clients, r, "/ml/experiments/audit-trail", 12, tags={"govbot:exempt": "log-retention-gap"}
     )
 
 
 def _seed_secondary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     r, day = SECONDARY, timedelta(days=1)
-    _endpoint(
+    make_endpoint(
         clients,
         r,
         "translation-eu",
-        [_variant("AllTraffic", "ml.c5.2xlarge")],
+        [make_variant("AllTraffic", "ml.c5.2xlarge")],
         team_tags("translation"),
         now - 20 * day,
     )
-    _endpoint(
+    make_endpoint(
         clients,
         r,
         "search-eu",
-        [_variant("AllTraffic", "ml.m5.large")],
+        [make_variant("AllTraffic", "ml.m5.large")],
         team_tags("search"),
         now - 50 * day,
     )
-    _traffic(clients, r, "search-eu", "AllTraffic", now)
-    estate.volumes["eu-dataset-cache"] = _volume(
+    make_traffic(clients, r, "search-eu", "AllTraffic", now)
+    estate.volumes["eu-dataset-cache"] = make_volume(
         clients, r, f"{r}b", 1000, "st1", team_tags("translation"), now - 60 * day
     )
-    _log_group(clients, r, "/aws/sagemaker/Endpoints/translation-eu", 8)
-    _log_group(clients, r, "/aws/sagemaker/Endpoints/search-eu", 3, retention=90)
+    make_log_group(clients, r, "/aws/sagemaker/Endpoints/translation-eu", 8)
+    make_log_group(clients, r, "/aws/sagemaker/Endpoints/search-eu", 3, retention=90)

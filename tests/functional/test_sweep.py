@@ -1,0 +1,124 @@
+"""The whole sweep over the demo estate: findings, exemptions, failures contained, API calls."""
+
+import pytest
+
+from govbot.aws import AwsClients
+from govbot.demo import estate
+from govbot.policy import Policy
+from govbot.sweep import run_sweep
+from tests.helpers.aws_errors import fail_operation
+
+POLICY = Policy(regions=estate.REGIONS)
+
+
+def keys(report) -> set[tuple[str, str, str]]:
+    return {(f.detector, f.region, f.resource_id) for f in report.findings}
+
+
+def test_sweep_finds_exactly_the_waste_in_the_estate(seeded) -> None:
+    report = run_sweep(POLICY, seeded.clients, now=seeded.now)
+    assert report.errors == []
+    assert keys(report) == seeded.expected
+    # exempt endpoint, exempt log group, snoozed volume
+    assert report.summary.exempted == 3
+    assert report.summary.units_swept == 10
+    assert report.findings[0].resource_id == "bert-finetune-large"  # costliest first
+
+
+def test_every_finding_is_complete(seeded) -> None:
+    report = run_sweep(POLICY, seeded.clients, now=seeded.now)
+    for f in report.findings:
+        assert f.account_id == "123456789012"
+        assert f.resource_arn.startswith("arn:aws:")
+        assert f.region in f.resource_arn
+        assert f.monthly_cost_usd is not None
+        assert f.monthly_cost_usd >= 0
+        assert f.reason
+        assert f.proposed_action
+        assert f.details["cost_basis"]
+
+
+def test_one_failing_region_and_detector_does_not_stop_the_rest(seeded) -> None:
+    fail_operation(
+        seeded.clients, "logs", "DescribeLogGroups", "eu-west-1", "AccessDeniedException"
+    )
+    report = run_sweep(POLICY, seeded.clients, now=seeded.now)
+    assert [(e.region, e.detector, e.code) for e in report.errors] == [
+        ("eu-west-1", "log-retention-gap", "AccessDeniedException")
+    ]
+    missing = {k for k in seeded.expected if k[0] == "log-retention-gap" and k[1] == "eu-west-1"}
+    assert keys(report) == seeded.expected - missing
+    assert report.summary.units_failed == 1
+    assert not report.nothing_swept
+
+
+def test_throttling_past_retries_is_reported_not_raised(seeded) -> None:
+    clients = AwsClients(max_attempts=2)
+    fail_operation(clients, "sagemaker", "ListEndpoints", "us-east-1", "ThrottlingException")
+    report = run_sweep(POLICY, clients, now=seeded.now)
+    failed = {(e.region, e.detector) for e in report.errors}
+    # Both detectors that list endpoints fail in us-east-1; eu-west-1 is untouched.
+    assert failed == {("us-east-1", "idle-endpoint"), ("us-east-1", "untagged-resource")}
+    assert ("idle-endpoint", "eu-west-1", "translation-eu") in keys(report)
+
+
+def test_nothing_swept_when_credentials_fail(seeded) -> None:
+    clients = AwsClients()
+    fail_operation(clients, "sts", "GetCallerIdentity", "us-east-1", "InvalidClientTokenId", 403)
+    report = run_sweep(POLICY, clients, now=seeded.now)
+    assert report.nothing_swept
+    assert {e.code for e in report.errors} == {"InvalidClientTokenId"}
+    assert report.findings == []
+
+
+def test_disabled_detectors_do_not_run(seeded) -> None:
+    policy = Policy.model_validate(
+        {
+            "regions": estate.REGIONS,
+            "detectors": {
+                d: {"enabled": False}
+                for d in (
+                    "idle-endpoint",
+                    "untagged-resource",
+                    "orphaned-volume",
+                    "runaway-training-job",
+                )
+            },
+        }
+    )
+    report = run_sweep(policy, seeded.clients, now=seeded.now)
+    assert {f.detector for f in report.findings} == {"log-retention-gap"}
+    assert not any(op.startswith(("sagemaker.", "ec2.", "cloudwatch.")) for op in report.api_calls)
+
+
+def test_api_calls_are_few_and_counted(seeded) -> None:
+    report = run_sweep(POLICY, seeded.clients, now=seeded.now)
+    calls = report.api_calls
+    # One listing per region per resource type, whatever number of detectors read it.
+    for op in (
+        "sagemaker.ListEndpoints",
+        "ec2.DescribeVolumes",
+        "ec2.DescribeInstances",
+        "logs.DescribeLogGroups",
+        "sagemaker.ListTrainingJobs",
+        "sagemaker.ListNotebookInstances",
+        "cloudwatch.GetMetricData",
+    ):
+        assert calls[op] == 2, op
+    # Tags in bulk: one GetResources per region for SageMaker, one for logs.
+    assert calls["resourcegroupstaggingapi.GetResources"] == 4
+    # Describes only for candidates: InService endpoints older than the window (6 + 2), and
+    # only the two training jobs past their limits.
+    assert calls["sagemaker.DescribeEndpoint"] == 8
+    assert calls["sagemaker.DescribeTrainingJob"] == 2
+    assert calls["sts.GetCallerIdentity"] == 1
+    assert sum(calls.values()) == 41
+
+
+def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION")
+    from govbot.policy import PolicyError
+
+    with pytest.raises(PolicyError, match="no region to sweep"):
+        run_sweep(Policy(), AwsClients())

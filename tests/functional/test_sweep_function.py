@@ -1,0 +1,147 @@
+"""functions/sweep: the Lambda handler on real scheduled-event payloads, under moto."""
+
+import importlib.util
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from tests.conftest import PUBLIC_EVENTS, ROOT, load_event
+
+POLICY_PARAMETER = "/govbot/policy"
+
+
+def load_handler():
+    """Import functions/sweep/app.py as a fresh Lambda container would."""
+    import govbot.nightly
+
+    # No cached clients or policy from another test's account.
+    govbot.nightly._clients.cache_clear()
+    govbot.nightly._ssm_provider.cache_clear()
+    spec = importlib.util.spec_from_file_location("sweep_app", ROOT / "functions/sweep/app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+@pytest.fixture
+def handler(seeded, monkeypatch):
+    monkeypatch.setenv("GOVBOT_POLICY_PARAMETER", POLICY_PARAMETER)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "govbot-sweep")
+    return load_handler()
+
+
+def put_policy(seeded, text: str) -> None:
+    seeded.clients.ssm("us-east-1").put_parameter(
+        Name=POLICY_PARAMETER, Value=text, Type="String", Overwrite=True
+    )
+
+
+def emf_metrics(printed: str) -> dict[tuple[str, str | None], float]:
+    """CloudWatch embedded-metric-format lines, as {(name, detector): value}."""
+    found = {}
+    for line in printed.splitlines():
+        if not line.startswith("{"):
+            continue
+        blob = json.loads(line)
+        if "_aws" not in blob:
+            continue
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            for m in directive["Metrics"]:
+                value = blob[m["Name"]]
+                found[(m["Name"], blob.get("detector"))] = (
+                    value[0] if isinstance(value, list) else value
+                )
+    return found
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        json.loads(
+            (PUBLIC_EVENTS / "eventbridge-scheduled-event_eb-userguide-awsdocs.json").read_text()
+        )
+        if PUBLIC_EVENTS.exists()
+        else load_event("scheduled-event.json"),
+        load_event("scheduled-event.json"),
+        load_event("scheduler-event.json"),
+    ],
+    ids=["published-eventbridge", "events-dir", "eventbridge-scheduler"],
+)
+def test_scheduled_sweep_reports_the_estate(seeded, handler, lambda_context, capsys, event) -> None:
+    put_policy(seeded, "regions: [us-east-1, eu-west-1]\n")
+    result = handler(event, lambda_context)
+    keys = {(f["detector"], f["region"], f["resource_id"]) for f in result["findings"]}
+    assert keys == seeded.expected
+    assert result["errors"] == []
+
+    metrics = emf_metrics(capsys.readouterr().out)
+    by_detector = result["summary"]["by_detector"]
+    for det, s in by_detector.items():
+        assert metrics[("Findings", det)] == s["findings"]
+        assert metrics[("EstimatedMonthlyWasteUSD", det)] == pytest.approx(s["monthly_cost_usd"])
+    assert metrics[("Findings", "runaway-training-job")] == 2
+    assert (
+        metrics[("TotalEstimatedMonthlyWasteUSD", None)]
+        == result["summary"]["total_monthly_cost_usd"]
+    )
+    assert metrics[("SweepErrors", None)] == 0
+
+
+def test_policy_from_ssm_shapes_the_sweep(seeded, handler, lambda_context) -> None:
+    put_policy(seeded, "regions: [eu-west-1]\ndetectors:\n  orphaned-volume: {enabled: false}\n")
+    result = handler(load_event("scheduled-event.json"), lambda_context)
+    assert {f["region"] for f in result["findings"]} == {"eu-west-1"}
+    assert "orphaned-volume" not in {f["detector"] for f in result["findings"]}
+
+
+def test_without_a_policy_parameter_the_function_sweeps_its_own_region(
+    seeded, lambda_context, monkeypatch
+) -> None:
+    monkeypatch.delenv("GOVBOT_POLICY_PARAMETER", raising=False)
+    result = load_handler()(load_event("scheduled-event.json"), lambda_context)
+    assert result["summary"]["regions"] == ["us-east-1"]
+
+
+def test_invalid_policy_fails_loudly_naming_the_field(seeded, handler, lambda_context) -> None:
+    from govbot.policy import PolicyError
+
+    put_policy(seeded, "detectors:\n  idle-endpoint:\n    idle_hours: soon\n")
+    with pytest.raises(PolicyError, match=r"detectors\.idle-endpoint\.idle_hours"):
+        handler(load_event("scheduled-event.json"), lambda_context)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda e: e.pop("detail-type"),
+        lambda e: e.update(time="yesterday"),
+        lambda e: e.update(detail="not json"),
+    ],
+    ids=["no-detail-type", "bad-time", "detail-not-json"],
+)
+def test_malformed_event_is_rejected_before_any_aws_call(
+    seeded, handler, lambda_context, mutate
+) -> None:
+    import govbot.nightly
+
+    put_policy(seeded, "regions: [us-east-1]\n")
+    event = load_event("scheduled-event.json")
+    mutate(event)
+    with pytest.raises(ValidationError):
+        handler(event, lambda_context)
+    assert sum(govbot.nightly._clients().calls.values()) == 0
+
+
+def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambda_context) -> None:
+    import govbot.nightly
+    from tests.helpers.aws_errors import fail_operation
+
+    put_policy(seeded, "regions: [us-east-1]\n")
+    clients = govbot.nightly._clients()
+    for op in ("ListEndpoints", "ListTrainingJobs"):
+        fail_operation(clients, "sagemaker", op, "us-east-1", "AccessDeniedException")
+    for svc, op in (("ec2", "DescribeVolumes"), ("logs", "DescribeLogGroups")):
+        fail_operation(clients, svc, op, "us-east-1", "AccessDeniedException")
+    with pytest.raises(govbot.nightly.NothingSweptError, match="AccessDenied"):
+        handler(load_event("scheduled-event.json"), lambda_context)

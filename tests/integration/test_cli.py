@@ -1,0 +1,117 @@
+"""`govbot sweep` and `govbot policy` as a user runs them, against a moto server over HTTP."""
+
+import json
+
+from tests.conftest import ROOT
+from tests.integration.conftest import run_govbot
+
+
+def test_sweep_json_is_one_object_with_the_estate_findings(server_estate) -> None:
+    result = run_govbot("sweep", "--regions", "us-east-1,eu-west-1", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # exactly one JSON document, nothing else on stdout
+    assert set(report) == {"findings", "summary", "errors", "api_calls"}
+    keys = {(f["detector"], f["region"], f["resource_id"]) for f in report["findings"]}
+    assert keys == server_estate.expected
+    for f in report["findings"]:
+        assert {
+            "detector",
+            "resource_id",
+            "resource_arn",
+            "resource_type",
+            "region",
+            "account_id",
+            "monthly_cost_usd",
+            "reason",
+            "proposed_action",
+            "details",
+        } <= set(f)
+    assert report["errors"] == []
+    assert report["api_calls"]["sagemaker.ListEndpoints"] == 2
+    assert report["summary"]["by_detector"]["idle-endpoint"]["findings"] == 3
+    # Progress goes to stderr, per region and detector.
+    assert "us-east-1 idle-endpoint: 2 finding(s)" in result.stderr
+
+
+def test_sweep_table_is_readable(server_estate) -> None:
+    result = run_govbot("sweep", "--regions", "us-east-1,eu-west-1")
+    assert result.returncode == 0, result.stderr
+    assert "Estimated monthly waste: $" in result.stdout
+    for name in (
+        "bert-finetune-large",
+        "churn-model-staging",
+        "translation-eu",
+        "/aws/sagemaker/TrainingJobs",
+    ):
+        assert name in result.stdout
+
+
+def test_sweep_takes_regions_from_the_policy(server_estate, tmp_path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("regions: [eu-west-1]\ndetectors:\n  orphaned-volume: {enabled: false}\n")
+    report = json.loads(run_govbot("sweep", "--policy", str(policy), "-f", "json").stdout)
+    assert report["summary"]["regions"] == ["eu-west-1"]
+    assert {f["detector"] for f in report["findings"]} == {"idle-endpoint", "log-retention-gap"}
+
+
+def test_a_service_that_fails_is_reported_and_the_rest_completes(server_estate) -> None:
+    # CloudWatch Logs unreachable (nothing listens on port 9): one detector fails in every
+    # region, the other detectors still report, and the exit status is 0.
+    env = {"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
+    result = run_govbot("sweep", "--regions", "us-east-1,eu-west-1", "-f", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {(e["region"], e["detector"], e["code"]) for e in report["errors"]} == {
+        ("us-east-1", "log-retention-gap", "EndpointConnectionError"),
+        ("eu-west-1", "log-retention-gap", "EndpointConnectionError"),
+    }
+    keys = {(f["detector"], f["region"], f["resource_id"]) for f in report["findings"]}
+    assert keys == {k for k in server_estate.expected if k[0] != "log-retention-gap"}
+
+
+def test_no_credentials_means_nothing_swept_and_exit_1(server_account, tmp_path) -> None:
+    env = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    result = run_govbot("sweep", "--regions", "us-east-1", "-f", "json", env=env)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["errors"][0]["code"] == "NoCredentialsError"
+    assert "nothing could be swept" in result.stderr
+
+
+def test_invalid_policy_exits_2_naming_the_field(tmp_path) -> None:
+    policy = tmp_path / "bad.yaml"
+    policy.write_text("detectors:\n  idle-endpoint:\n    idle_hours: 0\n")
+    result = run_govbot("sweep", "--policy", str(policy))
+    assert result.returncode == 2
+    assert "detectors.idle-endpoint.idle_hours" in result.stderr
+    assert result.stdout == ""
+
+
+def test_bad_region_name_exits_2() -> None:
+    result = run_govbot("sweep", "--regions", "us-east-1,Frankfurt")
+    assert result.returncode == 2
+    assert "Frankfurt" in result.stderr
+
+
+def test_policy_check_accepts_the_shipped_policies_and_rejects_bad_ones(tmp_path) -> None:
+    ok = run_govbot("policy", "check", str(ROOT / "policies" / "default.yaml"))
+    assert ok.returncode == 0
+    assert "valid" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("detectors:\n  idle-endpont: {}\n")
+    result = run_govbot("policy", "check", str(bad))
+    assert result.returncode == 2
+    assert "detectors.idle-endpont: unknown detector" in result.stderr
+
+
+def test_help_explains_the_commands() -> None:
+    result = run_govbot("sweep", "--help")
+    assert result.returncode == 0
+    assert "--regions" in result.stdout
+    assert "Changes nothing" in result.stdout

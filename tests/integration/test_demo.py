@@ -1,0 +1,35 @@
+"""`govbot demo` from a fresh process: the emulated account, the estate, the Lambda's sweep."""
+
+from govbot.demo import estate
+from tests.integration.conftest import run_govbot
+
+
+def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
+    result = run_govbot("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "moto server at http://127.0.0.1:" in out
+    assert "Invoking functions/sweep/app.handler" in out
+    for key in estate.EXPECTED:
+        name = key[2]
+        if not name.startswith(("vol:", "i:")):
+            assert name in out, name
+    assert "Estimated monthly waste: $" in out
+    assert "18 findings in us-east-1, eu-west-1; 3 exempted" in out
+    # The function's CloudWatch metrics, per detector.
+    assert "Findings{detector=runaway-training-job} = 2" in out
+    assert "EstimatedMonthlyWasteUSD{detector=idle-endpoint} =" in out
+    # Nothing exempt or within its thresholds is reported.
+    table = out.split("by detector")[0]
+    assert not any(
+        "idle-endpoint" in line and "fraud-detector-prod" in line for line in table.splitlines()
+    )
+    for quiet in (
+        "recsys-serverless",
+        "sentiment-api-new",
+        "vision-benchmark",
+        "llama-pretrain",
+        "xgb-nightly",
+        "/ml/experiments/audit-trail",
+    ):
+        assert quiet not in table, quiet

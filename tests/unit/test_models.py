@@ -1,0 +1,77 @@
+from govbot.detectors.runaway_training_job import RunawayTrainingJobSettings, runtime_limit
+from govbot.models import Finding, SweepReport
+
+
+def finding(detector: str, arn: str, cost: float | None) -> Finding:
+    return Finding(
+        detector=detector,
+        resource_id=arn.rsplit("/", 1)[-1],
+        resource_arn=arn,
+        resource_type="AWS::SageMaker::Endpoint",
+        region="us-east-1",
+        account_id="123456789012",
+        monthly_cost_usd=cost,
+        reason="r",
+        proposed_action="p",
+    )
+
+
+def build(findings: list[Finding]) -> SweepReport:
+    return SweepReport.build(
+        findings=findings,
+        errors=[],
+        api_calls={},
+        regions=["us-east-1"],
+        detector_ids=["idle-endpoint", "untagged-resource"],
+        exempted=0,
+        units_swept=2,
+        units_failed=0,
+    )
+
+
+def test_total_counts_each_resource_once() -> None:
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/a"
+    report = build(
+        [
+            finding("idle-endpoint", arn, 100.0),
+            finding("untagged-resource", arn, 100.0),
+            finding("idle-endpoint", arn + "b", None),
+        ]
+    )
+    assert report.summary.total_monthly_cost_usd == 100.0
+    assert report.summary.by_detector["idle-endpoint"].monthly_cost_usd == 100.0
+    assert report.summary.by_detector["idle-endpoint"].unpriced == 1
+    assert report.summary.findings == 3
+
+
+def test_costliest_first_and_unpriced_last() -> None:
+    report = build(
+        [
+            finding("idle-endpoint", "arn:x/a", 5.0),
+            finding("idle-endpoint", "arn:x/b", None),
+            finding("idle-endpoint", "arn:x/c", 50.0),
+        ]
+    )
+    assert [f.resource_id for f in report.findings] == ["c", "a", "b"]
+
+
+def test_finding_id_is_stable_and_per_detector() -> None:
+    a = finding("idle-endpoint", "arn:x/a", 1.0)
+    assert a.finding_id == finding("idle-endpoint", "arn:x/a", 2.0).finding_id
+    assert a.finding_id != finding("untagged-resource", "arn:x/a", 1.0).finding_id
+    assert a.finding_id.startswith("idle-endpoint-")
+
+
+def test_runtime_limit_tag_replaces_the_global_limit() -> None:
+    settings = RunawayTrainingJobSettings()
+    assert runtime_limit({}, settings)[0] == 24
+    assert runtime_limit({"govbot:expected-hours": "72"}, settings)[0] == 144
+    assert runtime_limit({"govbot:expected-hours": "1.5"}, settings)[0] == 3
+
+
+def test_runtime_limit_ignores_an_unusable_tag_and_says_so() -> None:
+    settings = RunawayTrainingJobSettings(max_runtime_hours=10)
+    for bad in ("abc", "-3", "0"):
+        hours, source = runtime_limit({"govbot:expected-hours": bad}, settings)
+        assert hours == 10
+        assert "not a positive number" in source

@@ -1,0 +1,105 @@
+from pathlib import Path
+
+import pytest
+
+from govbot.detectors import DETECTORS
+from govbot.detectors.base import Mode
+from govbot.policy import Policy, PolicyError, load_policy, policy_from_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_default_policy_file_is_exactly_the_defaults() -> None:
+    assert load_policy(ROOT / "policies" / "default.yaml") == Policy()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "policies").rglob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_policy_is_valid(path: Path) -> None:
+    load_policy(path)
+
+
+def test_empty_file_is_the_default_policy() -> None:
+    assert policy_from_yaml("") == Policy()
+
+
+def test_partial_policy_keeps_other_defaults() -> None:
+    policy = policy_from_yaml("detectors:\n  idle-endpoint:\n    idle_hours: 6\n")
+    assert policy.settings("idle-endpoint").idle_hours == 6
+    assert policy.settings("orphaned-volume").min_age_days == 7
+    assert policy.enabled_detectors() == list(DETECTORS)
+
+
+def test_default_modes() -> None:
+    policy = Policy()
+    assert policy.settings("untagged-resource").mode is Mode.NOTIFY
+    for det in ("idle-endpoint", "orphaned-volume", "runaway-training-job", "log-retention-gap"):
+        assert policy.settings(det).mode is Mode.APPROVE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "detectors:\n  idle-endpoint:\n    idle_hours: -1\n",
+            "detectors.idle-endpoint.idle_hours",
+        ),
+        ("detectors:\n  idle-endpont: {}\n", "detectors.idle-endpont: unknown detector"),
+        (
+            "detectors:\n  orphaned-volume:\n    min_age: 3\n",
+            "detectors.orphaned-volume.min_age: unknown field",
+        ),
+        (
+            "detectors:\n  log-retention-gap:\n    retention_days: 31\n",
+            "detectors.log-retention-gap.retention_days",
+        ),
+        (
+            "detectors:\n  untagged-resource:\n    required_tags: []\n",
+            "detectors.untagged-resource.required_tags",
+        ),
+        ("detectors:\n  untagged-resource:\n    resource_kinds: [lambda]\n", "resource_kinds.0"),
+        ("detectors:\n  idle-endpoint:\n    mode: yolo\n", "detectors.idle-endpoint.mode"),
+        ("regions: [us-east-1, moon-base-1a]\n", "not AWS region names: moon-base-1a"),
+        ("region: [us-east-1]\n", "region: unknown field"),
+        ("pricing:\n  ec2_hourly:\n    m5.large: cheap\n", "pricing.ec2_hourly.m5.large"),
+    ],
+)
+def test_invalid_policy_names_the_field(text: str, expected: str) -> None:
+    with pytest.raises(PolicyError) as err:
+        policy_from_yaml(text, "team.yaml")
+    assert "team.yaml is not a valid policy" in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_yaml_syntax_error_is_reported_with_its_position() -> None:
+    with pytest.raises(PolicyError, match=r"(?s)not valid YAML.*line 2"):
+        policy_from_yaml("regions: [us-east-1\ndetectors: {", "broken.yaml")
+
+
+def test_a_list_is_not_a_policy() -> None:
+    with pytest.raises(PolicyError, match="must be a mapping, got list"):
+        policy_from_yaml("- us-east-1\n")
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match=r"cannot read policy .*nope\.yaml"):
+        load_policy(tmp_path / "nope.yaml")
+
+
+def test_with_regions_validates_and_drops_repeats() -> None:
+    assert Policy().with_regions(["eu-west-1", "eu-west-1", "us-east-1"]).regions == [
+        "eu-west-1",
+        "us-east-1",
+    ]
+    with pytest.raises(ValueError, match="useast1"):
+        Policy().with_regions(["useast1"])
+
+
+def test_prefix_retention_longest_prefix_wins() -> None:
+    policy = policy_from_yaml(
+        "detectors:\n  log-retention-gap:\n    prefix_retention_days:\n"
+        "      /aws/: 60\n      /aws/lambda/: 90\n"
+    )
+    settings = policy.settings("log-retention-gap")
+    assert settings.retention_for("/aws/lambda/fn") == 90
+    assert settings.retention_for("/aws/sagemaker/x") == 60
+    assert settings.retention_for("/ml/app") == 30

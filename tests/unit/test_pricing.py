@@ -1,0 +1,80 @@
+import pytest
+
+from govbot.pricing import Cost, PriceOverrides, Pricer, bundled_table
+
+
+@pytest.fixture
+def pricer() -> Pricer:
+    return Pricer()
+
+
+def test_table_says_where_its_prices_come_from() -> None:
+    table = bundled_table()
+    assert "us-east-1" in table.source
+    assert table.as_of
+    assert table.region_factors["us-east-1"] == 1.0
+
+
+def test_instance_hours_times_count_times_730(pricer: Pricer) -> None:
+    cost = pricer.instances("sagemaker_hosting_hourly", "ml.m5.xlarge", 2, "us-east-1")
+    assert cost.monthly_usd == pytest.approx(0.23 * 2 * 730)
+    assert "2 x ml.m5.xlarge" in cost.basis
+
+
+def test_region_factor_applies(pricer: Pricer) -> None:
+    us = pricer.instances("sagemaker_training_hourly", "ml.p3.2xlarge", 1, "us-east-1")
+    eu = pricer.instances("sagemaker_training_hourly", "ml.p3.2xlarge", 1, "eu-west-1")
+    assert eu.monthly_usd == pytest.approx(round(us.monthly_usd * 1.1, 2))
+
+
+def test_unknown_instance_type_has_no_figure_and_says_why(pricer: Pricer) -> None:
+    cost = pricer.instances("sagemaker_hosting_hourly", "ml.r5d.large", 1, "us-east-1")
+    assert cost.monthly_usd is None
+    assert "no sagemaker hosting price for ml.r5d.large" in cost.basis
+
+
+def test_unknown_region_has_no_figure(pricer: Pricer) -> None:
+    cost = pricer.ebs_volume("gp3", 100, "xx-nowhere-1")
+    assert cost == Cost(None, "no price factor for region xx-nowhere-1")
+
+
+def test_gp3_charges_iops_and_throughput_above_the_baseline(pricer: Pricer) -> None:
+    base = pricer.ebs_volume("gp3", 500, "us-east-1", iops=3000, throughput=125)
+    assert base.monthly_usd == pytest.approx(40.0)
+    extra = pricer.ebs_volume("gp3", 500, "us-east-1", iops=6000, throughput=250)
+    assert extra.monthly_usd == pytest.approx(40.0 + 3000 * 0.005 + 125 * 0.04)
+
+
+def test_io2_iops_are_tiered(pricer: Pricer) -> None:
+    cost = pricer.ebs_volume("io2", 100, "us-east-1", iops=40000)
+    assert cost.monthly_usd == pytest.approx(100 * 0.125 + 32000 * 0.065 + 8000 * 0.0455)
+
+
+def test_log_storage_by_stored_gb(pricer: Pricer) -> None:
+    cost = pricer.log_storage(100 * 1024**3, "us-east-1")
+    assert cost.monthly_usd == pytest.approx(3.0)
+
+
+def test_policy_overrides_replace_and_extend_the_table() -> None:
+    pricer = Pricer(
+        PriceOverrides(
+            sagemaker_hosting_hourly={"ml.m5.xlarge": 0.2, "ml.r5d.large": 0.15},
+            region_factors={"xx-nowhere-1": 1.5},
+        )
+    )
+    assert (
+        pricer.instances("sagemaker_hosting_hourly", "ml.m5.xlarge", 1, "us-east-1").monthly_usd
+        == 146.0
+    )
+    assert pricer.instances(
+        "sagemaker_hosting_hourly", "ml.r5d.large", 1, "xx-nowhere-1"
+    ).monthly_usd == pytest.approx(0.15 * 1.5 * 730)
+    assert (
+        Pricer().instances("sagemaker_hosting_hourly", "ml.m5.xlarge", 1, "us-east-1").monthly_usd
+        == 167.9
+    )
+
+
+def test_total_is_unknown_when_any_part_is() -> None:
+    assert Cost.total([Cost(1.0, "a"), Cost(None, "no price for b")]).monthly_usd is None
+    assert Cost.total([Cost(1.25, "a"), Cost(2.5, "b")]) == Cost(3.75, "a; b")
