@@ -107,12 +107,13 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         assert calls[op] == 2, op
     # Tags in bulk: one GetResources per region for SageMaker, one for logs.
     assert calls["resourcegroupstaggingapi.GetResources"] == 4
-    # Describes only for candidates: InService endpoints older than the window (6 + 2), and
-    # only the two training jobs past their limits.
-    assert calls["sagemaker.DescribeEndpoint"] == 8
+    # Describes only for what is left to judge: endpoints with no invocations (idle, serverless
+    # or exempt: 4 + 1, the busy ones never), and the two training jobs past their limits.
+    assert calls["sagemaker.DescribeEndpoint"] == 5
+    assert calls["cloudwatch.ListMetrics"] == 2
     assert calls["sagemaker.DescribeTrainingJob"] == 2
     assert calls["sts.GetCallerIdentity"] == 1
-    assert sum(calls.values()) == 41
+    assert sum(calls.values()) == 37
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

@@ -176,6 +176,22 @@ class RegionInventory:
             return Cost(0.0, "serverless: no charge while idle")
         return Cost.total(costs)
 
+    @cached_property
+    def endpoint_variants_with_metrics(self) -> dict[str, set[str]]:
+        """Variants, by endpoint, that have any ``Invocations`` data in the last two weeks.
+
+        ListMetrics (500 a page) names every (endpoint, variant) pair CloudWatch holds data
+        for; an endpoint it does not name served nothing for two weeks.
+        """
+        paginator = self.clients.cloudwatch(self.region).get_paginator("list_metrics")
+        found: dict[str, set[str]] = {}
+        for page in paginator.paginate(Namespace="AWS/SageMaker", MetricName="Invocations"):
+            for metric in page["Metrics"]:
+                dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+                if "EndpointName" in dims and "VariantName" in dims:
+                    found.setdefault(dims["EndpointName"], set()).add(dims["VariantName"])
+        return found
+
     def invocations(
         self, pairs: list[tuple[str, str]], window: timedelta
     ) -> dict[tuple[str, str], float]:

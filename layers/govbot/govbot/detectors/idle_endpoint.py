@@ -15,7 +15,10 @@ from govbot.models import Finding
 
 class IdleEndpointSettings(DetectorSettings):
     mode: Mode = Mode.APPROVE
-    idle_hours: float = Field(24, gt=0, le=24 * 63, description="Window with zero invocations.")
+    # At most 14 days: ListMetrics only knows metrics with data in the last two weeks.
+    idle_hours: float = Field(
+        default=24, gt=0, le=24 * 14, description="Window with zero invocations."
+    )
 
 
 @register
@@ -26,6 +29,7 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
         "sagemaker:ListEndpoints",
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
+        "cloudwatch:ListMetrics",
         "cloudwatch:GetMetricData",
         "tag:GetResources",
     )
@@ -38,23 +42,23 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
             for e in inv.endpoints
             if e["EndpointStatus"] == "InService" and inv.older_than(e["CreationTime"], window)
         ]
-        endpoint_variants = {}
-        for e in candidates:
-            variants = inv.endpoint_variants(e["EndpointName"])
-            # Gone since it was listed, or serverless only: nothing billed while idle.
-            if variants and not all(v["serverless"] for v in variants):
-                endpoint_variants[e["EndpointName"]] = (e, variants)
-
+        # Sum invocations only for variants CloudWatch has data for; an endpoint none of whose
+        # variants has data served nothing. Only the idle ones are then described, for cost.
+        with_data = inv.endpoint_variants_with_metrics
         pairs = [
-            (name, v["variant_name"])
-            for name, (_, variants) in endpoint_variants.items()
-            for v in variants
+            (e["EndpointName"], variant)
+            for e in candidates
+            for variant in sorted(with_data.get(e["EndpointName"], ()))
         ]
-        invocations = inv.invocations(pairs, window)
+        busy = {endpoint for (endpoint, _), n in inv.invocations(pairs, window).items() if n > 0}
 
-        for name, (summary, variants) in endpoint_variants.items():
-            total = sum(invocations[(name, v["variant_name"])] for v in variants)
-            if total > 0:
+        for summary in candidates:
+            name = summary["EndpointName"]
+            if name in busy:
+                continue
+            variants = inv.endpoint_variants(name)
+            # Gone since it was listed, or serverless only: nothing billed while idle.
+            if not variants or all(v["serverless"] for v in variants):
                 continue
             cost = inv.endpoint_cost(variants)
             desc = inv.endpoint(name)
@@ -76,7 +80,6 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
                     "endpoint_config_name": desc["EndpointConfigName"] if desc else None,
                     "variants": variants,
                     "idle_hours": settings.idle_hours,
-                    "invocations": total,
                     "created": summary["CreationTime"].isoformat(),
                     "cost_basis": cost.basis,
                 },
