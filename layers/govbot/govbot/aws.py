@@ -44,9 +44,9 @@ class AwsClients:
         self._role_arn = role_arn
         self._external_id = external_id
         self._role_session_name = role_session_name
-        # AWS_MAX_ATTEMPTS is boto3's own setting; an explicit Config would otherwise hide it.
+        # AWS_MAX_ATTEMPTS (boto3's own setting, first try included) would be hidden by a Config.
         attempts = max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
-        self._config = Config(retries={"mode": "adaptive", "max_attempts": attempts})
+        self._config = Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
         self._session: boto3.Session | None = None
         self._clients: dict[tuple[str, str], Any] = {}
         # boto3 sessions are not thread-safe for client creation; clients themselves are.

@@ -67,6 +67,13 @@ def sweep(
     ] = None,
     policy: PolicyOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    role_arn: Annotated[
+        str | None,
+        typer.Option(help="Assume this role first, e.g. to sweep a member account."),
+    ] = None,
+    external_id: Annotated[
+        str | None, typer.Option(help="ExternalId the role's trust policy asks for.")
+    ] = None,
 ) -> None:
     """Sweep the account your credentials reach (or AWS_ENDPOINT_URL) and report waste.
 
@@ -82,7 +89,8 @@ def sweep(
             err.print(f"[red]error:[/] --regions: {exc}", highlight=False)
             raise typer.Exit(EXIT_USAGE) from exc
     try:
-        report = run_sweep(pol, AwsClients(), progress=lambda msg: err.print(f"[dim]{msg}[/]"))
+        clients = AwsClients(role_arn=role_arn, external_id=external_id)
+        report = run_sweep(pol, clients, progress=lambda msg: err.print(f"[dim]{msg}[/]"))
     except PolicyError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
