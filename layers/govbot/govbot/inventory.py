@@ -6,7 +6,7 @@ where a bulk call exists; describes are made only for the resources a detector a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -115,12 +115,9 @@ class RegionInventory:
 
     @cached_property
     def endpoints(self) -> list[EndpointSummaryTypeDef]:
-        paginator = self.clients.sagemaker(self.region).get_paginator("list_endpoints")
-        return [
-            e
-            for page in paginator.paginate(PaginationConfig={"PageSize": SAGEMAKER_PAGE})
-            for e in page["Endpoints"]
-        ]
+        return _every(
+            self.clients.sagemaker(self.region), "list_endpoints", "Endpoints", SAGEMAKER_PAGE
+        )
 
     def endpoint(self, name: str) -> DescribeEndpointOutputTypeDef | None:
         """DescribeEndpoint, or None when the endpoint has gone since it was listed."""
@@ -233,14 +230,13 @@ class RegionInventory:
 
     @cached_property
     def training_jobs_in_progress(self) -> list[TrainingJobSummaryTypeDef]:
-        paginator = self.clients.sagemaker(self.region).get_paginator("list_training_jobs")
-        return [
-            j
-            for page in paginator.paginate(
-                StatusEquals="InProgress", PaginationConfig={"PageSize": SAGEMAKER_PAGE}
-            )
-            for j in page["TrainingJobSummaries"]
-        ]
+        return _every(
+            self.clients.sagemaker(self.region),
+            "list_training_jobs",
+            "TrainingJobSummaries",
+            SAGEMAKER_PAGE,
+            StatusEquals="InProgress",
+        )
 
     def training_job(self, name: str) -> DescribeTrainingJobResponseTypeDef | None:
         if name not in self._training_jobs:
@@ -277,23 +273,20 @@ class RegionInventory:
 
     @cached_property
     def notebook_instances(self) -> list[NotebookInstanceSummaryTypeDef]:
-        paginator = self.clients.sagemaker(self.region).get_paginator("list_notebook_instances")
-        return [
-            n
-            for page in paginator.paginate(PaginationConfig={"PageSize": SAGEMAKER_PAGE})
-            for n in page["NotebookInstances"]
-        ]
+        return _every(
+            self.clients.sagemaker(self.region),
+            "list_notebook_instances",
+            "NotebookInstances",
+            SAGEMAKER_PAGE,
+        )
 
     # -- EC2 ------------------------------------------------------------------------------
 
     @cached_property
     def volumes(self) -> list[VolumeTypeDef]:
-        paginator = self.clients.ec2(self.region).get_paginator("describe_volumes")
-        return [
-            v
-            for page in paginator.paginate(PaginationConfig={"PageSize": EC2_VOLUMES_PAGE})
-            for v in page["Volumes"]
-        ]
+        return _every(
+            self.clients.ec2(self.region), "describe_volumes", "Volumes", EC2_VOLUMES_PAGE
+        )
 
     def volume_cost(self, v: VolumeTypeDef) -> Cost:
         return self.pricer.ebs_volume(
@@ -316,15 +309,21 @@ class RegionInventory:
 
     # -- CloudWatch Logs ------------------------------------------------------------------
 
-    def log_groups(self) -> Iterator[LogGroupTypeDef]:
-        paginator = self.clients.logs(self.region).get_paginator("describe_log_groups")
-        for page in paginator.paginate(PaginationConfig={"PageSize": LOGS_PAGE}):
-            yield from page["logGroups"]
+    def log_groups(self) -> list[LogGroupTypeDef]:
+        return _every(self.clients.logs(self.region), "describe_log_groups", "logGroups", LOGS_PAGE)
 
     # -- ARNs -----------------------------------------------------------------------------
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{partition(self.region)}:{service}:{self.region}:{self.account_id}:{resource}"
+
+
+def _every(client: Any, operation: str, key: str, page_size: int, **params: Any) -> list[Any]:
+    """Every item of a paginated listing, at the given page size."""
+    pages = client.get_paginator(operation).paginate(
+        PaginationConfig={"PageSize": page_size}, **params
+    )
+    return [item for page in pages for item in page[key]]
 
 
 def partition(region: str) -> str:
