@@ -13,7 +13,8 @@ import pytest
 from moto import mock_aws
 
 from govbot.aws import AwsClients
-from govbot.demo import estate
+from govbot.demo import estate, moto_extensions
+from govbot.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -35,6 +36,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "govbot")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def moto_knows_stop_training_job() -> None:
+    moto_extensions.install()
 
 
 @pytest.fixture
@@ -68,6 +74,13 @@ class Seeded:
 def seeded(account: None, now: datetime) -> Seeded:
     seed_clients = AwsClients()
     return Seeded(AwsClients(), estate.seed(seed_clients, now), now)
+
+
+@pytest.fixture
+def store(account: None) -> Store:
+    table = Store(AwsClients(), "us-east-1")
+    table.create()
+    return table
 
 
 @dataclass

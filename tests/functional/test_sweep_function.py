@@ -25,7 +25,7 @@ def load_handler():
 
 
 @pytest.fixture
-def handler(seeded, monkeypatch):
+def handler(seeded, store, monkeypatch):
     monkeypatch.setenv("GOVBOT_POLICY_PARAMETER", POLICY_PARAMETER)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "govbot-sweep")
     return load_handler()
@@ -96,7 +96,7 @@ def test_policy_from_ssm_shapes_the_sweep(seeded, handler, lambda_context) -> No
 
 
 def test_without_a_policy_parameter_the_function_sweeps_its_own_region(
-    seeded, lambda_context, monkeypatch
+    seeded, store, lambda_context, monkeypatch
 ) -> None:
     monkeypatch.delenv("GOVBOT_POLICY_PARAMETER", raising=False)
     result = load_handler()(load_event("scheduled-event.json"), lambda_context)

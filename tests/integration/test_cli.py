@@ -10,7 +10,8 @@ def test_sweep_json_is_one_object_with_the_estate_findings(server_estate) -> Non
     result = run_govbot("sweep", "--regions", "us-east-1,eu-west-1", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)  # exactly one JSON document, nothing else on stdout
-    assert set(report) == {"findings", "summary", "errors", "api_calls"}
+    assert set(report) == {"findings", "summary", "errors", "api_calls", "actions"}
+    assert report["actions"] == []  # no state table: nothing stored, nothing to act on
     keys = {(f["detector"], f["region"], f["resource_id"]) for f in report["findings"]}
     assert keys == server_estate.expected
     for f in report["findings"]:
@@ -111,7 +112,9 @@ def test_policy_check_accepts_the_shipped_policies_and_rejects_bad_ones(tmp_path
 
 
 def test_help_explains_the_commands() -> None:
-    result = run_govbot("sweep", "--help")
+    result = run_govbot("sweep", "--help", env={"COLUMNS": "300"})
     assert result.returncode == 0
     assert "--regions" in result.stdout
-    assert "Changes nothing" in result.stdout
+    assert "Resources change only with --apply" in " ".join(result.stdout.split())
+    for command in ("init", "findings", "approve", "reject", "restore"):
+        assert run_govbot(command, "--help").returncode == 0, command

@@ -19,8 +19,17 @@ def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
     # The function's CloudWatch metrics, per detector.
     assert "Findings{detector=runaway-training-job} = 2" in out
     assert "EstimatedMonthlyWasteUSD{detector=idle-endpoint} =" in out
+    # The remediation round trip: decisions through the CLI, fixes applied, one restore.
+    assert "$ govbot approve" in out
+    assert "$ govbot reject" in out
+    assert "is approved: cannot move to approved" in out  # the second approval changed nothing
+    fixes = out.split("6. The fixes, applied")[1].split("7. Nothing lost")[0]
+    assert fixes.count("remediated") == 11
+    assert "stopped training job bert-finetune-large" in fixes
+    assert fixes.count("set retention of") == 2
+    assert "restored endpoint churn-model-staging from config churn-model-staging-config" in out
     # Nothing exempt or within its thresholds is reported.
-    table = out.split("by detector")[0]
+    table = out.split("by detector")[0].split("3. The nightly sweep")[1]
     assert not any(
         "idle-endpoint" in line and "fraud-detector-prod" in line for line in table.splitlines()
     )

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import getpass
+import json
+import os
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import yaml
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from govbot.aws import AwsClients
+from govbot.engine import decide, govern
 from govbot.policy import Policy, PolicyError, load_policy
-from govbot.report import render, to_json
-from govbot.sweep import run_sweep
+from govbot.report import render, render_stored, to_json
+from govbot.restore import RestoreError, restore_endpoint, restore_volume
+from govbot.store import DEFAULT_TABLE, State, StateConflict, Store
 
 app = typer.Typer(
     help="Governance bots for ML workloads on AWS: find idle, orphaned, untagged and runaway "
@@ -24,9 +31,14 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(help="Check and show policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+restore_app = typer.Typer(
+    help="Undo a remediation from the audit log (the finding becomes rejected).",
+    no_args_is_help=True,
+)
+app.add_typer(restore_app, name="restore")
 
 # Piped output gets room for the table instead of rich's 80-column default.
-out = Console(width=None if sys.stdout.isatty() else 140)
+out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
 err = Console(stderr=True)
 
 EXIT_NOTHING_SWEPT = 1
@@ -36,6 +48,47 @@ EXIT_USAGE = 2
 class Format(StrEnum):
     table = "table"
     json = "json"
+
+
+TableOption = Annotated[
+    str,
+    typer.Option("--table", envvar="GOVBOT_TABLE", help="The state table (DynamoDB)."),
+]
+TableRegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--table-region",
+        envvar="GOVBOT_TABLE_REGION",
+        help="Region of the state table. Default: your default region.",
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", help="Region of the resource. Default: your default region."),
+]
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    err.print(f"[red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _region(clients: AwsClients, region: str | None) -> str:
+    chosen = region or clients.default_region
+    if not chosen:
+        _fail("no region: pass --region (or --table-region) or set AWS_REGION")
+    return chosen
+
+
+def _store(clients: AwsClients, table: str, table_region: str | None, *, must_exist: bool) -> Store:
+    store = Store(clients, _region(clients, table_region), table)
+    if must_exist and not store.exists():
+        _fail(f"state table {table} not found in {store.region}: run `govbot init` first")
+    return store
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
 
 
 PolicyOption = Annotated[
@@ -74,11 +127,21 @@ def sweep(
     external_id: Annotated[
         str | None, typer.Option(help="ExternalId the role's trust policy asks for.")
     ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply", help="Act on approved findings and auto-mode ones. Default: dry run."
+        ),
+    ] = False,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
 ) -> None:
     """Sweep the account your credentials reach (or AWS_ENDPOINT_URL) and report waste.
 
-    Changes nothing. Progress goes to stderr; with --format json, stdout is exactly one JSON
-    object: findings, summary, errors and api_calls. Exits 1 only when nothing could be swept.
+    Findings are stored in the state table when it exists (`govbot init`), and the report
+    says what would be done with them. Resources change only with --apply. Progress goes to
+    stderr; with --format json, stdout is exactly one JSON object: findings, summary, errors,
+    api_calls and actions. Exits 1 only when nothing could be swept.
     """
     pol = _policy_or_exit(policy)
     region_list = [r.strip() for r in regions.split(",") if r.strip()] if regions else None
@@ -90,7 +153,26 @@ def sweep(
             raise typer.Exit(EXIT_USAGE) from exc
     try:
         clients = AwsClients(role_arn=role_arn, external_id=external_id)
-        report = run_sweep(pol, clients, progress=lambda msg: err.print(f"[dim]{msg}[/]"))
+        first_region = pol.regions[0] if pol.regions else None
+        table_store = Store(clients, _region(clients, table_region or first_region), table)
+        try:
+            store = table_store if table_store.exists() else None
+            why = f"no state table {table} in {table_store.region} (`govbot init` creates it)"
+        except (ClientError, BotoCoreError) as exc:
+            store, why = None, f"state table {table} unavailable: {exc}"
+        if store is None:
+            if apply:
+                _fail(f"{why}: nothing can be applied")
+            err.print(f"[dim]{why}: findings are not stored[/]", highlight=False)
+        report = govern(
+            pol,
+            clients,
+            store,
+            now=datetime.now(UTC),
+            dry_run=not apply,
+            actor=_actor(),
+            progress=lambda msg: err.print(f"[dim]{msg}[/]"),
+        )
     except PolicyError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
@@ -101,6 +183,129 @@ def sweep(
     if report.nothing_swept:
         err.print("[red]nothing could be swept[/]: see errors above")
         raise typer.Exit(EXIT_NOTHING_SWEPT)
+
+
+@app.command()
+def init(table: TableOption = DEFAULT_TABLE, table_region: TableRegionOption = None) -> None:
+    """Create the state table where it is missing (in AWS the template creates it)."""
+    store = Store(AwsClients(), _region(AwsClients(), table_region), table)
+    created = store.create()
+    out.print(f"state table {table} in {store.region}: {'created' if created else 'exists'}")
+
+
+@app.command()
+def findings(
+    state: Annotated[
+        list[State] | None,
+        typer.Option("--state", "-s", help="Only findings in this state (repeatable)."),
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """List stored findings and their states, costliest first."""
+    store = _store(AwsClients(), table, table_region, must_exist=True)
+    stored = sorted(
+        store.by_state(*(state or list(State))),
+        key=lambda sf: -(sf.finding.monthly_cost_usd or 0.0),
+    )
+    if format is Format.json:
+        print(json.dumps([sf.model_dump(mode="json") for sf in stored], indent=2))
+    else:
+        render_stored(stored, out)
+
+
+def _decide(
+    ids: list[str], approve: bool, by: str | None, table: str, table_region: str | None
+) -> None:
+    store = _store(AwsClients(), table, table_region, must_exist=True)
+    verb = "approved" if approve else "rejected"
+    failed = 0
+    for fid, result in decide(
+        store, ids, approve=approve, by=by or _actor(), now=datetime.now(UTC)
+    ):
+        if isinstance(result, StateConflict):
+            failed += 1
+            err.print(f"[yellow]{fid}[/]: {result}", highlight=False)
+        else:
+            out.print(
+                f"{fid}: {verb} ({result.finding.detector} {result.finding.resource_id}"
+                f" in {result.finding.region})",
+                highlight=False,
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+ByOption = Annotated[str | None, typer.Option("--by", help="Who decides. Default: cli:<user>.")]
+IdsArgument = Annotated[list[str], typer.Argument(help="Finding ids (see `govbot findings`).")]
+
+
+@app.command()
+def approve(
+    finding_ids: IdsArgument,
+    by: ByOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """Approve findings: the next `govbot sweep --apply` (or Lambda run) acts on them."""
+    _decide(finding_ids, True, by, table, table_region)
+
+
+@app.command()
+def reject(
+    finding_ids: IdsArgument,
+    by: ByOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """Reject findings: govbot will not act on them, however often they are found."""
+    _decide(finding_ids, False, by, table, table_region)
+
+
+def _restore(
+    kind: str, resource: str, region: str | None, table: str, table_region: str | None
+) -> None:
+    clients = AwsClients()
+    where = _region(clients, region)
+    store = _store(clients, table, table_region or where, must_exist=True)
+    restore = restore_endpoint if kind == "endpoint" else restore_volume
+    key = "name" if kind == "endpoint" else "volume_id"
+    try:
+        message = restore(
+            store,
+            clients,
+            region=where,
+            account_id=clients.account_id(where),
+            actor=_actor(),
+            now=datetime.now(UTC),
+            **{key: resource},
+        )
+    except RestoreError as exc:
+        _fail(str(exc), 1)
+    out.print(message, highlight=False)
+
+
+@restore_app.command("endpoint")
+def restore_endpoint_cmd(
+    name: Annotated[str, typer.Argument(help="Endpoint name.")],
+    region: RegionOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """Recreate a deleted endpoint from its recorded config and tags."""
+    _restore("endpoint", name, region, table, table_region)
+
+
+@restore_app.command("volume")
+def restore_volume_cmd(
+    volume_id: Annotated[str, typer.Argument(help="Id of the deleted volume.")],
+    region: RegionOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """Create a volume from the snapshot taken before deletion: same AZ, type and tags."""
+    _restore("volume", volume_id, region, table, table_region)
 
 
 @policy_app.command("check")

@@ -63,8 +63,12 @@ class RegionInventory:
         account_id: str,
         now: datetime,
         pricer: Pricer,
+        scope: dict[str, set[str]] | None = None,
     ) -> None:
+        """``scope`` (resource type -> ids) limits every listing to those resources, read with
+        describe calls: the engine's re-check before acting runs the detectors on just them."""
         self.clients = clients
+        self.scope = scope
         self.region = region
         self.account_id = account_id
         self.now = now
@@ -84,6 +88,8 @@ class RegionInventory:
         """Tags of a resource; a resource that never had a tag has ``{}``."""
         if ":training-job/" in arn:
             return self._tags_of_training_job(arn)
+        if self.scope is not None:
+            return self._tags_of_one(arn)
         family = arn.split(":")[2]
         if family not in TAG_INDEX_FILTERS:
             raise ValueError(f"no tag source for {arn}")
@@ -102,6 +108,18 @@ class RegionInventory:
             self._tag_indexes[family] = index
         return self._tag_indexes[family]
 
+    def _tags_of_one(self, arn: str) -> dict[str, str]:
+        key = _arn_key(arn)
+        index = self._tag_indexes.setdefault("scoped", {})
+        if key not in index:
+            page = self.clients.tagging(self.region).get_resources(ResourceARNList=[arn])
+            found = page.get("ResourceTagMappingList", [])
+            index[key] = tags_to_dict(found[0].get("Tags")) if found else {}
+        return index[key]
+
+    def _scoped(self, resource_type: str) -> list[str]:
+        return sorted((self.scope or {}).get(resource_type, ()))
+
     def _tags_of_training_job(self, arn: str) -> dict[str, str]:
         if arn not in self._training_job_tags:
             paginator = self.clients.sagemaker(self.region).get_paginator("list_tags")
@@ -115,6 +133,9 @@ class RegionInventory:
 
     @cached_property
     def endpoints(self) -> list[EndpointSummaryTypeDef]:
+        if self.scope is not None:
+            described = (self.endpoint(n) for n in self._scoped("AWS::SageMaker::Endpoint"))
+            return [_summary(d, EndpointSummaryKeys) for d in described if d]  # type: ignore[misc]
         return _every(
             self.clients.sagemaker(self.region), "list_endpoints", "Endpoints", SAGEMAKER_PAGE
         )
@@ -230,6 +251,13 @@ class RegionInventory:
 
     @cached_property
     def training_jobs_in_progress(self) -> list[TrainingJobSummaryTypeDef]:
+        if self.scope is not None:
+            described = (self.training_job(n) for n in self._scoped("AWS::SageMaker::TrainingJob"))
+            return [
+                _summary(d, TrainingJobSummaryKeys)  # type: ignore[misc]
+                for d in described
+                if d and d["TrainingJobStatus"] == "InProgress"
+            ]
         return _every(
             self.clients.sagemaker(self.region),
             "list_training_jobs",
@@ -273,6 +301,18 @@ class RegionInventory:
 
     @cached_property
     def notebook_instances(self) -> list[NotebookInstanceSummaryTypeDef]:
+        if self.scope is not None:
+            found = []
+            sagemaker = self.clients.sagemaker(self.region)
+            for name in self._scoped("AWS::SageMaker::NotebookInstance"):
+                try:
+                    desc = sagemaker.describe_notebook_instance(NotebookInstanceName=name)
+                except ClientError as err:
+                    if not is_not_found(err):
+                        raise
+                    continue
+                found.append(_summary(desc, NotebookSummaryKeys))
+            return found  # type: ignore[return-value]
         return _every(
             self.clients.sagemaker(self.region),
             "list_notebook_instances",
@@ -284,6 +324,18 @@ class RegionInventory:
 
     @cached_property
     def volumes(self) -> list[VolumeTypeDef]:
+        if self.scope is not None:
+            ids = self._scoped("AWS::EC2::Volume")
+            if not ids:
+                return []
+            # A filter, not VolumeIds: a volume gone since the sweep is simply absent.
+            return _every(
+                self.clients.ec2(self.region),
+                "describe_volumes",
+                "Volumes",
+                EC2_VOLUMES_PAGE,
+                Filters=[{"Name": "volume-id", "Values": ids}],
+            )
         return _every(
             self.clients.ec2(self.region), "describe_volumes", "Volumes", EC2_VOLUMES_PAGE
         )
@@ -297,11 +349,16 @@ class RegionInventory:
     def instances(self) -> list[InstanceTypeDef]:
         paginator = self.clients.ec2(self.region).get_paginator("describe_instances")
         states = ["pending", "running", "stopping", "stopped"]
+        filters: list[Any] = [{"Name": "instance-state-name", "Values": states}]
+        if self.scope is not None:
+            ids = self._scoped("AWS::EC2::Instance")
+            if not ids:
+                return []
+            filters.append({"Name": "instance-id", "Values": ids})
         return [
             i
             for page in paginator.paginate(
-                Filters=[{"Name": "instance-state-name", "Values": states}],
-                PaginationConfig={"PageSize": EC2_INSTANCES_PAGE},
+                Filters=filters, PaginationConfig={"PageSize": EC2_INSTANCES_PAGE}
             )
             for r in page["Reservations"]
             for i in r["Instances"]
@@ -310,12 +367,37 @@ class RegionInventory:
     # -- CloudWatch Logs ------------------------------------------------------------------
 
     def log_groups(self) -> list[LogGroupTypeDef]:
+        if self.scope is not None:
+            logs = self.clients.logs(self.region)
+            return [
+                g
+                for name in self._scoped("AWS::Logs::LogGroup")
+                for g in logs.describe_log_groups(logGroupNamePrefix=name, limit=LOGS_PAGE)[
+                    "logGroups"
+                ]
+                if g["logGroupName"] == name
+            ]
         return _every(self.clients.logs(self.region), "describe_log_groups", "logGroups", LOGS_PAGE)
 
     # -- ARNs -----------------------------------------------------------------------------
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{partition(self.region)}:{service}:{self.region}:{self.account_id}:{resource}"
+
+
+# The fields of a describe answer that its listing's summary carries.
+EndpointSummaryKeys = ("EndpointName", "EndpointArn", "CreationTime", "EndpointStatus")
+TrainingJobSummaryKeys = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingJobStatus")
+NotebookSummaryKeys = (
+    "NotebookInstanceName",
+    "NotebookInstanceArn",
+    "NotebookInstanceStatus",
+    "InstanceType",
+)
+
+
+def _summary(described: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: described[k] for k in keys if k in described}
 
 
 def _every(client: Any, operation: str, key: str, page_size: int, **params: Any) -> list[Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -36,6 +37,31 @@ class Finding(BaseModel):
         return f"{self.detector}-{digest[:16]}"
 
 
+class Outcome(StrEnum):
+    WOULD_ACT = "would act"  # dry run
+    REMEDIATED = "remediated"
+    IN_PROGRESS = "in progress"  # a later run finishes it
+    ALREADY_GONE = "already gone"
+    NO_LONGER_QUALIFIES = "no longer qualifies"
+    EXEMPT = "exempt now"
+    WAITING_GRACE = "waiting for grace period"
+    DEFERRED = "deferred: max actions per run"
+    TAKEN = "taken by another run"
+    NO_ACTION = "no action in policy"
+    FAILED = "failed"
+
+
+class ActionOutcome(BaseModel):
+    finding_id: str
+    detector: str
+    resource_id: str
+    region: str
+    action: str | None
+    outcome: Outcome
+    message: str
+    monthly_cost_usd: float | None = None
+
+
 class SweepError(BaseModel):
     """A part of the sweep that failed; the rest of the sweep carries on."""
 
@@ -52,6 +78,7 @@ class DetectorSummary(BaseModel):
 
 
 class Summary(BaseModel):
+    account_id: str | None = None
     findings: int
     exempted: int
     # Each resource counted once, even when several detectors flag it (an idle endpoint
@@ -68,6 +95,8 @@ class SweepReport(BaseModel):
     summary: Summary
     errors: list[SweepError]
     api_calls: dict[str, int]
+    # What the engine did or would do with the findings (empty when nothing is stored).
+    actions: list[ActionOutcome] = Field(default_factory=list)
 
     @property
     def nothing_swept(self) -> bool:
@@ -85,6 +114,7 @@ class SweepReport(BaseModel):
         exempted: int,
         units_swept: int,
         units_failed: int,
+        account_id: str | None = None,
     ) -> SweepReport:
         ordered = sorted(
             findings,
@@ -103,6 +133,7 @@ class SweepReport(BaseModel):
                     per_resource.get(f.resource_arn, 0.0), f.monthly_cost_usd
                 )
         summary = Summary(
+            account_id=account_id,
             findings=len(ordered),
             exempted=exempted,
             total_monthly_cost_usd=round(sum(per_resource.values()), 2),

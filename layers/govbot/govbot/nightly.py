@@ -4,6 +4,7 @@ SSM Parameter Store (cached by Powertools Parameters), metrics per detector."""
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from functools import cache
 
 from aws_lambda_powertools.metrics import Metrics, MetricUnit, single_metric
@@ -11,9 +12,10 @@ from aws_lambda_powertools.utilities.parameters import SSMProvider
 from pydantic import BaseModel, ConfigDict, Field
 
 from govbot.aws import AwsClients
+from govbot.engine import govern
 from govbot.models import SweepReport
 from govbot.policy import Policy, policy_from_yaml
-from govbot.sweep import run_sweep
+from govbot.store import DEFAULT_TABLE, Store
 
 POLICY_CACHE_SECONDS = 300
 
@@ -31,12 +33,18 @@ class SweepSettings(BaseModel):
     policy_parameter: str | None = Field(
         None, description="GOVBOT_POLICY_PARAMETER: SSM parameter holding the policy YAML."
     )
+    table: str = Field(DEFAULT_TABLE, min_length=1, description="GOVBOT_TABLE: the state table.")
+    dry_run: bool = Field(True, description="DRY_RUN: say what would be done, change nothing.")
 
     @classmethod
     def from_env(cls) -> SweepSettings:
+        env = os.environ
         return cls(
-            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", ""),
-            policy_parameter=os.environ.get("GOVBOT_POLICY_PARAMETER") or None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+            policy_parameter=env.get("GOVBOT_POLICY_PARAMETER") or None,
+            table=env.get("GOVBOT_TABLE") or DEFAULT_TABLE,
+            # Anything but an explicit false keeps the safe default.
+            dry_run=env.get("DRY_RUN", "true").strip().lower() not in ("false", "0", "no"),
         )
 
 
@@ -62,11 +70,19 @@ def load_policy(settings: SweepSettings) -> Policy:
 
 
 def nightly_sweep(settings: SweepSettings, account_id: str | None) -> SweepReport:
+    """Sweep the policy's regions, store the findings, act on approved ones unless dry-run."""
     policy = load_policy(settings)
     clients = _clients()
     clients.calls.clear()  # count this invocation's calls only
-    return run_sweep(
-        policy, clients, regions=policy.regions or [settings.region], account_id=account_id
+    return govern(
+        policy,
+        clients,
+        Store(clients, settings.region, settings.table),
+        now=datetime.now(UTC),
+        dry_run=settings.dry_run,
+        actor="lambda:sweep",
+        regions=policy.regions or [settings.region],
+        account_id=account_id,
     )
 
 
@@ -87,3 +103,6 @@ def record_metrics(metrics: Metrics, report: SweepReport) -> None:
     )
     metrics.add_metric(name="SweepErrors", unit=MetricUnit.Count, value=len(report.errors))
     metrics.add_metric(name="ApiCalls", unit=MetricUnit.Count, value=sum(report.api_calls.values()))
+    for outcome in ("remediated", "failed"):
+        count = sum(1 for a in report.actions if a.outcome.value == outcome)
+        metrics.add_metric(name=f"Actions{outcome.title()}", unit=MetricUnit.Count, value=count)

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from govbot.models import SweepReport
+from govbot.store import StoredFinding
 
 
 def money(value: float | None) -> str:
@@ -49,7 +50,45 @@ def render(report: SweepReport, console: Console) -> None:
             "each resource counted once)",
         )
     )
+    if report.actions:
+        render_actions(report, console)
     for e in report.errors:
         console.print(
             f"[yellow]error[/] {e.region} {e.detector or '(all detectors)'}: {e.code}: {e.message}"
         )
+
+
+def render_actions(report: SweepReport, console: Console) -> None:
+    table = Table(title="actions", expand=True)
+    table.add_column("outcome", style="magenta", no_wrap=True)
+    table.add_column("resource", overflow="fold", ratio=2)
+    table.add_column("region", no_wrap=True)
+    table.add_column("$/month", justify="right", no_wrap=True)
+    table.add_column("detail", overflow="fold", ratio=3)
+    for a in report.actions:
+        table.add_row(
+            a.outcome.value, a.resource_id, a.region, money(a.monthly_cost_usd), a.message
+        )
+    console.print(table)
+
+
+def render_stored(stored: list[StoredFinding], console: Console) -> None:
+    table = Table(title=f"{len(stored)} stored finding(s)", expand=True)
+    table.add_column("finding", no_wrap=True)
+    table.add_column("state", style="magenta", no_wrap=True)
+    table.add_column("resource", no_wrap=True)
+    table.add_column("region", no_wrap=True)
+    table.add_column("$/month", justify="right", no_wrap=True)
+    table.add_column("decided / note", overflow="fold")
+    for sf in stored:
+        f = sf.finding
+        decided = f"{sf.decided_by} {sf.decided_at:%Y-%m-%d %H:%M}" if sf.decided_at else ""
+        table.add_row(
+            f.finding_id,
+            sf.state.value,
+            f.resource_id,
+            f.region,
+            money(f.monthly_cost_usd),
+            " ".join(x for x in (decided, sf.note or "", sf.error or "") if x),
+        )
+    console.print(table)

@@ -131,4 +131,5 @@ def run_sweep(
         exempted=sum(r.exempted for r in results),
         units_swept=sum(r.units_swept for r in results),
         units_failed=sum(len(r.errors) for r in results),
+        account_id=account_id,
     )

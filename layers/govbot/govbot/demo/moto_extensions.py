@@ -10,10 +10,15 @@ Only the demo and the tests import this module; no code path that talks to real 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 DEFAULT_ACCOUNT = "123456789012"
+
+
+def _moto_time(when: datetime) -> datetime:
+    """moto keeps naive UTC times and sorts by them: an aware one breaks its comparisons."""
+    return when.astimezone(UTC).replace(tzinfo=None)
 
 
 def _sagemaker(region: str, account: str) -> Any:
@@ -34,6 +39,45 @@ def _logs(region: str, account: str) -> Any:
     return logs_backends[account][region]
 
 
+def install() -> None:
+    """Teach moto the calls govbot makes that it lacks: StopTrainingJob. Idempotent."""
+    from moto.core.responses import EmptyResult
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+    from moto.sagemaker.utils import arn_formatter
+
+    def stop_training_job(self: Any, training_job_name: str) -> None:
+        job = self.training_jobs.get(training_job_name)
+        if job is None:
+            arn = arn_formatter(
+                "training-job", training_job_name, self.account_id, self.region_name
+            )
+            raise ValidationError(message=f"Could not find training job '{arn}'.")
+        if job.training_job_status != "InProgress":
+            raise ValidationError(
+                message="The request was rejected because the training job is in status "
+                f"{job.training_job_status}."
+            )
+        # AWS goes through Stopping; the job's 120 s to save a checkpoint pass at once here.
+        job.training_job_status = "Stopped"
+        job.secondary_status = "Stopped"
+
+    def stop_training_job_response(self: Any) -> Any:
+        self.sagemaker_backend.stop_training_job(self._get_param("TrainingJobName"))
+        return EmptyResult()
+
+    setattr(SageMakerModelBackend, "stop_training_job", stop_training_job)  # noqa: B010
+    setattr(SageMakerResponse, "stop_training_job", stop_training_job_response)  # noqa: B010
+
+
+def set_snapshot_state(
+    region: str, snapshot_id: str, state: str, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """Snapshots are born completed in moto; a real one is pending for minutes or hours."""
+    _ec2(region, account).snapshots[snapshot_id].status = state
+
+
 def set_training_job_running(
     region: str, name: str, started: datetime, account: str = DEFAULT_ACCOUNT
 ) -> None:
@@ -41,9 +85,7 @@ def set_training_job_running(
     job = _sagemaker(region, account).training_jobs[name]
     job.training_job_status = "InProgress"
     job.secondary_status = "Training"
-    job.creation_time = started
-    job.training_start_time = started
-    job.last_modified_time = started
+    job.creation_time = job.training_start_time = job.last_modified_time = _moto_time(started)
     job.training_end_time = None
 
 
@@ -53,22 +95,20 @@ def set_training_job_status(
     job = _sagemaker(region, account).training_jobs[name]
     job.training_job_status = status
     job.secondary_status = status
-    job.training_end_time = when
-    job.last_modified_time = when
+    job.training_end_time = job.last_modified_time = _moto_time(when)
 
 
 def set_endpoint_created(
     region: str, name: str, created: datetime, account: str = DEFAULT_ACCOUNT
 ) -> None:
     endpoint = _sagemaker(region, account).endpoints[name]
-    endpoint.creation_time = created
-    endpoint.last_modified_time = created
+    endpoint.creation_time = endpoint.last_modified_time = _moto_time(created)
 
 
 def set_volume_created(
     region: str, volume_id: str, created: datetime, account: str = DEFAULT_ACCOUNT
 ) -> None:
-    _ec2(region, account).volumes[volume_id].create_time = created
+    _ec2(region, account).volumes[volume_id].create_time = _moto_time(created)
 
 
 def set_log_group_stored_bytes(

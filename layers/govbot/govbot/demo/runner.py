@@ -13,6 +13,8 @@ import io
 import json
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -21,9 +23,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
+from govbot.actions.snapshot_volume import SOURCE_TAG
 from govbot.aws import AwsClients
-from govbot.demo import estate
+from govbot.demo import estate, moto_extensions
 from govbot.models import SweepReport
 from govbot.report import render
 
@@ -40,6 +44,8 @@ FAKE_CREDENTIALS = {
 }
 FUNCTION_ENV = {
     "POWERTOOLS_SERVICE_NAME": "govbot-sweep",
+    "DRY_RUN": "true",
+    "GOVBOT_TABLE": "govbot",
     "POWERTOOLS_METRICS_NAMESPACE": "govbot",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "GOVBOT_POLICY_PARAMETER": POLICY_PARAMETER,
@@ -129,11 +135,69 @@ def emitted_metrics(printed: str) -> list[str]:
     return lines
 
 
+def govbot_cli(
+    out: Console, *args: str, progress: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run the govbot command line in its own process, as a person would, and show it."""
+    out.print(f"[bold]$ govbot {' '.join(args)}[/]", highlight=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "govbot", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": str(out.width - 2)},  # room for the indent
+        timeout=300,
+    )
+    # stderr carries progress (shown only when asked) and refusals (always shown).
+    shown = result.stdout + (result.stderr if progress or result.returncode else "")
+    for line in shown.rstrip().splitlines():
+        out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    return result
+
+
+def account_state(clients: AwsClients) -> Table:
+    """What the emulated account holds that govbot may change, read straight from the API."""
+    table = Table(title="the emulated account", expand=True)
+    for column in (
+        "region",
+        "endpoints",
+        "volumes (available / in-use), govbot snapshots",
+        "training jobs in progress",
+        "log groups without retention",
+    ):
+        table.add_column(column, overflow="fold")
+    for region in estate.REGIONS:
+        sm, ec2, logs = clients.sagemaker(region), clients.ec2(region), clients.logs(region)
+        endpoints = sorted(e["EndpointName"] for e in sm.list_endpoints()["Endpoints"])
+        volumes = ec2.describe_volumes()["Volumes"]
+        available = sum(v["State"] == "available" for v in volumes)
+        snapshots = ec2.describe_snapshots(Filters=[{"Name": "tag-key", "Values": [SOURCE_TAG]}])[
+            "Snapshots"
+        ]
+        jobs = sorted(
+            j["TrainingJobName"]
+            for j in sm.list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]
+        )
+        open_logs = sorted(
+            g["logGroupName"]
+            for g in logs.describe_log_groups()["logGroups"]
+            if not g.get("retentionInDays")
+        )
+        table.add_row(
+            region,
+            "\n".join(endpoints),
+            f"{available} / {len(volumes) - available}; {len(snapshots)} snapshot(s)",
+            "\n".join(jobs) or "-",
+            "\n".join(open_logs) or "-",
+        )
+    return table
+
+
 def run_demo(out: Console, err: Console, serve: bool = False) -> int:
     root = repo_root()
     if root is None:
         err.print("[red]govbot demo runs from a govbot checkout (functions/ and events/).[/]")
         return 2
+    moto_extensions.install()
     with emulated_account() as url:
         out.rule("[bold]1. An emulated AWS account")
         out.print(f"moto server at {url}; boto3 reaches it through AWS_ENDPOINT_URL.")
@@ -153,8 +217,9 @@ def run_demo(out: Console, err: Console, serve: bool = False) -> int:
             f"with and without retention; the policy in SSM {POLICY_PARAMETER}. "
             f"({len(built.volumes)} volumes, {len(built.instances)} instances.)"
         )
+        govbot_cli(out, "init")
 
-        out.rule("[bold]3. The nightly sweep, as the Lambda runs it")
+        out.rule("[bold]3. The nightly sweep, as the Lambda runs it (DRY_RUN, the default)")
         out.print(
             "Invoking functions/sweep/app.handler with events/scheduled-event.json "
             "(a real EventBridge scheduled event)…"
@@ -163,8 +228,7 @@ def run_demo(out: Console, err: Console, serve: bool = False) -> int:
         report, printed = invoke_sweep(root)
         elapsed = time.perf_counter() - started
         render(report, out)
-
-        out.rule("[bold]4. What the function reported to CloudWatch")
+        out.print("What the function reported to CloudWatch:")
         for line in emitted_metrics(printed):
             out.print(f"  {line}", highlight=False)
         calls = ", ".join(f"{k} {v}" for k, v in report.api_calls.items())
@@ -172,11 +236,38 @@ def run_demo(out: Console, err: Console, serve: bool = False) -> int:
             f"{sum(report.api_calls.values())} AWS API calls in {elapsed:.1f}s: {calls}",
             highlight=False,
         )
+
+        out.rule("[bold]4. Before: the account as the sweep found it")
+        out.print(account_state(seed_clients))
+
+        out.rule("[bold]5. People decide, through the command line")
+        govbot_cli(out, "findings", "--state", "pending_approval")
+        pending = {
+            (f.detector, f.resource_id): f.finding_id
+            for f in report.findings
+            if f.detector != "untagged-resource"
+        }
+        keep_history = pending.pop(("log-retention-gap", "/aws/sagemaker/TrainingJobs"))
+        govbot_cli(out, "approve", *pending.values(), "--by", "ana@ml-platform")
+        govbot_cli(out, "reject", keep_history, "--by", "ben@ml-research")
+        out.print("A second approval of the same finding changes nothing:")
+        govbot_cli(out, "approve", pending[("idle-endpoint", "churn-model-staging")], "--by", "cy")
+
+        out.rule("[bold]6. The fixes, applied")
+        regions = ",".join(estate.REGIONS)
+        govbot_cli(out, "sweep", "--regions", regions, "--apply")
+        out.print(account_state(seed_clients))
+
+        out.rule("[bold]7. Nothing lost: one endpoint restored")
+        govbot_cli(out, "restore", "endpoint", "churn-model-staging", "--region", estate.PRIMARY)
+        govbot_cli(out, "findings", "--state", "rejected")
+        out.print(account_state(seed_clients))
+
         if serve:
             out.print(f"\nThe emulated account stays up at {url}. In another shell:")
             out.print(
                 f"  AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo "
-                f"govbot sweep --regions {','.join(estate.REGIONS)}",
+                f"govbot findings",
                 highlight=False,
             )
             out.print("Ctrl-C stops it.")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from govbot.inventory import RegionInventory
@@ -29,6 +29,13 @@ class DetectorSettings(BaseModel):
 
     enabled: bool = True
     mode: Mode = Mode.APPROVE
+    # Safety rails the engine applies before any action (never the actions themselves).
+    grace_days: float = Field(
+        default=0, ge=0, description="Act only on findings first seen at least this long ago."
+    )
+    max_actions_per_run: int = Field(
+        default=10, ge=0, description="Blast radius: actions per run; the rest wait."
+    )
 
 
 SettingsT = TypeVar("SettingsT", bound=DetectorSettings)

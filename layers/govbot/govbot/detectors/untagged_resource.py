@@ -31,6 +31,9 @@ class UntaggedResourceSettings(DetectorSettings):
         default_factory=lambda: ["cost-center", "project", "environment"], min_length=1
     )
     resource_kinds: list[ResourceKind] = Field(default_factory=lambda: list(ALL_KINDS))
+    tag_missing: bool = Field(
+        default=False, description="Fix = tag the resource govbot:missing-tags=<keys>."
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""The action registry: one module per fix, registered by name, one per detector."""
+
+from __future__ import annotations
+
+from govbot.actions.base import Action, ActionContext, ActionResult, Result
+
+ACTIONS: dict[str, type[Action]] = {}
+
+
+def register(cls: type[Action]) -> type[Action]:
+    if cls.name in ACTIONS:
+        raise ValueError(f"action {cls.name!r} registered twice")
+    if not cls.permissions:
+        raise ValueError(f"action {cls.name!r} declares no IAM permissions")
+    if any(a.detector == cls.detector for a in ACTIONS.values()):
+        raise ValueError(f"detector {cls.detector!r} has an action already")
+    ACTIONS[cls.name] = cls
+    return cls
+
+
+def action_for(detector_id: str) -> Action | None:
+    for cls in ACTIONS.values():
+        if cls.detector == detector_id:
+            return cls()
+    return None
+
+
+def action_permissions() -> set[str]:
+    return {p for cls in ACTIONS.values() for p in cls.permissions}
+
+
+from govbot.actions import (  # noqa: E402
+    delete_endpoint,
+    set_log_retention,
+    snapshot_volume,
+    stop_training_job,
+    tag_missing,
+)
+
+__all__ = [
+    "ACTIONS",
+    "Action",
+    "ActionContext",
+    "ActionResult",
+    "Result",
+    "action_for",
+    "action_permissions",
+    "delete_endpoint",
+    "register",
+    "set_log_retention",
+    "snapshot_volume",
+    "stop_training_job",
+    "tag_missing",
+]

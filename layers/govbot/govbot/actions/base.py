@@ -1,0 +1,67 @@
+"""What every action is: one change to one resource, declaring the IAM permissions it needs.
+
+An action does not decide whether to act (the engine does: mode, approval, grace period, blast
+radius, re-check). It captures the resource's before-state, which the engine records in the
+audit log before the change, and then makes the change. "Already gone" counts as done.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from govbot.aws import AwsClients
+from govbot.detectors.base import DetectorSettings
+from govbot.models import Finding
+
+
+class Result(StrEnum):
+    DONE = "done"
+    PENDING = "pending"  # started; a later run finishes it (a snapshot still being taken)
+    GONE = "gone"  # the resource was already gone: nothing left to do
+
+
+@dataclass
+class ActionResult:
+    result: Result
+    message: str
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ActionContext:
+    clients: AwsClients
+    now: datetime
+    # Persists progress at once (e.g. a snapshot id), so a crash mid-action loses nothing.
+    save_progress: Callable[[dict[str, Any]], None]
+    progress: dict[str, Any] = field(default_factory=dict)
+
+
+class Action(ABC):
+    name: ClassVar[str]
+    detector: ClassVar[str]
+    permissions: ClassVar[tuple[str, ...]]
+
+    def applies(self, settings: DetectorSettings) -> bool:
+        """Whether the policy asks for this fix at all (tag-missing is opt-in)."""
+        return True
+
+    @abstractmethod
+    def describe(self, finding: Finding) -> str:
+        """What it would do, in words, for dry runs and messages."""
+
+    @abstractmethod
+    def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
+        """The before-state that ``govbot restore`` needs; recorded before the change."""
+
+    @abstractmethod
+    def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        """Make the change. Idempotent: a retry after a crash must not repeat damage."""
+
+
+def error_code(err: Exception) -> str:
+    return str(getattr(err, "response", {}).get("Error", {}).get("Code", ""))

@@ -1,0 +1,41 @@
+"""log-retention-gap: give the log group a retention (older events are then deleted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot.actions import register
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.models import Finding
+
+
+@register
+class SetLogRetention(Action):
+    name = "set-log-retention"
+    detector = "log-retention-gap"
+    permissions = ("logs:PutRetentionPolicy",)
+
+    def describe(self, finding: Finding) -> str:
+        days = finding.details["retention_days"]
+        return f"set retention of {finding.resource_id} to {days} days"
+
+    def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
+        return {"retention_days": None, "stored_bytes": finding.details.get("stored_bytes")}
+
+    def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        days = finding.details["retention_days"]
+        try:
+            ctx.clients.logs(finding.region).put_retention_policy(
+                logGroupName=finding.resource_id, retentionInDays=days
+            )
+        except ClientError as err:
+            if error_code(err) == "ResourceNotFoundException":
+                return ActionResult(Result.GONE, f"log group {finding.resource_id} already gone")
+            raise
+        return ActionResult(
+            Result.DONE,
+            f"set retention of {finding.resource_id} to {days} days",
+            {"retention_days": days},
+        )

@@ -1,0 +1,91 @@
+"""orphaned-volume: snapshot the volume, and delete it only once the snapshot is completed.
+
+The snapshot id is saved the moment it exists, so a run that dies before the delete is
+finished by the next one, which never takes a second snapshot. A snapshot still pending is
+left to a later run rather than waited on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot.actions import register
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.models import Finding
+
+SOURCE_TAG = "govbot:source-volume"
+GONE_CODES = {"InvalidVolume.NotFound"}
+
+
+@register
+class SnapshotThenDeleteVolume(Action):
+    name = "snapshot-then-delete-volume"
+    detector = "orphaned-volume"
+    permissions = (
+        "ec2:CreateSnapshot",
+        "ec2:CreateTags",
+        "ec2:DescribeSnapshots",
+        "ec2:DeleteVolume",
+    )
+
+    def describe(self, finding: Finding) -> str:
+        return f"snapshot volume {finding.resource_id}, then delete it"
+
+    def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
+        d = finding.details
+        return {
+            "volume_id": finding.resource_id,
+            "availability_zone": d.get("availability_zone"),
+            "volume_type": d.get("volume_type"),
+            "size_gib": d.get("size_gib"),
+            "iops": d.get("iops"),
+            "throughput": d.get("throughput"),
+            "encrypted": d.get("encrypted"),
+            "tags": finding.tags,
+        }
+
+    def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        ec2 = ctx.clients.ec2(finding.region)
+        vid = finding.resource_id
+        snapshot_id = ctx.progress.get("snapshot_id")
+        if snapshot_id is None:
+            tags: list[Any] = [
+                {"Key": k, "Value": v}
+                for k, v in finding.tags.items()
+                if not k.startswith("aws:")  # reserved; AWS refuses to copy them
+            ] + [{"Key": SOURCE_TAG, "Value": vid}]
+            try:
+                snapshot = ec2.create_snapshot(
+                    VolumeId=vid,
+                    Description=f"govbot: {vid} before deletion ({finding.finding_id})",
+                    TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}],
+                )
+            except ClientError as err:
+                if error_code(err) in GONE_CODES:
+                    return ActionResult(Result.GONE, f"volume {vid} already gone")
+                raise
+            snapshot_id = snapshot["SnapshotId"]
+            ctx.save_progress({"snapshot_id": snapshot_id})
+
+        state = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]["State"]
+        if state == "error":
+            raise RuntimeError(f"snapshot {snapshot_id} of {vid} failed; the volume is kept")
+        if state != "completed":
+            return ActionResult(
+                Result.PENDING,
+                f"snapshot {snapshot_id} of {vid} is {state}; a later run deletes the volume",
+                {"snapshot_id": snapshot_id},
+            )
+        try:
+            ec2.delete_volume(VolumeId=vid)
+        except ClientError as err:
+            if error_code(err) not in GONE_CODES:
+                raise
+        return ActionResult(
+            Result.DONE,
+            f"deleted volume {vid} after snapshot {snapshot_id}; restore with "
+            f"`govbot restore volume {vid} --region {finding.region}`",
+            {"snapshot_id": snapshot_id},
+        )

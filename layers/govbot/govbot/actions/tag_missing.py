@@ -1,0 +1,55 @@
+"""untagged-resource (opt-in with tag_missing): tag the resource govbot:missing-tags=<keys>.
+
+Nothing is deleted. The keys are joined with spaces: SageMaker tag values allow no commas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot.actions import register
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.detectors.base import DetectorSettings
+from govbot.models import Finding
+
+MISSING_TAG = "govbot:missing-tags"
+GONE_CODES = {"ValidationException", "InvalidVolume.NotFound", "InvalidInstanceID.NotFound"}
+
+
+@register
+class TagMissing(Action):
+    name = "tag-missing"
+    detector = "untagged-resource"
+    permissions = ("ec2:CreateTags", "sagemaker:AddTags", "sagemaker:DescribeNotebookInstance")
+
+    def applies(self, settings: DetectorSettings) -> bool:
+        return bool(getattr(settings, "tag_missing", False))
+
+    def describe(self, finding: Finding) -> str:
+        return f"tag {finding.resource_id} {MISSING_TAG}={self._value(finding)}"
+
+    @staticmethod
+    def _value(finding: Finding) -> str:
+        return " ".join(finding.details["missing_tags"])
+
+    def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
+        return {"tags": finding.tags}
+
+    def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        tag: Any = {"Key": MISSING_TAG, "Value": self._value(finding)}
+        try:
+            if finding.resource_type.startswith("AWS::EC2::"):
+                ctx.clients.ec2(finding.region).create_tags(
+                    Resources=[finding.resource_id], Tags=[tag]
+                )
+            else:
+                ctx.clients.sagemaker(finding.region).add_tags(
+                    ResourceArn=finding.resource_arn, Tags=[tag]
+                )
+        except ClientError as err:
+            if error_code(err) in GONE_CODES:
+                return ActionResult(Result.GONE, f"{finding.resource_id} already gone")
+            raise
+        return ActionResult(Result.DONE, self.describe(finding).replace("tag ", "tagged ", 1))

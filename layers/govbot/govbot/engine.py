@@ -1,0 +1,476 @@
+"""The policy engine: what happens to findings. Safety lives here, once, not in each action.
+
+``record`` stores a sweep's findings and moves them through their states by mode:
+report/notify -> open, approve -> pending_approval, auto -> approved. Findings a detector no
+longer reports (in a region it swept without error) are resolved.
+
+``remediate`` acts on approved findings, with the rails in this order: dry run (say, change
+nothing), grace period (first seen long enough ago), blast radius (at most
+``max_actions_per_run`` per detector, costliest first), re-check (run the same detector on just
+those resources: gone counts as done, no longer qualifying or newly exempt means no action),
+claim (a conditional write, so one run acts once), audit the before-state, act, record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from govbot.actions import ActionContext, Result, action_for
+from govbot.aws import AwsClients
+from govbot.detectors import DETECTORS, Mode
+from govbot.exemptions import exemption
+from govbot.inventory import RegionInventory
+from govbot.models import ActionOutcome, Finding, Outcome, SweepReport
+from govbot.policy import Policy
+from govbot.pricing import Pricer
+from govbot.store import (
+    RESOLVABLE,
+    STICKY,
+    AuditRecord,
+    State,
+    StateConflict,
+    Store,
+    StoredFinding,
+)
+from govbot.sweep import run_sweep
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=15)  # a claim older than this belongs to a run that died
+INITIAL_STATE = {
+    Mode.REPORT: State.OPEN,
+    Mode.NOTIFY: State.OPEN,
+    Mode.APPROVE: State.PENDING_APPROVAL,
+    Mode.AUTO: State.APPROVED,
+}
+
+
+class RecordSummary(BaseModel):
+    new: int = 0
+    reopened: int = 0
+    seen_again: int = 0
+    resolved: int = 0
+
+
+# -- recording ---------------------------------------------------------------------------
+
+
+def record(store: Store, policy: Policy, report: SweepReport, now: datetime) -> RecordSummary:
+    """Store a sweep's findings and resolve what its detectors no longer report."""
+    summary = RecordSummary()
+    by_unit: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        by_unit[(f.account_id, f.region, f.detector)].append(f)
+    failed = {(e.region, e.detector) for e in report.errors}
+    accounts = {f.account_id for f in report.findings} or set()
+    account_id = next(iter(accounts)) if len(accounts) == 1 else None
+
+    units = set(by_unit)
+    if account_id:  # units that found nothing still resolve what they found before
+        units |= {
+            (account_id, r, d) for r in report.summary.regions for d in report.summary.by_detector
+        }
+    for account, region, detector in sorted(units):
+        if (region, detector) in failed or (region, None) in failed:
+            continue  # a unit that failed says nothing about what was fixed
+        stored = {sf.finding_id: sf for sf in store.in_scope(account, region, detector)}
+        mode = policy.settings(detector).mode
+        for f in by_unit.get((account, region, detector), []):
+            _record_one(store, stored.pop(f.finding_id, None), f, INITIAL_STATE[mode], now, summary)
+        for gone in stored.values():
+            if gone.state in RESOLVABLE:
+                _try(
+                    store.replace,
+                    gone,
+                    gone.model_copy(
+                        update={
+                            "state": State.RESOLVED,
+                            "note": f"no longer reported on {now:%Y-%m-%d}",
+                            "last_seen": now,
+                        }
+                    ),
+                )
+                summary.resolved += 1
+    return summary
+
+
+def _record_one(
+    store: Store,
+    old: StoredFinding | None,
+    f: Finding,
+    initial: State,
+    now: datetime,
+    summary: RecordSummary,
+) -> None:
+    auto: dict[str, Any] = (
+        {"decided_by": "policy:auto", "decided_at": now} if initial is State.APPROVED else {}
+    )
+    if old is None:
+        store.put_new(
+            StoredFinding(finding=f, state=initial, first_seen=now, last_seen=now, **auto)
+        )
+        summary.new += 1
+        return
+    if old.state in STICKY and not (
+        old.state is State.SNOOZED and old.lease_until and old.lease_until <= now
+    ):
+        _try(store.replace, old, old.model_copy(update={"finding": f, "last_seen": now}))
+        summary.seen_again += 1
+        return
+    # Resolved, remediated or a snooze that ran out: a new cycle for the same resource.
+    fresh = StoredFinding(finding=f, state=initial, first_seen=now, last_seen=now, **auto)
+    _try(store.replace, old, fresh)
+    summary.reopened += 1
+
+
+def _try(write: Any, *args: Any, **kwargs: Any) -> None:
+    try:
+        write(*args, **kwargs)
+    except StateConflict as err:  # a decision landed meanwhile: it wins over bookkeeping
+        log.info("skipped a write: %s", err)
+
+
+# -- remediation -------------------------------------------------------------------------
+
+
+def remediate(
+    store: Store,
+    policy: Policy,
+    clients: AwsClients,
+    *,
+    now: datetime,
+    dry_run: bool,
+    actor: str,
+    account_id: str,
+) -> list[ActionOutcome]:
+    due = store.by_state(State.APPROVED) + [
+        sf for sf in store.by_state(State.ACTING) if sf.lease_until and sf.lease_until <= now
+    ]
+    due = [sf for sf in due if sf.finding.account_id == account_id]
+    due.sort(key=lambda sf: -(sf.finding.monthly_cost_usd or 0.0))
+    outcomes: list[ActionOutcome] = []
+    taken: dict[str, int] = defaultdict(int)
+    batches: dict[tuple[str, str], list[StoredFinding]] = defaultdict(list)
+
+    for sf in due:
+        f = sf.finding
+        settings = policy.settings(f.detector)
+        action = action_for(f.detector)
+        if action is None or not action.applies(settings):
+            outcomes.append(_outcome(sf, Outcome.NO_ACTION, "the policy asks for no fix here"))
+            continue
+        if sf.first_seen > now - timedelta(days=settings.grace_days):
+            ready = sf.first_seen + timedelta(days=settings.grace_days)
+            outcomes.append(
+                _outcome(sf, Outcome.WAITING_GRACE, f"acts from {ready:%Y-%m-%d %H:%M}")
+            )
+            continue
+        if taken[f.detector] >= settings.max_actions_per_run:
+            outcomes.append(
+                _outcome(
+                    sf,
+                    Outcome.DEFERRED,
+                    f"{settings.max_actions_per_run} {f.detector} actions this run; next run",
+                )
+            )
+            continue
+        taken[f.detector] += 1
+        if dry_run:
+            outcomes.append(_outcome(sf, Outcome.WOULD_ACT, f"would {action.describe(f)}"))
+            continue
+        batches[(f.region, f.detector)].append(sf)
+
+    pricer = Pricer(policy.pricing)
+    for (region, detector), batch in batches.items():
+        outcomes += _act_on_batch(
+            store,
+            policy,
+            clients,
+            pricer,
+            region,
+            detector,
+            batch,
+            now=now,
+            actor=actor,
+            account_id=account_id,
+        )
+    return outcomes
+
+
+def _recheck(
+    policy: Policy,
+    clients: AwsClients,
+    pricer: Pricer,
+    region: str,
+    detector: str,
+    batch: list[StoredFinding],
+    now: datetime,
+    account_id: str,
+) -> tuple[dict[str, Finding], set[str]]:
+    """The same detector on just these resources: what still qualifies, and what still exists."""
+    scope: dict[str, set[str]] = defaultdict(set)
+    for sf in batch:
+        scope[sf.finding.resource_type].add(sf.finding.resource_id)
+    inv = RegionInventory(clients, region, account_id, now, pricer, scope=dict(scope))
+    fresh = {f.finding_id: f for f in DETECTORS[detector]().detect(inv, policy.settings(detector))}
+    exists = _existing_ids(inv)
+    return fresh, exists
+
+
+def _existing_ids(inv: RegionInventory) -> set[str]:
+    """Ids of the scoped resources that still exist (read from the inventory's caches)."""
+    found: set[str] = set()
+    for rtype, ids in (inv.scope or {}).items():
+        if rtype == "AWS::SageMaker::Endpoint":
+            found |= {e["EndpointName"] for e in inv.endpoints}
+        elif rtype == "AWS::SageMaker::TrainingJob":
+            found |= {n for n in ids if inv.training_job(n)}
+        elif rtype == "AWS::SageMaker::NotebookInstance":
+            found |= {n["NotebookInstanceName"] for n in inv.notebook_instances}
+        elif rtype == "AWS::EC2::Volume":
+            found |= {v["VolumeId"] for v in inv.volumes}
+        elif rtype == "AWS::EC2::Instance":
+            found |= {i["InstanceId"] for i in inv.instances}
+        elif rtype == "AWS::Logs::LogGroup":
+            found |= {g["logGroupName"] for g in inv.log_groups()}
+    return found
+
+
+def _act_on_batch(
+    store: Store,
+    policy: Policy,
+    clients: AwsClients,
+    pricer: Pricer,
+    region: str,
+    detector: str,
+    batch: list[StoredFinding],
+    *,
+    now: datetime,
+    actor: str,
+    account_id: str,
+) -> list[ActionOutcome]:
+    outcomes = []
+    try:
+        fresh, exists = _recheck(policy, clients, pricer, region, detector, batch, now, account_id)
+    except (ClientError, BotoCoreError) as err:
+        return [_outcome(sf, Outcome.FAILED, f"re-check failed: {err}") for sf in batch]
+
+    for sf in batch:
+        f = sf.finding
+        current = fresh.get(sf.finding_id)
+        if current is None:
+            gone = f.resource_id not in exists
+            outcome = Outcome.ALREADY_GONE if gone else Outcome.NO_LONGER_QUALIFIES
+            state = State.REMEDIATED if gone else State.RESOLVED
+            _try(
+                store.transition,
+                sf.finding_id,
+                {State.APPROVED, State.ACTING},
+                state,
+                note=f"re-check before acting: {outcome.value}",
+                lease_until=None,
+            )
+            outcomes.append(_outcome(sf, outcome, "nothing to do"))
+            continue
+        why = exemption(current.tags, detector, now.date(), policy.exempt_tag, policy.snooze_tag)
+        if why:
+            _try(
+                store.transition,
+                sf.finding_id,
+                {State.APPROVED, State.ACTING},
+                State.RESOLVED,
+                note=f"exempt at re-check: {why}",
+                lease_until=None,
+            )
+            outcomes.append(_outcome(sf, Outcome.EXEMPT, why))
+            continue
+        outcomes.append(_act_on_one(store, clients, sf, current, now=now, actor=actor))
+    return outcomes
+
+
+def _act_on_one(
+    store: Store,
+    clients: AwsClients,
+    sf: StoredFinding,
+    current: Finding,
+    *,
+    now: datetime,
+    actor: str,
+) -> ActionOutcome:
+    action = action_for(current.detector)
+    assert action is not None  # checked when the batch was made
+    try:
+        claimed = store.claim(sf, now=now, lease=LEASE, finding=current)
+    except StateConflict as err:
+        return _outcome(sf, Outcome.TAKEN, str(err))
+
+    holder = {"finding": claimed}
+
+    def save_progress(progress: dict[str, Any]) -> None:
+        old = holder["finding"]
+        holder["finding"] = store.replace(
+            old, old.model_copy(update={"progress": {**old.progress, **progress}})
+        )
+
+    ctx = ActionContext(
+        clients=clients, now=now, save_progress=save_progress, progress=dict(claimed.progress)
+    )
+    audit = _auditor(store, current, action.name, actor, now)
+    try:
+        if not claimed.progress:  # the before-state is recorded once, before the first change
+            audit("before", before=action.capture(ctx, current))
+        result = action.apply(ctx, current)
+    except (ClientError, BotoCoreError, RuntimeError) as err:
+        audit("failed", message=str(err))
+        _try(
+            store.transition,
+            sf.finding_id,
+            {State.ACTING},
+            State.FAILED,
+            error=str(err),
+            lease_until=None,
+        )
+        return _outcome(sf, Outcome.FAILED, str(err), action.name)
+
+    latest = holder["finding"]
+    if result.result is Result.PENDING:
+        _try(
+            store.replace,
+            latest,
+            latest.model_copy(
+                update={
+                    "state": State.APPROVED,
+                    "lease_until": None,
+                    "note": result.message,
+                    "progress": {**latest.progress, **result.after},
+                }
+            ),
+        )
+        return _outcome(sf, Outcome.IN_PROGRESS, result.message, action.name)
+    audit("done", after=result.after, message=result.message)
+    _try(
+        store.replace,
+        latest,
+        latest.model_copy(
+            update={
+                "state": State.REMEDIATED,
+                "lease_until": None,
+                "note": result.message,
+                "progress": {**latest.progress, **result.after},
+                "error": None,
+            }
+        ),
+    )
+    outcome = Outcome.ALREADY_GONE if result.result is Result.GONE else Outcome.REMEDIATED
+    return _outcome(sf, outcome, result.message, action.name)
+
+
+def _auditor(store: Store, f: Finding, action: str, actor: str, now: datetime) -> Any:
+    def write(phase: str, **fields: Any) -> None:
+        store.audit(
+            AuditRecord(
+                finding_id=f.finding_id,
+                account_id=f.account_id,
+                region=f.region,
+                resource_type=f.resource_type,
+                resource_id=f.resource_id,
+                action=action,
+                phase=phase,
+                at=now,
+                actor=actor,
+                **fields,
+            )
+        )
+
+    return write
+
+
+def _outcome(
+    sf: StoredFinding, outcome: Outcome, message: str, action: str | None = None
+) -> ActionOutcome:
+    f = sf.finding
+    if action is None:
+        a = action_for(f.detector)
+        action = a.name if a else None
+    return ActionOutcome(
+        finding_id=f.finding_id,
+        detector=f.detector,
+        resource_id=f.resource_id,
+        region=f.region,
+        action=action,
+        outcome=outcome,
+        message=message,
+        monthly_cost_usd=f.monthly_cost_usd,
+    )
+
+
+def decide(
+    store: Store, finding_ids: Iterable[str], *, approve: bool, by: str, now: datetime
+) -> list[tuple[str, StoredFinding | StateConflict]]:
+    """Approve or reject findings; each decision is one conditional write."""
+    allowed = {State.OPEN, State.PENDING_APPROVAL, State.FAILED}
+    if not approve:
+        allowed |= {State.APPROVED}
+    to = State.APPROVED if approve else State.REJECTED
+    results: list[tuple[str, StoredFinding | StateConflict]] = []
+    for fid in finding_ids:
+        try:
+            results.append(
+                (
+                    fid,
+                    store.transition(
+                        fid,
+                        allowed,
+                        to,
+                        decided_by=by,
+                        decided_at=now,
+                        error=None,
+                    ),
+                )
+            )
+        except StateConflict as err:
+            results.append((fid, err))
+    return results
+
+
+# -- the whole cycle ---------------------------------------------------------------------
+
+
+def govern(
+    policy: Policy,
+    clients: AwsClients,
+    store: Store | None,
+    *,
+    now: datetime,
+    dry_run: bool,
+    actor: str,
+    regions: list[str] | None = None,
+    account_id: str | None = None,
+    progress: Any = None,
+) -> SweepReport:
+    """Sweep, store the findings, act on the approved ones (or say what it would do)."""
+    report = run_sweep(
+        policy, clients, regions=regions, account_id=account_id, now=now, progress=progress
+    )
+    if store is None or report.nothing_swept or report.summary.account_id is None:
+        return report
+    record(store, policy, report, now)
+    actions = remediate(
+        store,
+        policy,
+        clients,
+        now=now,
+        dry_run=dry_run,
+        actor=actor,
+        account_id=report.summary.account_id,
+    )
+    return report.model_copy(
+        update={"actions": actions, "api_calls": dict(sorted(clients.calls.items()))}
+    )

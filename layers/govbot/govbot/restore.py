@@ -1,0 +1,131 @@
+"""Undo a remediation from what the audit log recorded before it.
+
+A restored resource's finding becomes ``rejected`` (decided by whoever restored it), so an
+``auto`` policy does not remove it again the next night; approve it to let govbot act again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot.actions.base import error_code
+from govbot.actions.delete_endpoint import DeleteEndpoint
+from govbot.actions.snapshot_volume import SnapshotThenDeleteVolume
+from govbot.aws import AwsClients
+from govbot.store import AuditRecord, State, StateConflict, Store
+
+RESTORED_FROM_TAG = "govbot:restored-from"
+
+
+class RestoreError(Exception):
+    """Restore cannot go ahead; the message says why and changes nothing."""
+
+
+def _record(
+    store: Store, account_id: str, region: str, rtype: str, rid: str, action: str, phase: str
+) -> AuditRecord | None:
+    trail = store.audit_trail(account_id, region, rtype, rid)
+    return next((r for r in trail if r.action == action and r.phase == phase), None)
+
+
+def _exists(describe: Any) -> bool:
+    try:
+        describe()
+    except ClientError as err:
+        if error_code(err) != "ValidationException":  # SageMaker's answer for "not found"
+            raise
+        return False
+    return True
+
+
+def _user_tags(tags: Any) -> list[Any]:
+    items = tags.items() if isinstance(tags, dict) else ((t["Key"], t["Value"]) for t in tags)
+    return [{"Key": k, "Value": v} for k, v in items if not k.startswith("aws:")]
+
+
+def _mark_restored(store: Store, record: AuditRecord, actor: str, now: datetime, note: str) -> None:
+    store.audit(
+        record.model_copy(update={"phase": "restored", "at": now, "actor": actor, "message": note})
+    )
+    # If the finding moved on meanwhile, the audit record still says what happened.
+    with contextlib.suppress(StateConflict):
+        store.transition(
+            record.finding_id,
+            {State.REMEDIATED},
+            State.REJECTED,
+            decided_by=actor,
+            decided_at=now,
+            note=note,
+        )
+
+
+def restore_endpoint(
+    store: Store,
+    clients: AwsClients,
+    *,
+    region: str,
+    account_id: str,
+    name: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    rtype = "AWS::SageMaker::Endpoint"
+    before = _record(store, account_id, region, rtype, name, DeleteEndpoint.name, "before")
+    if before is None or not before.before:
+        raise RestoreError(f"no record of govbot deleting endpoint {name} in {region}")
+    config = before.before["endpoint_config_name"]
+    sm = clients.sagemaker(region)
+    if _exists(lambda: sm.describe_endpoint(EndpointName=name)):
+        raise RestoreError(f"endpoint {name} exists in {region}: nothing to restore")
+    if not _exists(lambda: sm.describe_endpoint_config(EndpointConfigName=config)):
+        raise RestoreError(f"endpoint config {config} no longer exists: cannot recreate {name}")
+    sm.create_endpoint(
+        EndpointName=name, EndpointConfigName=config, Tags=_user_tags(before.before["tags"])
+    )
+    note = f"restored endpoint {name} from config {config}"
+    _mark_restored(store, before, actor, now, note)
+    return note
+
+
+def restore_volume(
+    store: Store,
+    clients: AwsClients,
+    *,
+    region: str,
+    account_id: str,
+    volume_id: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    rtype = "AWS::EC2::Volume"
+    action = SnapshotThenDeleteVolume.name
+    done = _record(store, account_id, region, rtype, volume_id, action, "done")
+    before = _record(store, account_id, region, rtype, volume_id, action, "before")
+    if done is None or before is None:
+        raise RestoreError(f"no record of govbot deleting volume {volume_id} in {region}")
+    snapshot_id = done.after["snapshot_id"]
+    was = before.before
+    ec2 = clients.ec2(region)
+    params: dict[str, Any] = {
+        "SnapshotId": snapshot_id,
+        "AvailabilityZone": was["availability_zone"],
+        "VolumeType": was["volume_type"],
+        "TagSpecifications": [
+            {
+                "ResourceType": "volume",
+                "Tags": [*_user_tags(was["tags"]), {"Key": RESTORED_FROM_TAG, "Value": volume_id}],
+            }
+        ],
+    }
+    if was["volume_type"] in ("io1", "io2", "gp3") and was.get("iops"):
+        params["Iops"] = was["iops"]
+    if was["volume_type"] == "gp3" and was.get("throughput"):
+        params["Throughput"] = was["throughput"]
+    new_id: str = ec2.create_volume(**params)["VolumeId"]
+    note = f"restored volume {volume_id} as {new_id} from snapshot {snapshot_id}"
+    _mark_restored(store, done, actor, now, note)
+    return note

@@ -1,0 +1,346 @@
+"""govbot's state in one DynamoDB table: findings and their decisions, and the audit log.
+
+Key schema (single-table design):
+
+| item     | pk                                              | sk                     |
+|----------|-------------------------------------------------|------------------------|
+| finding  | ``FINDING#<finding_id>``                        | ``FINDING``            |
+| audit    | ``AUDIT#<account>#<region>#<type>#<resource_id>`` | ``<iso time>#<action>#<phase>`` |
+
+Index ``by-state`` (gsi1pk ``STATE#<state>``, gsi1sk ``<detector>#<finding_id>``) lists findings
+in a state; index ``by-scope`` (gsi2pk ``SCOPE#<account>#<region>#<detector>``, gsi2sk
+``<finding_id>``) lists what one detector found in one region. Audit items never expire.
+
+Every change of a finding's state is a conditional write on its state and version, so two
+approvals, two clicks or two overlapping runs end with one action.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from govbot.aws import AwsClients
+from govbot.models import Finding
+
+DEFAULT_TABLE = "govbot"
+STATE_INDEX = "by-state"
+SCOPE_INDEX = "by-scope"
+# DynamoDB permissions the store uses, for the template test.
+PERMISSIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+)
+
+
+class State(StrEnum):
+    OPEN = "open"  # stored (report) or told (notify)
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"  # to be acted on (by a person, or by policy in auto mode)
+    ACTING = "acting"  # claimed by a run; its lease lets a later run resume after a crash
+    REJECTED = "rejected"
+    REMEDIATED = "remediated"
+    FAILED = "failed"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"  # the resource no longer qualifies
+
+
+# States a finding seen again keeps; from the others it opens anew.
+STICKY = {
+    State.OPEN,
+    State.PENDING_APPROVAL,
+    State.APPROVED,
+    State.ACTING,
+    State.REJECTED,
+    State.FAILED,
+    State.SNOOZED,
+}
+# States a finding leaves for RESOLVED when its detector no longer reports it.
+RESOLVABLE = {State.OPEN, State.PENDING_APPROVAL, State.APPROVED, State.FAILED}
+
+
+class StateConflict(Exception):
+    """The finding was not in a state the change allows (someone else moved it first)."""
+
+    def __init__(self, finding_id: str, current: State | None, wanted: str) -> None:
+        self.current = current
+        where = f"is {current.value}" if current else "does not exist"
+        super().__init__(f"finding {finding_id} {where}: cannot {wanted}")
+
+
+class StoredFinding(BaseModel):
+    finding: Finding
+    state: State
+    first_seen: datetime
+    last_seen: datetime
+    version: int = 1
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+    progress: dict[str, Any] = Field(default_factory=dict)
+    lease_until: datetime | None = None
+    error: str | None = None
+
+    @property
+    def finding_id(self) -> str:
+        return self.finding.finding_id
+
+
+class AuditRecord(BaseModel):
+    finding_id: str
+    account_id: str
+    region: str
+    resource_type: str
+    resource_id: str
+    action: str
+    phase: str  # "before" (written before the change), "done", "failed", "restored"
+    at: datetime
+    actor: str
+    before: dict[str, Any] = Field(default_factory=dict)
+    after: dict[str, Any] = Field(default_factory=dict)
+    message: str = ""
+
+
+def audit_pk(account_id: str, region: str, resource_type: str, resource_id: str) -> str:
+    return f"AUDIT#{account_id}#{region}#{resource_type}#{resource_id}"
+
+
+_ser, _de = TypeSerializer(), TypeDeserializer()
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def _finding_item(sf: StoredFinding) -> dict[str, Any]:
+    f = sf.finding
+    return _to_item(
+        {
+            "pk": f"FINDING#{f.finding_id}",
+            "sk": "FINDING",
+            "gsi1pk": f"STATE#{sf.state.value}",
+            "gsi1sk": f"{f.detector}#{f.finding_id}",
+            "gsi2pk": f"SCOPE#{f.account_id}#{f.region}#{f.detector}",
+            "gsi2sk": f.finding_id,
+            "finding": f.model_dump_json(),
+            "state": sf.state.value,
+            "first_seen": sf.first_seen.isoformat(),
+            "last_seen": sf.last_seen.isoformat(),
+            "version": sf.version,
+            "decided_by": sf.decided_by,
+            "decided_at": sf.decided_at.isoformat() if sf.decided_at else None,
+            "note": sf.note,
+            "progress": json.dumps(sf.progress) if sf.progress else None,
+            "lease_until": sf.lease_until.isoformat() if sf.lease_until else None,
+            "error": sf.error,
+        }
+    )
+
+
+def _finding_from(item: dict[str, Any]) -> StoredFinding:
+    raw = _from_item(item)
+    raw["finding"] = Finding.model_validate_json(raw["finding"])
+    raw["progress"] = json.loads(raw["progress"]) if raw.get("progress") else {}
+    raw["version"] = int(raw["version"])
+    return StoredFinding.model_validate(raw)
+
+
+class Store:
+    def __init__(self, clients: AwsClients, region: str, table: str = DEFAULT_TABLE) -> None:
+        self.clients = clients
+        self.region = region
+        self.table = table
+
+    @property
+    def _db(self) -> Any:
+        return self.clients.client("dynamodb", self.region)
+
+    # -- the table ------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        try:
+            self._db.describe_table(TableName=self.table)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        return True
+
+    def create(self) -> bool:
+        """Create the table where it is missing (local and emulated use); True if created."""
+        if self.exists():
+            return False
+        keys = [("pk", "HASH"), ("sk", "RANGE")]
+        indexes = {STATE_INDEX: ("gsi1pk", "gsi1sk"), SCOPE_INDEX: ("gsi2pk", "gsi2sk")}
+        attributes = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
+        try:
+            self._db.create_table(
+                TableName=self.table,
+                BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": a, "KeyType": t} for a, t in keys],
+                AttributeDefinitions=[
+                    {"AttributeName": a, "AttributeType": "S"} for a in attributes
+                ],
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": name,
+                        "KeySchema": [
+                            {"AttributeName": h, "KeyType": "HASH"},
+                            {"AttributeName": r, "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                    for name, (h, r) in indexes.items()
+                ],
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+            return False  # created meanwhile by someone else
+        self._db.get_waiter("table_exists").wait(
+            TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        return True
+
+    # -- findings -------------------------------------------------------------------------
+
+    def get(self, finding_id: str) -> StoredFinding | None:
+        item = self._db.get_item(
+            TableName=self.table,
+            Key=_to_item({"pk": f"FINDING#{finding_id}", "sk": "FINDING"}),
+            ConsistentRead=True,
+        ).get("Item")
+        return _finding_from(item) if item else None
+
+    def _query(self, index: str, key: str, value: str) -> Iterator[StoredFinding]:
+        paginator = self._db.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self.table,
+            IndexName=index,
+            KeyConditionExpression=f"{key} = :v",
+            ExpressionAttributeValues=_to_item({":v": value}),
+        ):
+            for item in page["Items"]:
+                yield _finding_from(item)
+
+    def by_state(self, *states: State) -> list[StoredFinding]:
+        return [f for s in states for f in self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}")]
+
+    def in_scope(self, account_id: str, region: str, detector: str) -> list[StoredFinding]:
+        value = f"SCOPE#{account_id}#{region}#{detector}"
+        return list(self._query(SCOPE_INDEX, "gsi2pk", value))
+
+    def put_new(self, sf: StoredFinding) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item=_finding_item(sf),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def replace(self, old: StoredFinding, new: StoredFinding) -> StoredFinding:
+        """Write ``new`` over ``old`` only if nobody changed ``old`` meanwhile."""
+        new = new.model_copy(update={"version": old.version + 1})
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_finding_item(new),
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues=_to_item({":v": old.version}),
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = self.get(old.finding_id)
+            raise StateConflict(
+                old.finding_id, current.state if current else None, f"change {old.state.value}"
+            ) from err
+        return new
+
+    def transition(
+        self,
+        finding_id: str,
+        allowed: Iterable[State],
+        to: State,
+        **changes: Any,
+    ) -> StoredFinding:
+        """Move a finding to ``to`` if it is in one of ``allowed``; StateConflict otherwise."""
+        allowed = set(allowed)
+        current = self.get(finding_id)
+        if current is None or current.state not in allowed:
+            raise StateConflict(finding_id, current.state if current else None, f"move to {to}")
+        return self.replace(current, current.model_copy(update={"state": to, **changes}))
+
+    def claim(
+        self, planned: StoredFinding, *, now: datetime, lease: timedelta, finding: Finding
+    ) -> StoredFinding:
+        """Take a finding to act on: it must be as planned (same version) and approved, or
+        acting under a lease that ran out (its run died). Exactly one claimant wins."""
+        current = self.get(planned.finding_id)
+        free = current is not None and (
+            current.state is State.APPROVED
+            or (
+                current.state is State.ACTING
+                and current.lease_until is not None
+                and current.lease_until <= now
+            )
+        )
+        if current is None or not free or current.version != planned.version:
+            raise StateConflict(planned.finding_id, current.state if current else None, "claim it")
+        return self.replace(
+            current,
+            current.model_copy(
+                update={
+                    "state": State.ACTING,
+                    "lease_until": now + lease,
+                    "finding": finding,
+                }
+            ),
+        )
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def audit(self, record: AuditRecord) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item=_to_item(
+                {
+                    "pk": audit_pk(
+                        record.account_id, record.region, record.resource_type, record.resource_id
+                    ),
+                    "sk": f"{record.at.isoformat()}#{record.action}#{record.phase}",
+                    "record": record.model_dump_json(),
+                }
+            ),
+        )
+
+    def audit_trail(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> list[AuditRecord]:
+        """Every audit record of a resource, newest first."""
+        paginator = self._db.get_paginator("query")
+        records = []
+        for page in paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_item(
+                {":pk": audit_pk(account_id, region, resource_type, resource_id)}
+            ),
+            ScanIndexForward=False,
+        ):
+            records += [
+                AuditRecord.model_validate_json(_from_item(i)["record"]) for i in page["Items"]
+            ]
+        return records
