@@ -5,7 +5,7 @@ from tests.integration.conftest import run_govbot
 
 
 def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
-    result = run_govbot("demo")
+    result = run_govbot("demo", env={"COLUMNS": "140"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "moto server at http://127.0.0.1:" in out

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
+from govbot import store
+from govbot.actions import action_permissions
 from govbot.detectors import sweep_permissions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,17 +45,55 @@ def actions(statement: dict[str, Any]) -> set[str]:
     return {action} if isinstance(action, str) else set(action)
 
 
+def statement(function: dict[str, Any], sid: str) -> dict[str, Any]:
+    [found] = [s for s in statements(function) if s["Sid"] == sid]
+    return found
+
+
 def test_sweep_role_grants_exactly_what_the_detectors_declare(template) -> None:
     sweep = template["Resources"]["SweepFunction"]
-    [read] = [s for s in statements(sweep) if s["Sid"] == "DetectorsReadOnly"]
-    assert actions(read) == sweep_permissions()
+    assert actions(statement(sweep, "DetectorsReadOnly")) == sweep_permissions()
 
 
-def test_sweep_role_is_read_only(template) -> None:
+def test_sweep_role_grants_exactly_what_the_actions_declare(template) -> None:
+    sweep = template["Resources"]["SweepFunction"]
+    assert actions(statement(sweep, "Remediation")) == action_permissions()
+
+
+def test_state_table_access_is_what_the_store_uses_on_that_table_only(template) -> None:
+    sweep = template["Resources"]["SweepFunction"]
+    table = statement(sweep, "StateTable")
+    assert actions(table) == set(store.PERMISSIONS)
+    assert table["Resource"][0] == {"GetAtt": "StateTable.Arn"}
+
+
+def test_sweep_role_has_nothing_else(template) -> None:
     sweep = template["Resources"]["SweepFunction"]
     granted = set().union(*(actions(s) for s in statements(sweep)))
+    expected = sweep_permissions() | action_permissions() | set(store.PERMISSIONS)
+    assert granted == expected | {"ssm:GetParameter"}
+
+
+def test_detector_reads_are_read_only(template) -> None:
+    read = statement(template["Resources"]["SweepFunction"], "DetectorsReadOnly")
     verbs = ("Describe", "List", "Get")
-    assert all(a.split(":")[1].startswith(verbs) for a in granted), granted
+    assert all(a.split(":")[1].startswith(verbs) for a in actions(read))
+
+
+def test_state_table_is_recoverable(template) -> None:
+    props = template["Resources"]["StateTable"]["Properties"]
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert "TimeToLiveSpecification" not in props  # audit records never expire
+    names = {i["IndexName"] for i in props["GlobalSecondaryIndexes"]}
+    assert names == {store.STATE_INDEX, store.SCOPE_INDEX}
+
+
+def test_dry_run_is_the_default(template) -> None:
+    assert template["Parameters"]["DryRun"]["Default"] == "true"
+    env = template["Resources"]["SweepFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["DRY_RUN"] == {"Ref": "DryRun"}
+    config = (ROOT / "samconfig.toml").read_text()
+    assert "DryRun=true" in config.split("[prod")[0]
 
 
 def test_no_wildcard_actions_anywhere(template) -> None:

@@ -69,13 +69,12 @@ def record(store: Store, policy: Policy, report: SweepReport, now: datetime) -> 
     for f in report.findings:
         by_unit[(f.account_id, f.region, f.detector)].append(f)
     failed = {(e.region, e.detector) for e in report.errors}
-    accounts = {f.account_id for f in report.findings} or set()
-    account_id = next(iter(accounts)) if len(accounts) == 1 else None
-
     units = set(by_unit)
-    if account_id:  # units that found nothing still resolve what they found before
+    if report.summary.account_id:  # units that found nothing still resolve what they found
         units |= {
-            (account_id, r, d) for r in report.summary.regions for d in report.summary.by_detector
+            (report.summary.account_id, r, d)
+            for r in report.summary.regions
+            for d in report.summary.by_detector
         }
     for account, region, detector in sorted(units):
         if (region, detector) in failed or (region, None) in failed:

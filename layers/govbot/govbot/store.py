@@ -34,12 +34,7 @@ DEFAULT_TABLE = "govbot"
 STATE_INDEX = "by-state"
 SCOPE_INDEX = "by-scope"
 # DynamoDB permissions the store uses, for the template test.
-PERMISSIONS = (
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:Query",
-)
+PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 
 
 class State(StrEnum):
