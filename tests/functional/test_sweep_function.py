@@ -145,3 +145,44 @@ def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambd
         fail_operation(clients, svc, op, "us-east-1", "AccessDeniedException")
     with pytest.raises(govbot.nightly.NothingSweptError, match="AccessDenied"):
         handler(load_event("scheduled-event.json"), lambda_context)
+
+
+AUTO_STOP = "regions: [us-east-1]\ndetectors:\n  runaway-training-job: {mode: auto}\n"
+
+
+def job_status(seeded, name: str) -> str:
+    return seeded.clients.sagemaker("us-east-1").describe_training_job(TrainingJobName=name)[
+        "TrainingJobStatus"
+    ]
+
+
+@pytest.mark.parametrize("dry_run", [None, "true", "TRUE", "yes-please"])
+def test_the_function_changes_nothing_unless_dry_run_is_false(
+    seeded, handler, lambda_context, monkeypatch, dry_run
+) -> None:
+    if dry_run is None:
+        monkeypatch.delenv("DRY_RUN", raising=False)
+    else:
+        monkeypatch.setenv("DRY_RUN", dry_run)
+    put_policy(seeded, AUTO_STOP)
+    result = load_handler()(load_event("scheduled-event.json"), lambda_context)
+    assert {a["resource_id"]: a["outcome"] for a in result["actions"]} == {
+        "bert-finetune-large": "would act",
+        "resnet-hparam-17": "would act",
+    }
+    assert job_status(seeded, "bert-finetune-large") == "InProgress"
+
+
+def test_with_dry_run_false_the_function_acts_on_auto_findings(
+    seeded, handler, lambda_context, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("DRY_RUN", "false")
+    put_policy(seeded, AUTO_STOP)
+    result = load_handler()(load_event("scheduled-event.json"), lambda_context)
+    assert {a["resource_id"]: a["outcome"] for a in result["actions"]} == {
+        "bert-finetune-large": "remediated",
+        "resnet-hparam-17": "remediated",
+    }
+    assert job_status(seeded, "bert-finetune-large") == "Stopped"
+    assert job_status(seeded, "llama-pretrain") == "InProgress"  # within its own limit
+    assert emf_metrics(capsys.readouterr().out)[("ActionsRemediated", None)] == 2

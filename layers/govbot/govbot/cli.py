@@ -39,7 +39,8 @@ app.add_typer(restore_app, name="restore")
 
 # Piped output gets room for the table instead of rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
-err = Console(stderr=True)
+# Messages to a pipe or a log are not hard-wrapped, so they stay greppable.
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
 EXIT_NOTHING_SWEPT = 1
 EXIT_USAGE = 2

@@ -66,9 +66,13 @@ RESOLVABLE = {State.OPEN, State.PENDING_APPROVAL, State.APPROVED, State.FAILED}
 class StateConflict(Exception):
     """The finding was not in a state the change allows (someone else moved it first)."""
 
-    def __init__(self, finding_id: str, current: State | None, wanted: str) -> None:
+    def __init__(
+        self, finding_id: str, current: State | None, wanted: str, by: str | None = None
+    ) -> None:
         self.current = current
         where = f"is {current.value}" if current else "does not exist"
+        if by:
+            where += f" (decided by {by})"
         super().__init__(f"finding {finding_id} {where}: cannot {wanted}")
 
 
@@ -275,7 +279,12 @@ class Store:
         allowed = set(allowed)
         current = self.get(finding_id)
         if current is None or current.state not in allowed:
-            raise StateConflict(finding_id, current.state if current else None, f"move to {to}")
+            raise StateConflict(
+                finding_id,
+                current.state if current else None,
+                f"move to {to}",
+                current.decided_by if current else None,
+            )
         return self.replace(current, current.model_copy(update={"state": to, **changes}))
 
     def claim(

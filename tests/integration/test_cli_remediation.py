@@ -1,0 +1,102 @@
+"""init, findings, approve, reject, sweep --apply and restore, as a user runs them over HTTP."""
+
+import json
+
+from tests.integration.conftest import run_govbot
+
+REGIONS = "us-east-1,eu-west-1"
+
+
+def sweep_json(*extra: str) -> dict:
+    result = run_govbot("sweep", "--regions", REGIONS, "-f", "json", *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_init_is_idempotent(server_account) -> None:
+    first = run_govbot("init")
+    assert first.returncode == 0, first.stderr
+    assert "created" in first.stdout
+    again = run_govbot("init")
+    assert again.returncode == 0
+    assert "exists" in again.stdout
+
+
+def test_apply_without_a_table_refuses(server_estate) -> None:
+    result = run_govbot("sweep", "--regions", REGIONS, "--apply")
+    assert result.returncode == 2
+    assert "govbot init" in result.stderr
+
+
+def test_the_whole_cycle_through_the_command_line(server_estate) -> None:
+    assert run_govbot("init").returncode == 0
+    first = sweep_json()
+    assert first["actions"] == []  # approve mode: nothing approved yet
+
+    pending = json.loads(run_govbot("findings", "--state", "pending_approval", "-f", "json").stdout)
+    by_resource = {
+        (p["finding"]["detector"], p["finding"]["resource_id"]): p["finding"]["finding_id"]
+        for p in pending
+    }
+    job = by_resource[("runaway-training-job", "bert-finetune-large")]
+    endpoint = by_resource[("idle-endpoint", "churn-model-staging")]
+    logs = by_resource[("log-retention-gap", "/aws/sagemaker/TrainingJobs")]
+
+    ok = run_govbot("approve", job, endpoint, "--by", "ana")
+    assert ok.returncode == 0, ok.stderr
+    twice = run_govbot("approve", endpoint, "--by", "ben")
+    assert twice.returncode == 1
+    assert "is approved" in twice.stderr
+    assert run_govbot("reject", logs).returncode == 0
+    unknown = run_govbot("approve", "idle-endpoint-0000000000000000")
+    assert unknown.returncode == 1
+    assert "does not exist" in unknown.stderr
+
+    dry = sweep_json()
+    assert {a["resource_id"]: a["outcome"] for a in dry["actions"]} == {
+        "bert-finetune-large": "would act",
+        "churn-model-staging": "would act",
+    }
+
+    applied = sweep_json("--apply")
+    assert {a["resource_id"]: a["outcome"] for a in applied["actions"]} == {
+        "bert-finetune-large": "remediated",
+        "churn-model-staging": "remediated",
+    }
+    assert applied["api_calls"]["sagemaker.DeleteEndpoint"] == 1
+    assert applied["api_calls"]["sagemaker.StopTrainingJob"] == 1
+    assert (
+        server_estate.clients.sagemaker("us-east-1").describe_training_job(
+            TrainingJobName="bert-finetune-large"
+        )["TrainingJobStatus"]
+        == "Stopped"
+    )
+
+    # Applying again acts on nothing: the same finding is never acted on twice.
+    assert sweep_json("--apply")["actions"] == []
+
+    states = {
+        p["finding"]["finding_id"]: p["state"]
+        for p in json.loads(run_govbot("findings", "-f", "json").stdout)
+    }
+    assert states[job] == states[endpoint] == "remediated"
+    assert states[logs] == "rejected"
+
+    restored = run_govbot("restore", "endpoint", "churn-model-staging", "--region", "us-east-1")
+    assert restored.returncode == 0, restored.stderr
+    assert (
+        server_estate.clients.sagemaker("us-east-1").describe_endpoint(
+            EndpointName="churn-model-staging"
+        )["EndpointConfigName"]
+        == "churn-model-staging-config"
+    )
+    again = run_govbot("restore", "endpoint", "churn-model-staging", "--region", "us-east-1")
+    assert again.returncode == 1
+    assert "exists" in again.stderr
+
+
+def test_restore_of_something_govbot_never_touched(server_account) -> None:
+    assert run_govbot("init").returncode == 0
+    result = run_govbot("restore", "volume", "vol-0123456789abcdef0", "--region", "us-east-1")
+    assert result.returncode == 1
+    assert "no record of govbot deleting volume vol-0123456789abcdef0" in result.stderr
