@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -165,19 +166,16 @@ def remediate(
         if action is None or not action.applies(settings):
             outcomes.append(_outcome(sf, Outcome.NO_ACTION, "the policy asks for no fix here"))
             continue
-        if sf.first_seen > now - timedelta(days=settings.grace_days):
-            ready = sf.first_seen + timedelta(days=settings.grace_days)
+        ready = sf.first_seen + timedelta(days=settings.grace_days)
+        if ready > now:
             outcomes.append(
                 _outcome(sf, Outcome.WAITING_GRACE, f"acts from {ready:%Y-%m-%d %H:%M}")
             )
             continue
         if taken[f.detector] >= settings.max_actions_per_run:
+            limit = settings.max_actions_per_run
             outcomes.append(
-                _outcome(
-                    sf,
-                    Outcome.DEFERRED,
-                    f"{settings.max_actions_per_run} {f.detector} actions this run; next run",
-                )
+                _outcome(sf, Outcome.DEFERRED, f"{limit} {f.detector} actions this run; next run")
             )
             continue
         taken[f.detector] += 1
@@ -186,41 +184,136 @@ def remediate(
             continue
         batches[(f.region, f.detector)].append(sf)
 
-    pricer = Pricer(policy.pricing)
+    run = _Run(store, policy, clients, Pricer(policy.pricing), now, actor, account_id)
     for (region, detector), batch in batches.items():
-        outcomes += _act_on_batch(
-            store,
-            policy,
-            clients,
-            pricer,
-            region,
-            detector,
-            batch,
-            now=now,
-            actor=actor,
-            account_id=account_id,
-        )
+        outcomes += run.act_on_batch(region, detector, batch)
     return outcomes
 
 
-def _recheck(
-    policy: Policy,
-    clients: AwsClients,
-    pricer: Pricer,
-    region: str,
-    detector: str,
-    batch: list[StoredFinding],
-    now: datetime,
-    account_id: str,
-) -> tuple[dict[str, Finding], set[str]]:
-    """The same detector on just these resources: what still qualifies, and what still exists."""
-    scope: dict[str, set[str]] = defaultdict(set)
-    for sf in batch:
-        scope[sf.finding.resource_type].add(sf.finding.resource_id)
-    inv = RegionInventory(clients, region, account_id, now, pricer, scope=dict(scope))
-    fresh = {f.finding_id: f for f in DETECTORS[detector]().detect(inv, policy.settings(detector))}
-    exists = _existing_ids(inv)
-    return fresh, exists
+@dataclass
+class _Run:
+    """One remediation run: what every step needs, held once."""
+
+    store: Store
+    policy: Policy
+    clients: AwsClients
+    pricer: Pricer
+    now: datetime
+    actor: str
+    account_id: str
+
+    def recheck(
+        self, region: str, detector: str, batch: list[StoredFinding]
+    ) -> tuple[dict[str, Finding], set[str]]:
+        """The same detector on just these resources: what still qualifies, what still exists."""
+        scope: dict[str, set[str]] = defaultdict(set)
+        for sf in batch:
+            scope[sf.finding.resource_type].add(sf.finding.resource_id)
+        inv = RegionInventory(
+            self.clients, region, self.account_id, self.now, self.pricer, scope=dict(scope)
+        )
+        detected = DETECTORS[detector]().detect(inv, self.policy.settings(detector))
+        return {f.finding_id: f for f in detected}, _existing_ids(inv)
+
+    def settle(self, sf: StoredFinding, state: State, note: str) -> None:
+        """Close a finding without acting on it."""
+        _try(
+            self.store.transition,
+            sf.finding_id,
+            {State.APPROVED, State.ACTING},
+            state,
+            note=note,
+            lease_until=None,
+        )
+
+    def act_on_batch(
+        self, region: str, detector: str, batch: list[StoredFinding]
+    ) -> list[ActionOutcome]:
+        try:
+            fresh, exists = self.recheck(region, detector, batch)
+        except (ClientError, BotoCoreError) as err:
+            return [_outcome(sf, Outcome.FAILED, f"re-check failed: {err}") for sf in batch]
+        outcomes = []
+        for sf in batch:
+            current = fresh.get(sf.finding_id)
+            if current is None:
+                gone = sf.finding.resource_id not in exists
+                outcome = Outcome.ALREADY_GONE if gone else Outcome.NO_LONGER_QUALIFIES
+                self.settle(
+                    sf,
+                    State.REMEDIATED if gone else State.RESOLVED,
+                    f"re-check before acting: {outcome.value}",
+                )
+                outcomes.append(_outcome(sf, outcome, "nothing to do"))
+                continue
+            pol = self.policy
+            why = exemption(current.tags, detector, self.now.date(), pol.exempt_tag, pol.snooze_tag)
+            if why:
+                self.settle(sf, State.RESOLVED, f"exempt at re-check: {why}")
+                outcomes.append(_outcome(sf, Outcome.EXEMPT, why))
+                continue
+            outcomes.append(self.act_on_one(sf, current))
+        return outcomes
+
+    def act_on_one(self, sf: StoredFinding, current: Finding) -> ActionOutcome:
+        action = action_for(current.detector)
+        assert action is not None  # checked when the batch was made
+        try:
+            latest = self.store.claim(sf, now=self.now, lease=LEASE, finding=current)
+        except StateConflict as err:
+            return _outcome(sf, Outcome.TAKEN, str(err))
+        first_attempt = not latest.progress
+
+        def save_progress(progress: dict[str, Any]) -> None:
+            nonlocal latest
+            merged = {**latest.progress, **progress}
+            latest = self.store.replace(latest, latest.model_copy(update={"progress": merged}))
+
+        ctx = ActionContext(
+            clients=self.clients,
+            now=self.now,
+            save_progress=save_progress,
+            progress=dict(latest.progress),
+        )
+        audit = _auditor(self.store, current, action.name, self.actor, self.now)
+        try:
+            if first_attempt:  # the before-state is recorded once, before the first change
+                audit("before", before=action.capture(ctx, current))
+            result = action.apply(ctx, current)
+        except (ClientError, BotoCoreError, RuntimeError) as err:
+            audit("failed", message=str(err))
+            _try(
+                self.store.transition,
+                sf.finding_id,
+                {State.ACTING},
+                State.FAILED,
+                error=str(err),
+                lease_until=None,
+            )
+            return _outcome(sf, Outcome.FAILED, str(err), action.name)
+
+        pending = result.result is Result.PENDING
+        if not pending:
+            audit("done", after=result.after, message=result.message)
+        _try(
+            self.store.replace,
+            latest,
+            latest.model_copy(
+                update={
+                    "state": State.APPROVED if pending else State.REMEDIATED,
+                    "lease_until": None,
+                    "note": result.message,
+                    "progress": {**latest.progress, **result.after},
+                    "error": None,
+                }
+            ),
+        )
+        outcome = {
+            Result.PENDING: Outcome.IN_PROGRESS,
+            Result.GONE: Outcome.ALREADY_GONE,
+            Result.DONE: Outcome.REMEDIATED,
+        }[result.result]
+        return _outcome(sf, outcome, result.message, action.name)
 
 
 def _existing_ids(inv: RegionInventory) -> set[str]:
@@ -240,135 +333,6 @@ def _existing_ids(inv: RegionInventory) -> set[str]:
         elif rtype == "AWS::Logs::LogGroup":
             found |= {g["logGroupName"] for g in inv.log_groups()}
     return found
-
-
-def _act_on_batch(
-    store: Store,
-    policy: Policy,
-    clients: AwsClients,
-    pricer: Pricer,
-    region: str,
-    detector: str,
-    batch: list[StoredFinding],
-    *,
-    now: datetime,
-    actor: str,
-    account_id: str,
-) -> list[ActionOutcome]:
-    outcomes = []
-    try:
-        fresh, exists = _recheck(policy, clients, pricer, region, detector, batch, now, account_id)
-    except (ClientError, BotoCoreError) as err:
-        return [_outcome(sf, Outcome.FAILED, f"re-check failed: {err}") for sf in batch]
-
-    for sf in batch:
-        f = sf.finding
-        current = fresh.get(sf.finding_id)
-        if current is None:
-            gone = f.resource_id not in exists
-            outcome = Outcome.ALREADY_GONE if gone else Outcome.NO_LONGER_QUALIFIES
-            state = State.REMEDIATED if gone else State.RESOLVED
-            _try(
-                store.transition,
-                sf.finding_id,
-                {State.APPROVED, State.ACTING},
-                state,
-                note=f"re-check before acting: {outcome.value}",
-                lease_until=None,
-            )
-            outcomes.append(_outcome(sf, outcome, "nothing to do"))
-            continue
-        why = exemption(current.tags, detector, now.date(), policy.exempt_tag, policy.snooze_tag)
-        if why:
-            _try(
-                store.transition,
-                sf.finding_id,
-                {State.APPROVED, State.ACTING},
-                State.RESOLVED,
-                note=f"exempt at re-check: {why}",
-                lease_until=None,
-            )
-            outcomes.append(_outcome(sf, Outcome.EXEMPT, why))
-            continue
-        outcomes.append(_act_on_one(store, clients, sf, current, now=now, actor=actor))
-    return outcomes
-
-
-def _act_on_one(
-    store: Store,
-    clients: AwsClients,
-    sf: StoredFinding,
-    current: Finding,
-    *,
-    now: datetime,
-    actor: str,
-) -> ActionOutcome:
-    action = action_for(current.detector)
-    assert action is not None  # checked when the batch was made
-    try:
-        claimed = store.claim(sf, now=now, lease=LEASE, finding=current)
-    except StateConflict as err:
-        return _outcome(sf, Outcome.TAKEN, str(err))
-
-    holder = {"finding": claimed}
-
-    def save_progress(progress: dict[str, Any]) -> None:
-        old = holder["finding"]
-        holder["finding"] = store.replace(
-            old, old.model_copy(update={"progress": {**old.progress, **progress}})
-        )
-
-    ctx = ActionContext(
-        clients=clients, now=now, save_progress=save_progress, progress=dict(claimed.progress)
-    )
-    audit = _auditor(store, current, action.name, actor, now)
-    try:
-        if not claimed.progress:  # the before-state is recorded once, before the first change
-            audit("before", before=action.capture(ctx, current))
-        result = action.apply(ctx, current)
-    except (ClientError, BotoCoreError, RuntimeError) as err:
-        audit("failed", message=str(err))
-        _try(
-            store.transition,
-            sf.finding_id,
-            {State.ACTING},
-            State.FAILED,
-            error=str(err),
-            lease_until=None,
-        )
-        return _outcome(sf, Outcome.FAILED, str(err), action.name)
-
-    latest = holder["finding"]
-    if result.result is Result.PENDING:
-        _try(
-            store.replace,
-            latest,
-            latest.model_copy(
-                update={
-                    "state": State.APPROVED,
-                    "lease_until": None,
-                    "note": result.message,
-                    "progress": {**latest.progress, **result.after},
-                }
-            ),
-        )
-        return _outcome(sf, Outcome.IN_PROGRESS, result.message, action.name)
-    audit("done", after=result.after, message=result.message)
-    _try(
-        store.replace,
-        latest,
-        latest.model_copy(
-            update={
-                "state": State.REMEDIATED,
-                "lease_until": None,
-                "note": result.message,
-                "progress": {**latest.progress, **result.after},
-                "error": None,
-            }
-        ),
-    )
-    outcome = Outcome.ALREADY_GONE if result.result is Result.GONE else Outcome.REMEDIATED
-    return _outcome(sf, outcome, result.message, action.name)
 
 
 def _auditor(store: Store, f: Finding, action: str, actor: str, now: datetime) -> Any:
