@@ -22,7 +22,8 @@ def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
     # The remediation round trip: decisions through the CLI, fixes applied, one restore.
     assert "$ govbot approve" in out
     assert "$ govbot reject" in out
-    assert "is approved: cannot move to approved" in out  # the second approval changed nothing
+    # The second approval changed nothing, and says who decided first.
+    assert "is approved (decided by ana@ml-platform)" in out
     fixes = out.split("6. The fixes, applied")[1].split("7. Nothing lost")[0]
     assert fixes.count("remediated") == 11
     assert "stopped training job bert-finetune-large" in fixes

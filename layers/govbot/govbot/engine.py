@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -118,9 +119,8 @@ def _record_one(
         )
         summary.new += 1
         return
-    if old.state in STICKY and not (
-        old.state is State.SNOOZED and old.lease_until and old.lease_until <= now
-    ):
+    snooze_over = old.state is State.SNOOZED and old.snooze_until and old.snooze_until <= now
+    if old.state in STICKY and not snooze_over:
         _try(store.replace, old, old.model_copy(update={"finding": f, "last_seen": now}))
         summary.seen_again += 1
         return
@@ -140,6 +140,70 @@ def _try(write: Any, *args: Any, **kwargs: Any) -> None:
 # -- remediation -------------------------------------------------------------------------
 
 
+@dataclass
+class Plan:
+    """What a run will do: findings cleared to act on (costliest first), and the outcome of
+    every other due finding (no fix in the policy, grace period, blast radius, dry run)."""
+
+    to_act: list[StoredFinding]
+    outcomes: list[ActionOutcome]
+
+
+def plan(store: Store, policy: Policy, *, now: datetime, dry_run: bool, account_id: str) -> Plan:
+    due = store.by_state(State.APPROVED) + [
+        sf for sf in store.by_state(State.ACTING) if sf.lease_until and sf.lease_until <= now
+    ]
+    due = [sf for sf in due if sf.finding.account_id == account_id]
+    due.sort(key=lambda sf: -(sf.finding.monthly_cost_usd or 0.0))
+    result = Plan(to_act=[], outcomes=[])
+    taken: dict[str, int] = defaultdict(int)
+    for sf in due:
+        f = sf.finding
+        settings = policy.settings(f.detector)
+        action = action_for(f.detector)
+        if action is None or not action.applies(settings):
+            result.outcomes.append(_outcome(sf, Outcome.NO_ACTION, "the policy asks for no fix"))
+            continue
+        ready = sf.first_seen + timedelta(days=settings.grace_days)
+        if ready > now:
+            result.outcomes.append(
+                _outcome(sf, Outcome.WAITING_GRACE, f"acts from {ready:%Y-%m-%d %H:%M}")
+            )
+            continue
+        if taken[f.detector] >= settings.max_actions_per_run:
+            limit = settings.max_actions_per_run
+            result.outcomes.append(
+                _outcome(sf, Outcome.DEFERRED, f"{limit} {f.detector} actions this run; next run")
+            )
+            continue
+        taken[f.detector] += 1
+        if dry_run:
+            result.outcomes.append(_outcome(sf, Outcome.WOULD_ACT, f"would {action.describe(f)}"))
+        else:
+            result.to_act.append(sf)
+    return result
+
+
+def execute(
+    store: Store,
+    policy: Policy,
+    clients: AwsClients,
+    findings: list[StoredFinding],
+    *,
+    now: datetime,
+    actor: str,
+    account_id: str,
+) -> list[ActionOutcome]:
+    """Re-check, claim and act on findings cleared by ``plan`` (or approved in Slack)."""
+    batches: dict[tuple[str, str], list[StoredFinding]] = defaultdict(list)
+    for sf in findings:
+        batches[(sf.finding.region, sf.finding.detector)].append(sf)
+    run = _Run(store, policy, clients, Pricer(policy.pricing), now, actor, account_id)
+    return [
+        o for (region, det), batch in batches.items() for o in run.act_on_batch(region, det, batch)
+    ]
+
+
 def remediate(
     store: Store,
     policy: Policy,
@@ -150,44 +214,11 @@ def remediate(
     actor: str,
     account_id: str,
 ) -> list[ActionOutcome]:
-    due = store.by_state(State.APPROVED) + [
-        sf for sf in store.by_state(State.ACTING) if sf.lease_until and sf.lease_until <= now
-    ]
-    due = [sf for sf in due if sf.finding.account_id == account_id]
-    due.sort(key=lambda sf: -(sf.finding.monthly_cost_usd or 0.0))
-    outcomes: list[ActionOutcome] = []
-    taken: dict[str, int] = defaultdict(int)
-    batches: dict[tuple[str, str], list[StoredFinding]] = defaultdict(list)
-
-    for sf in due:
-        f = sf.finding
-        settings = policy.settings(f.detector)
-        action = action_for(f.detector)
-        if action is None or not action.applies(settings):
-            outcomes.append(_outcome(sf, Outcome.NO_ACTION, "the policy asks for no fix here"))
-            continue
-        ready = sf.first_seen + timedelta(days=settings.grace_days)
-        if ready > now:
-            outcomes.append(
-                _outcome(sf, Outcome.WAITING_GRACE, f"acts from {ready:%Y-%m-%d %H:%M}")
-            )
-            continue
-        if taken[f.detector] >= settings.max_actions_per_run:
-            limit = settings.max_actions_per_run
-            outcomes.append(
-                _outcome(sf, Outcome.DEFERRED, f"{limit} {f.detector} actions this run; next run")
-            )
-            continue
-        taken[f.detector] += 1
-        if dry_run:
-            outcomes.append(_outcome(sf, Outcome.WOULD_ACT, f"would {action.describe(f)}"))
-            continue
-        batches[(f.region, f.detector)].append(sf)
-
-    run = _Run(store, policy, clients, Pricer(policy.pricing), now, actor, account_id)
-    for (region, detector), batch in batches.items():
-        outcomes += run.act_on_batch(region, detector, batch)
-    return outcomes
+    """Plan and act in this process (the command line)."""
+    cleared = plan(store, policy, now=now, dry_run=dry_run, account_id=account_id)
+    return cleared.outcomes + execute(
+        store, policy, clients, cleared.to_act, now=now, actor=actor, account_id=account_id
+    )
 
 
 @dataclass
@@ -374,30 +405,48 @@ def _outcome(
     )
 
 
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SNOOZE = "snooze"
+
+
+UNDECIDED = {State.OPEN, State.PENDING_APPROVAL, State.FAILED}
+# Where each decision may come from, and where it leads.
+DECISIONS = {
+    Decision.APPROVE: (UNDECIDED, State.APPROVED),
+    Decision.REJECT: (UNDECIDED | {State.APPROVED}, State.REJECTED),
+    Decision.SNOOZE: (UNDECIDED | {State.APPROVED}, State.SNOOZED),
+}
+
+
+def decide_one(
+    store: Store,
+    finding_id: str,
+    decision: Decision,
+    *,
+    by: str,
+    now: datetime,
+    snooze_days: int = 7,
+) -> StoredFinding:
+    """One person's decision on one finding, as one conditional write (StateConflict if the
+    finding moved first: a second click, a second approver, a fix that already happened)."""
+    allowed, to = DECISIONS[decision]
+    extra: dict[str, Any] = {"decided_by": by, "decided_at": now, "error": None}
+    if decision is Decision.SNOOZE:
+        extra["snooze_until"] = now + timedelta(days=snooze_days)
+    return store.transition(finding_id, allowed, to, **extra)
+
+
 def decide(
     store: Store, finding_ids: Iterable[str], *, approve: bool, by: str, now: datetime
 ) -> list[tuple[str, StoredFinding | StateConflict]]:
-    """Approve or reject findings; each decision is one conditional write."""
-    allowed = {State.OPEN, State.PENDING_APPROVAL, State.FAILED}
-    if not approve:
-        allowed |= {State.APPROVED}
-    to = State.APPROVED if approve else State.REJECTED
+    """Approve or reject several findings (the command line)."""
+    decision = Decision.APPROVE if approve else Decision.REJECT
     results: list[tuple[str, StoredFinding | StateConflict]] = []
     for fid in finding_ids:
         try:
-            results.append(
-                (
-                    fid,
-                    store.transition(
-                        fid,
-                        allowed,
-                        to,
-                        decided_by=by,
-                        decided_at=now,
-                        error=None,
-                    ),
-                )
-            )
+            results.append((fid, decide_one(store, fid, decision, by=by, now=now)))
         except StateConflict as err:
             results.append((fid, err))
     return results

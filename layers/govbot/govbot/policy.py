@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from govbot.detectors import DETECTORS, DetectorSettings
 from govbot.exemptions import EXEMPT_TAG, SNOOZE_TAG
@@ -43,6 +51,26 @@ DetectorsPolicy: type[BaseModel] = create_model(  # type: ignore[call-overload]
 )
 
 
+SLACK_USER_OR_GROUP = r"^[UWS][A-Z0-9]{2,}$"
+
+
+class SlackSettings(BaseModel):
+    """Where digests go and who may press the buttons."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str | None = Field(default=None, description="Channel id or name for digests.")
+    approvers: list[Annotated[str, StringConstraints(pattern=SLACK_USER_OR_GROUP)]] = Field(
+        default_factory=list,
+        description="Slack user ids (U…, W…) or user group ids (S…) allowed to decide.",
+    )
+    owner_tag: str = Field(default="owner", min_length=1)
+    owners: dict[str, Annotated[str, StringConstraints(pattern=SLACK_USER_OR_GROUP)]] = Field(
+        default_factory=dict, description="Owner tag value -> Slack user id, to mention them."
+    )
+    snooze_days: int = Field(default=7, ge=1, le=90, description="What the Snooze button buys.")
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +82,7 @@ class Policy(BaseModel):
     snooze_tag: str = Field(default=SNOOZE_TAG, min_length=1)
     detectors: DetectorsPolicy = Field(default_factory=DetectorsPolicy)  # type: ignore[valid-type]
     pricing: PriceOverrides = Field(default_factory=PriceOverrides)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
 
     @field_validator("regions")
     @classmethod

@@ -87,6 +87,7 @@ class StoredFinding(BaseModel):
     note: str | None = None
     progress: dict[str, Any] = Field(default_factory=dict)
     lease_until: datetime | None = None
+    snooze_until: datetime | None = None
     error: str | None = None
 
     @property
@@ -144,6 +145,7 @@ def _finding_item(sf: StoredFinding) -> dict[str, Any]:
             "note": sf.note,
             "progress": json.dumps(sf.progress) if sf.progress else None,
             "lease_until": sf.lease_until.isoformat() if sf.lease_until else None,
+            "snooze_until": sf.snooze_until.isoformat() if sf.snooze_until else None,
             "error": sf.error,
         }
     )
