@@ -9,12 +9,13 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot.events import ScheduledEvent
-from govbot.nightly import NothingSweptError, SweepSettings, nightly_sweep, record_metrics
+from govbot.nightly import NothingSweptError, nightly_sweep, record_metrics
+from govbot.runtime import Settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-settings = SweepSettings.from_env()
+settings = Settings.from_env()
 
 
 @metrics.log_metrics

@@ -38,7 +38,9 @@ def policy(**detectors: dict[str, Any]) -> Any:
 
 
 def run(clients: AwsClients, store: Store, pol: Any, now: datetime, apply: bool) -> SweepReport:
-    return govern(pol, clients, store, now=now, dry_run=not apply, actor="test", regions=[REGION])
+    return govern(
+        pol, clients, store, now=now, dry_run=not apply, actor="test", regions=[REGION]
+    ).report
 
 
 def act(clients: AwsClients, store: Store, now: datetime) -> dict[str, Outcome]:

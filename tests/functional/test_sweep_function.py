@@ -13,11 +13,9 @@ POLICY_PARAMETER = "/govbot/policy"
 
 def load_handler():
     """Import functions/sweep/app.py as a fresh Lambda container would."""
-    import govbot.nightly
+    from govbot import runtime
 
-    # No cached clients or policy from another test's account.
-    govbot.nightly._clients.cache_clear()
-    govbot.nightly._ssm_provider.cache_clear()
+    runtime.reset()  # no cached clients or policy from another test's account
     spec = importlib.util.spec_from_file_location("sweep_app", ROOT / "functions/sweep/app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -123,22 +121,23 @@ def test_invalid_policy_fails_loudly_naming_the_field(seeded, handler, lambda_co
 def test_malformed_event_is_rejected_before_any_aws_call(
     seeded, handler, lambda_context, mutate
 ) -> None:
-    import govbot.nightly
+    from govbot import runtime
 
     put_policy(seeded, "regions: [us-east-1]\n")
     event = load_event("scheduled-event.json")
     mutate(event)
     with pytest.raises(ValidationError):
         handler(event, lambda_context)
-    assert sum(govbot.nightly._clients().calls.values()) == 0
+    assert sum(runtime.clients().calls.values()) == 0
 
 
 def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambda_context) -> None:
     import govbot.nightly
+    from govbot import runtime
     from tests.helpers.aws_errors import fail_operation
 
     put_policy(seeded, "regions: [us-east-1]\n")
-    clients = govbot.nightly._clients()
+    clients = runtime.clients()
     for op in ("ListEndpoints", "ListTrainingJobs"):
         fail_operation(clients, "sagemaker", op, "us-east-1", "AccessDeniedException")
     for svc, op in (("ec2", "DescribeVolumes"), ("logs", "DescribeLogGroups")):

@@ -173,7 +173,7 @@ def sweep(
             dry_run=not apply,
             actor=_actor(),
             progress=lambda msg: err.print(f"[dim]{msg}[/]"),
-        )
+        ).report
     except PolicyError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc

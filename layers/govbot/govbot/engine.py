@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -64,9 +64,13 @@ class RecordSummary(BaseModel):
 # -- recording ---------------------------------------------------------------------------
 
 
-def record(store: Store, policy: Policy, report: SweepReport, now: datetime) -> RecordSummary:
-    """Store a sweep's findings and resolve what its detectors no longer report."""
+def record(
+    store: Store, policy: Policy, report: SweepReport, now: datetime
+) -> tuple[RecordSummary, dict[str, StoredFinding]]:
+    """Store a sweep's findings and resolve what its detectors no longer report. Returns the
+    counts and every reported finding as now stored (with its state)."""
     summary = RecordSummary()
+    written: dict[str, StoredFinding] = {}
     by_unit: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
     for f in report.findings:
         by_unit[(f.account_id, f.region, f.detector)].append(f)
@@ -84,7 +88,9 @@ def record(store: Store, policy: Policy, report: SweepReport, now: datetime) -> 
         stored = {sf.finding_id: sf for sf in store.in_scope(account, region, detector)}
         mode = policy.settings(detector).mode
         for f in by_unit.get((account, region, detector), []):
-            _record_one(store, stored.pop(f.finding_id, None), f, INITIAL_STATE[mode], now, summary)
+            written[f.finding_id] = _record_one(
+                store, stored.pop(f.finding_id, None), f, INITIAL_STATE[mode], now, summary
+            )
         for gone in stored.values():
             if gone.state in RESOLVABLE:
                 _try(
@@ -99,7 +105,7 @@ def record(store: Store, policy: Policy, report: SweepReport, now: datetime) -> 
                     ),
                 )
                 summary.resolved += 1
-    return summary
+    return summary, written
 
 
 def _record_one(
@@ -109,32 +115,32 @@ def _record_one(
     initial: State,
     now: datetime,
     summary: RecordSummary,
-) -> None:
+) -> StoredFinding:
     auto: dict[str, Any] = (
         {"decided_by": "policy:auto", "decided_at": now} if initial is State.APPROVED else {}
     )
+    fresh = StoredFinding(finding=f, state=initial, first_seen=now, last_seen=now, **auto)
     if old is None:
-        store.put_new(
-            StoredFinding(finding=f, state=initial, first_seen=now, last_seen=now, **auto)
-        )
+        store.put_new(fresh)
         summary.new += 1
-        return
+        return fresh
     snooze_over = old.state is State.SNOOZED and old.snooze_until and old.snooze_until <= now
     if old.state in STICKY and not snooze_over:
-        _try(store.replace, old, old.model_copy(update={"finding": f, "last_seen": now}))
         summary.seen_again += 1
-        return
+        return (
+            _try(store.replace, old, old.model_copy(update={"finding": f, "last_seen": now})) or old
+        )
     # Resolved, remediated or a snooze that ran out: a new cycle for the same resource.
-    fresh = StoredFinding(finding=f, state=initial, first_seen=now, last_seen=now, **auto)
-    _try(store.replace, old, fresh)
     summary.reopened += 1
+    return _try(store.replace, old, fresh) or old
 
 
-def _try(write: Any, *args: Any, **kwargs: Any) -> None:
+def _try(write: Any, *args: Any, **kwargs: Any) -> Any:
     try:
-        write(*args, **kwargs)
+        return write(*args, **kwargs)
     except StateConflict as err:  # a decision landed meanwhile: it wins over bookkeeping
         log.info("skipped a write: %s", err)
+        return None
 
 
 # -- remediation -------------------------------------------------------------------------
@@ -455,6 +461,15 @@ def decide(
 # -- the whole cycle ---------------------------------------------------------------------
 
 
+Dispatch = Callable[[list[StoredFinding]], list[ActionOutcome]]
+
+
+@dataclass
+class Cycle:
+    report: SweepReport  # with the actions taken or planned
+    stored: dict[str, StoredFinding]  # every reported finding as now stored
+
+
 def govern(
     policy: Policy,
     clients: AwsClients,
@@ -466,23 +481,29 @@ def govern(
     regions: list[str] | None = None,
     account_id: str | None = None,
     progress: Any = None,
-) -> SweepReport:
-    """Sweep, store the findings, act on the approved ones (or say what it would do)."""
+    dispatch: Dispatch | None = None,
+) -> Cycle:
+    """Sweep, store the findings, and act on the cleared ones: in this process, or through
+    ``dispatch`` (the nightly Lambda queues them for the worker)."""
     report = run_sweep(
         policy, clients, regions=regions, account_id=account_id, now=now, progress=progress
     )
-    if store is None or report.nothing_swept or report.summary.account_id is None:
-        return report
-    record(store, policy, report, now)
-    actions = remediate(
-        store,
-        policy,
-        clients,
-        now=now,
-        dry_run=dry_run,
-        actor=actor,
-        account_id=report.summary.account_id,
+    account = report.summary.account_id
+    if store is None or report.nothing_swept or account is None:
+        return Cycle(report, {})
+    _, stored = record(store, policy, report, now)
+    cleared = plan(store, policy, now=now, dry_run=dry_run, account_id=account)
+    acted = (
+        dispatch(cleared.to_act)
+        if dispatch
+        else execute(
+            store, policy, clients, cleared.to_act, now=now, actor=actor, account_id=account
+        )
     )
-    return report.model_copy(
-        update={"actions": actions, "api_calls": dict(sorted(clients.calls.items()))}
+    report = report.model_copy(
+        update={
+            "actions": cleared.outcomes + acted,
+            "api_calls": dict(sorted(clients.calls.items())),
+        }
     )
+    return Cycle(report, stored)

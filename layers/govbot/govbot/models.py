@@ -39,6 +39,7 @@ class Finding(BaseModel):
 
 class Outcome(StrEnum):
     WOULD_ACT = "would act"  # dry run
+    QUEUED = "queued for the worker"
     REMEDIATED = "remediated"
     IN_PROGRESS = "in progress"  # a later run finishes it
     ALREADY_GONE = "already gone"

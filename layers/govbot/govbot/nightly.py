@@ -1,89 +1,123 @@
-"""The scheduled sweep as the Lambda runs it: settings from the environment, the policy from
-SSM Parameter Store (cached by Powertools Parameters), metrics per detector."""
+"""The scheduled sweep as the Lambda runs it: sweep, store, queue the cleared fixes for the
+worker (or act, without a queue), then one SNS message and one Slack digest."""
 
 from __future__ import annotations
 
-import os
+import logging
 from datetime import UTC, datetime
-from functools import cache
 
 from aws_lambda_powertools.metrics import Metrics, MetricUnit, single_metric
-from aws_lambda_powertools.utilities.parameters import SSMProvider
-from pydantic import BaseModel, ConfigDict, Field
+from botocore.exceptions import BotoCoreError, ClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from govbot.aws import AwsClients
-from govbot.engine import govern
-from govbot.models import SweepReport
-from govbot.policy import Policy, policy_from_yaml
-from govbot.store import DEFAULT_TABLE, Store
+from govbot import queue, runtime
+from govbot.engine import Cycle, govern
+from govbot.models import ActionOutcome, Outcome, SweepError, SweepReport
+from govbot.notify import slack as slack_notify
+from govbot.notify import sns
+from govbot.notify.digest import build_digest
+from govbot.policy import Policy
+from govbot.runtime import Settings
+from govbot.store import StoredFinding
+from govbot.worker import RemediationRequest
 
-POLICY_CACHE_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 class NothingSweptError(RuntimeError):
     """Every region and detector failed: the invocation fails so alarms and retries see it."""
 
 
-class SweepSettings(BaseModel):
-    """The function's configuration, read from its environment once; bad values fail loudly."""
-
-    model_config = ConfigDict(frozen=True)
-
-    region: str = Field(min_length=1, description="AWS_REGION, the function's own region.")
-    policy_parameter: str | None = Field(
-        None, description="GOVBOT_POLICY_PARAMETER: SSM parameter holding the policy YAML."
-    )
-    table: str = Field(DEFAULT_TABLE, min_length=1, description="GOVBOT_TABLE: the state table.")
-    dry_run: bool = Field(True, description="DRY_RUN: say what would be done, change nothing.")
-
-    @classmethod
-    def from_env(cls) -> SweepSettings:
-        env = os.environ
-        return cls(
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
-            policy_parameter=env.get("GOVBOT_POLICY_PARAMETER") or None,
-            table=env.get("GOVBOT_TABLE") or DEFAULT_TABLE,
-            # Anything but an explicit false keeps the safe default.
-            dry_run=env.get("DRY_RUN", "true").strip().lower() not in ("false", "0", "no"),
-        )
-
-
-@cache
-def _clients() -> AwsClients:
-    # One factory per container: warm invocations reuse clients and the policy cache.
-    return AwsClients()
-
-
-@cache
-def _ssm_provider(region: str) -> SSMProvider:
-    return SSMProvider(boto3_client=_clients().ssm(region))
-
-
-def load_policy(settings: SweepSettings) -> Policy:
-    """The policy in SSM (re-read at most every 5 minutes), or the defaults."""
-    if not settings.policy_parameter:
-        return Policy()
-    text = _ssm_provider(settings.region).get(
-        settings.policy_parameter, max_age=POLICY_CACHE_SECONDS
-    )
-    return policy_from_yaml(str(text), f"SSM parameter {settings.policy_parameter}")
-
-
-def nightly_sweep(settings: SweepSettings, account_id: str | None) -> SweepReport:
-    """Sweep the policy's regions, store the findings, act on approved ones unless dry-run."""
-    policy = load_policy(settings)
-    clients = _clients()
+def nightly_sweep(settings: Settings, account_id: str | None) -> SweepReport:
+    policy = runtime.load_policy(settings)
+    clients = runtime.clients()
     clients.calls.clear()  # count this invocation's calls only
-    return govern(
+    now = datetime.now(UTC)
+
+    def to_worker(findings: list[StoredFinding]) -> list[ActionOutcome]:
+        assert settings.remediation_queue_url
+        queue.send(
+            clients,
+            settings.region,
+            settings.remediation_queue_url,
+            (
+                RemediationRequest(
+                    finding_id=sf.finding_id,
+                    decided_at=sf.decided_at or now,
+                    decided_by=sf.decided_by or "policy",
+                )
+                for sf in findings
+            ),
+        )
+        return [
+            ActionOutcome(
+                finding_id=sf.finding_id,
+                detector=sf.finding.detector,
+                resource_id=sf.finding.resource_id,
+                region=sf.finding.region,
+                action=None,
+                outcome=Outcome.QUEUED,
+                message="queued for the remediation worker",
+                monthly_cost_usd=sf.finding.monthly_cost_usd,
+            )
+            for sf in findings
+        ]
+
+    cycle = govern(
         policy,
         clients,
-        Store(clients, settings.region, settings.table),
-        now=datetime.now(UTC),
+        runtime.store(settings),
+        now=now,
         dry_run=settings.dry_run,
         actor="lambda:sweep",
         regions=policy.regions or [settings.region],
         account_id=account_id,
+        dispatch=to_worker if settings.remediation_queue_url else None,
     )
+    errors = notify(settings, policy, cycle)
+    return cycle.report.model_copy(
+        update={
+            "errors": cycle.report.errors + errors,
+            "api_calls": dict(sorted(clients.calls.items())),
+        }
+    )
+
+
+def notify(settings: Settings, policy: Policy, cycle: Cycle) -> list[SweepError]:
+    """Tell people; a channel that fails is reported, never fatal to the sweep."""
+    digest = build_digest(cycle.report, policy, cycle.stored)
+    if not digest.items:
+        return []
+    errors = []
+    if settings.sns_topic_arn:
+        try:
+            sns.publish(runtime.clients(), settings.sns_topic_arn, digest)
+        except (ClientError, BotoCoreError) as err:
+            log.exception("SNS digest failed")
+            errors.append(
+                SweepError(
+                    region=settings.region,
+                    detector="notify:sns",
+                    code=type(err).__name__,
+                    message=str(err),
+                )
+            )
+    if settings.slack_secret_arn and policy.slack.channel:
+        try:
+            creds = slack_notify.load_credentials(runtime.clients(), settings.slack_secret_arn)
+            client = slack_notify.web_client(creds.bot_token.get_secret_value())
+            slack_notify.post_digest(client, policy.slack.channel, digest, policy.slack)
+        except (SlackApiError, SlackClientError, ClientError, BotoCoreError) as err:
+            log.exception("Slack digest failed")
+            errors.append(
+                SweepError(
+                    region=settings.region,
+                    detector="notify:slack",
+                    code=type(err).__name__,
+                    message=str(err),
+                )
+            )
+    return errors
 
 
 def record_metrics(metrics: Metrics, report: SweepReport) -> None:
@@ -103,6 +137,7 @@ def record_metrics(metrics: Metrics, report: SweepReport) -> None:
     )
     metrics.add_metric(name="SweepErrors", unit=MetricUnit.Count, value=len(report.errors))
     metrics.add_metric(name="ApiCalls", unit=MetricUnit.Count, value=sum(report.api_calls.values()))
-    for outcome in ("remediated", "failed"):
-        count = sum(1 for a in report.actions if a.outcome.value == outcome)
-        metrics.add_metric(name=f"Actions{outcome.title()}", unit=MetricUnit.Count, value=count)
+    for outcome in (Outcome.REMEDIATED, Outcome.FAILED, Outcome.QUEUED):
+        count = sum(1 for a in report.actions if a.outcome is outcome)
+        name = f"Actions{outcome.value.split()[0].title()}"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)

@@ -1,0 +1,1 @@
+"""Telling people: an SNS message per sweep, and a Slack digest with approval buttons."""

@@ -1,0 +1,78 @@
+"""What a sweep tells people, built once and rendered for SNS (text and JSON) and Slack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govbot.detectors import DETECTORS, Mode
+from govbot.models import Finding, SweepReport
+from govbot.policy import Policy
+from govbot.store import State, StoredFinding
+
+# Severity of a sweep by the monthly waste it found (filterable in SNS subscriptions).
+SEVERITY = ((1000.0, "high"), (100.0, "medium"), (0.0, "low"))
+
+
+@dataclass(frozen=True)
+class Told:
+    finding: Finding
+    state: State | None  # None when nothing is stored (no state table)
+
+    @property
+    def awaits_approval(self) -> bool:
+        return self.state is State.PENDING_APPROVAL
+
+
+@dataclass(frozen=True)
+class Digest:
+    account_id: str
+    regions: list[str]
+    items: list[Told]  # costliest first
+    total_monthly_cost_usd: float
+    by_detector: dict[str, tuple[int, float]]
+
+    @property
+    def severity(self) -> str:
+        return next(name for floor, name in SEVERITY if self.total_monthly_cost_usd >= floor)
+
+    @property
+    def detectors(self) -> list[str]:
+        return sorted({t.finding.detector for t in self.items})
+
+
+def build_digest(
+    report: SweepReport, policy: Policy, stored: dict[str, StoredFinding] | None = None
+) -> Digest:
+    """The findings people are told about: every mode but ``report``, and not ones already
+    decided (rejected, snoozed) or being fixed."""
+    quiet = {State.REJECTED, State.SNOOZED, State.REMEDIATED, State.RESOLVED}
+    items = []
+    for f in report.findings:
+        if policy.settings(f.detector).mode is Mode.REPORT:
+            continue
+        sf = (stored or {}).get(f.finding_id)
+        if sf is not None and sf.state in quiet:
+            continue
+        items.append(Told(f, sf.state if sf else None))
+    by_detector: dict[str, tuple[int, float]] = {}
+    for det in DETECTORS:
+        mine = [t.finding for t in items if t.finding.detector == det]
+        if mine:
+            by_detector[det] = (len(mine), round(sum(f.monthly_cost_usd or 0 for f in mine), 2))
+    per_resource: dict[str, float] = {}
+    for t in items:
+        cost = t.finding.monthly_cost_usd or 0.0
+        per_resource[t.finding.resource_arn] = max(
+            per_resource.get(t.finding.resource_arn, 0), cost
+        )
+    return Digest(
+        account_id=report.summary.account_id or "unknown",
+        regions=report.summary.regions,
+        items=items,
+        total_monthly_cost_usd=round(sum(per_resource.values()), 2),
+        by_detector=by_detector,
+    )
+
+
+def money(value: float | None) -> str:
+    return "unpriced" if value is None else f"${value:,.2f}"

@@ -1,0 +1,188 @@
+"""Slack: the Block Kit digest with Approve / Reject / Snooze, credentials, and approvers.
+
+Limits respected: 50 blocks a message (the rest go to the thread), 3,000 characters a text
+block. A button carries only the finding id; everything else is read from the store.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from pydantic import BaseModel, SecretStr
+from slack_sdk import WebClient
+
+from govbot.actions import action_for
+from govbot.aws import AwsClients
+from govbot.notify.digest import Digest, Told, money
+from govbot.policy import SlackSettings
+
+MAX_BLOCKS = 50
+MAX_TEXT = 3000
+HEAD_BLOCKS = 3  # header, summary, divider
+SECRET_CACHE_SECONDS = 300
+GROUP_CACHE_SECONDS = 300
+ACTION_IDS = {"approve": "govbot_approve", "reject": "govbot_reject", "snooze": "govbot_snooze"}
+
+
+class SlackCredentials(BaseModel):
+    bot_token: SecretStr
+    signing_secret: SecretStr
+
+
+@cache
+def _secrets(clients: AwsClients, region: str) -> SecretsProvider:
+    return SecretsProvider(boto3_client=clients.client("secretsmanager", region))
+
+
+def load_credentials(clients: AwsClients, secret_arn: str) -> SlackCredentials:
+    """The bot token and signing secret, from one JSON secret, cached for five minutes."""
+    region = secret_arn.split(":")[3]
+    raw = _secrets(clients, region).get(secret_arn, transform="json", max_age=SECRET_CACHE_SECONDS)
+    return SlackCredentials.model_validate(raw)
+
+
+def web_client(token: str) -> WebClient:
+    # SLACK_API_URL points slack_sdk at a stand-in (the demo's, or a test's) instead of Slack.
+    base_url = os.environ.get("SLACK_API_URL") or WebClient.BASE_URL
+    return WebClient(token=token, base_url=base_url, timeout=5)
+
+
+# -- the digest ---------------------------------------------------------------------------
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _mention(t: Told, slack: SlackSettings) -> str:
+    owner = t.finding.tags.get(slack.owner_tag, "")
+    user = slack.owners.get(owner)
+    return f" · owner <@{user}>" if user else (f" · owner {owner}" if owner else "")
+
+
+def finding_blocks(t: Told, slack: SlackSettings) -> list[dict[str, Any]]:
+    f = t.finding
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "block_id": f"finding:{f.finding_id}",
+            "text": {
+                "type": "mrkdwn",
+                "text": _clip(
+                    f"*{money(f.monthly_cost_usd)}/mo* · `{f.detector}` · *{f.resource_id}* "
+                    f"({f.region}){_mention(t, slack)}\n{f.reason}"
+                ),
+            },
+        }
+    ]
+    if t.awaits_approval:
+        action = action_for(f.detector)
+        fix = action.describe(f) if action else "apply the fix"
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"decide:{f.finding_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ACTION_IDS["approve"],
+                        "text": {"type": "plain_text", "text": "Approve"},
+                        "style": "primary",
+                        "value": f.finding_id,
+                        "confirm": {
+                            "title": {"type": "plain_text", "text": "Approve the fix?"},
+                            "text": {"type": "mrkdwn", "text": _clip(f"govbot will {fix}.")},
+                            "confirm": {"type": "plain_text", "text": "Approve"},
+                            "deny": {"type": "plain_text", "text": "Cancel"},
+                        },
+                    },
+                    {
+                        "type": "button",
+                        "action_id": ACTION_IDS["reject"],
+                        "text": {"type": "plain_text", "text": "Reject"},
+                        "style": "danger",
+                        "value": f.finding_id,
+                    },
+                    {
+                        "type": "button",
+                        "action_id": ACTION_IDS["snooze"],
+                        "text": {"type": "plain_text", "text": f"Snooze {slack.snooze_days} days"},
+                        "value": f.finding_id,
+                    },
+                ],
+            }
+        )
+    return blocks
+
+
+def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str, Any]]]:
+    """The digest as messages of at most 50 blocks: the first to the channel, the rest to its
+    thread. A finding's section and buttons always travel together."""
+    summary = "\n".join(
+        f"• `{det}`: {n} finding(s), {money(cost)}/mo"
+        for det, (n, cost) in digest.by_detector.items()
+    )
+    waiting = sum(t.awaits_approval for t in digest.items)
+    head: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"[:150],
+            },
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": _clip(
+                    f"Account {digest.account_id} · {', '.join(digest.regions)} · "
+                    f"{len(digest.items)} finding(s), {waiting} awaiting approval, "
+                    f"costliest first\n{summary}"
+                ),
+            },
+        },
+        {"type": "divider"},
+    ]
+    messages, current = [], head
+    for t in digest.items:
+        blocks = finding_blocks(t, slack)
+        if len(current) + len(blocks) > MAX_BLOCKS:
+            messages.append(current)
+            current = []
+        current = current + blocks
+    messages.append(current)
+    return messages
+
+
+def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSettings) -> str:
+    """Post the digest; returns the message ts (its thread holds what did not fit)."""
+    fallback = f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"
+    first, *rest = digest_messages(digest, slack)
+    ts = str(client.chat_postMessage(channel=channel, text=fallback, blocks=first)["ts"])
+    for blocks in rest:
+        client.chat_postMessage(channel=channel, thread_ts=ts, text=fallback, blocks=blocks)
+    return ts
+
+
+# -- approvers ----------------------------------------------------------------------------
+
+_groups: dict[str, tuple[float, set[str]]] = {}
+
+
+def is_approver(client: WebClient, user_id: str, approvers: list[str]) -> bool:
+    """A listed user, or a member of a listed user group (resolved and cached five minutes)."""
+    if user_id in approvers:
+        return True
+    for group in (a for a in approvers if a.startswith("S")):
+        fetched, members = _groups.get(group, (0.0, set()))
+        if time.monotonic() - fetched > GROUP_CACHE_SECONDS:
+            members = set(client.usergroups_users_list(usergroup=group)["users"])
+            _groups[group] = (time.monotonic(), members)
+        if user_id in members:
+            return True
+    return False

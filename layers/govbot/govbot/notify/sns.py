@@ -1,0 +1,96 @@
+"""One SNS message per sweep: text for people, JSON for machines, attributes for filters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from govbot.aws import AwsClients
+from govbot.notify.digest import Digest, money
+
+MAX_BYTES = 256 * 1024  # SNS limit for message and attributes together
+BUDGET = MAX_BYTES - 8 * 1024  # room for attributes and the envelope
+MACHINE_PROTOCOLS = ("sqs", "lambda", "http", "https", "firehose")
+PERMISSIONS = ("sns:Publish",)
+
+
+def text(digest: Digest, shown: int) -> str:
+    lines = [
+        f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste in account "
+        f"{digest.account_id} ({', '.join(digest.regions)}), {len(digest.items)} finding(s).",
+        "",
+    ]
+    lines += [
+        f"  {det}: {n} finding(s), {money(cost)}/month"
+        for det, (n, cost) in digest.by_detector.items()
+    ]
+    lines.append("")
+    for t in digest.items[:shown]:
+        f = t.finding
+        wait = " [awaiting approval]" if t.awaits_approval else ""
+        lines.append(
+            f"- {money(f.monthly_cost_usd)}/month {f.detector} {f.resource_id} "
+            f"({f.region}): {f.reason}{wait}"
+        )
+    if shown < len(digest.items):
+        lines.append(f"... and {len(digest.items) - shown} more (govbot findings lists them all)")
+    return "\n".join(lines)
+
+
+def machine(digest: Digest, shown: int) -> dict[str, Any]:
+    return {
+        "account_id": digest.account_id,
+        "regions": digest.regions,
+        "severity": digest.severity,
+        "total_monthly_cost_usd": digest.total_monthly_cost_usd,
+        "by_detector": {
+            d: {"findings": n, "monthly_cost_usd": c} for d, (n, c) in digest.by_detector.items()
+        },
+        "findings_total": len(digest.items),
+        "findings": [
+            t.finding.model_dump(mode="json", exclude={"tags", "details"})
+            | {"state": t.state.value if t.state else None}
+            for t in digest.items[:shown]
+        ],
+    }
+
+
+def message(digest: Digest) -> str:
+    """The MessageStructure=json body: the most findings that fit under SNS's size limit."""
+
+    def render(shown: int) -> str:
+        body = json.dumps(machine(digest, shown), separators=(",", ":"))
+        human = text(digest, shown)
+        return json.dumps(
+            {"default": human, "email": human, **dict.fromkeys(MACHINE_PROTOCOLS, body)}
+        )
+
+    low, high = 0, len(digest.items)
+    while low < high:  # the largest count that fits
+        mid = (low + high + 1) // 2
+        if len(render(mid).encode()) <= BUDGET:
+            low = mid
+        else:
+            high = mid - 1
+    return render(low)
+
+
+def attributes(digest: Digest) -> dict[str, Any]:
+    return {
+        "detector": {"DataType": "String.Array", "StringValue": json.dumps(digest.detectors)},
+        "account_id": {"DataType": "String", "StringValue": digest.account_id},
+        "severity": {"DataType": "String", "StringValue": digest.severity},
+    }
+
+
+def publish(clients: AwsClients, topic_arn: str, digest: Digest) -> str:
+    region = topic_arn.split(":")[3]
+    answer = clients.client("sns", region).publish(
+        TopicArn=topic_arn,
+        Subject=f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste "
+        f"({len(digest.items)} findings)"[:100],
+        Message=message(digest),
+        MessageStructure="json",
+        MessageAttributes=attributes(digest),
+    )
+    return str(answer["MessageId"])

@@ -1,0 +1,79 @@
+"""What every govbot Lambda function shares: settings from its environment (read once, bad
+values fail loudly), one client factory per container, the policy from SSM, the state table."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from aws_lambda_powertools.utilities.parameters import SSMProvider
+from pydantic import BaseModel, ConfigDict, Field
+
+from govbot.aws import AwsClients
+from govbot.policy import Policy, policy_from_yaml
+from govbot.store import DEFAULT_TABLE, Store
+
+POLICY_CACHE_SECONDS = 300
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    region: str = Field(min_length=1, description="AWS_REGION, the function's own region.")
+    policy_parameter: str | None = Field(
+        None, description="GOVBOT_POLICY_PARAMETER: SSM parameter holding the policy YAML."
+    )
+    table: str = Field(DEFAULT_TABLE, min_length=1, description="GOVBOT_TABLE: the state table.")
+    dry_run: bool = Field(True, description="DRY_RUN: say what would be done, change nothing.")
+    remediation_queue_url: str | None = Field(
+        None, description="REMEDIATION_QUEUE_URL: approved fixes go to the worker through it."
+    )
+    sns_topic_arn: str | None = Field(None, description="SNS_TOPIC_ARN: one message a sweep.")
+    slack_secret_arn: str | None = Field(
+        None, description="SLACK_SECRET_ARN: JSON secret with bot_token and signing_secret."
+    )
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+            policy_parameter=env.get("GOVBOT_POLICY_PARAMETER") or None,
+            table=env.get("GOVBOT_TABLE") or DEFAULT_TABLE,
+            # Anything but an explicit false keeps the safe default.
+            dry_run=env.get("DRY_RUN", "true").strip().lower() not in ("false", "0", "no"),
+            remediation_queue_url=env.get("REMEDIATION_QUEUE_URL") or None,
+            sns_topic_arn=env.get("SNS_TOPIC_ARN") or None,
+            slack_secret_arn=env.get("SLACK_SECRET_ARN") or None,
+        )
+
+
+@cache
+def clients() -> AwsClients:
+    # One factory per container: warm invocations reuse clients and caches.
+    return AwsClients()
+
+
+@cache
+def _ssm_provider(region: str) -> SSMProvider:
+    return SSMProvider(boto3_client=clients().ssm(region))
+
+
+def load_policy(settings: Settings) -> Policy:
+    """The policy in SSM (re-read at most every 5 minutes), or the defaults."""
+    if not settings.policy_parameter:
+        return Policy()
+    text = _ssm_provider(settings.region).get(
+        settings.policy_parameter, max_age=POLICY_CACHE_SECONDS
+    )
+    return policy_from_yaml(str(text), f"SSM parameter {settings.policy_parameter}")
+
+
+def store(settings: Settings) -> Store:
+    return Store(clients(), settings.region, settings.table)
+
+
+def reset() -> None:
+    """Forget cached clients and providers (a fresh container; tests use it)."""
+    clients.cache_clear()
+    _ssm_provider.cache_clear()
