@@ -83,12 +83,79 @@ def store(account: None) -> Store:
     return table
 
 
+def load_function(name: str) -> Any:
+    """Import functions/<name>/app.py as a fresh Lambda container would, returning its handler."""
+    import importlib.util
+
+    from govbot import runtime
+
+    runtime.reset()  # no cached clients or policy from another test's account
+    spec = importlib.util.spec_from_file_location(f"{name}_app", ROOT / f"functions/{name}/app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The local Slack stand-in, with slack_sdk pointed at it."""
+    from govbot.demo.slack_standin import SlackStandIn
+    from govbot.notify import slack as slack_notify
+
+    standin = SlackStandIn(usergroups={"S0APPROVERS": ["U0CAROL"]}).start()
+    monkeypatch.setenv("SLACK_API_URL", standin.api_url)
+    slack_notify._groups.clear()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def slack_secret(account: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    from tests.helpers.slack import SIGNING_SECRET
+
+    arn = (
+        AwsClients()
+        .client("secretsmanager", "us-east-1")
+        .create_secret(
+            Name="govbot/slack",
+            SecretString=json.dumps({"bot_token": "xoxb-test", "signing_secret": SIGNING_SECRET}),
+        )["ARN"]
+    )
+    monkeypatch.setenv("SLACK_SECRET_ARN", arn)
+    return str(arn)
+
+
+@pytest.fixture
+def remediation_queue(account: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = (
+        AwsClients()
+        .client("sqs", "us-east-1")
+        .create_queue(QueueName="govbot-remediation")["QueueUrl"]
+    )
+    monkeypatch.setenv("REMEDIATION_QUEUE_URL", url)
+    return str(url)
+
+
+def queued(url: str) -> list[dict[str, Any]]:
+    """Every message waiting on a queue (received once, then left to expire)."""
+    sqs = AwsClients().client("sqs", "us-east-1")
+    found = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        found += [json.loads(m["Body"]) for m in batch]
+    return found
+
+
 @dataclass
 class FakeLambdaContext:
     function_name: str = "govbot-sweep"
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:govbot-sweep"
     aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
 
 
 @pytest.fixture

@@ -1,25 +1,17 @@
 """functions/sweep: the Lambda handler on real scheduled-event payloads, under moto."""
 
-import importlib.util
 import json
 
 import pytest
 from pydantic import ValidationError
 
-from tests.conftest import PUBLIC_EVENTS, ROOT, load_event
+from tests.conftest import PUBLIC_EVENTS, load_event, load_function, queued
 
 POLICY_PARAMETER = "/govbot/policy"
 
 
 def load_handler():
-    """Import functions/sweep/app.py as a fresh Lambda container would."""
-    from govbot import runtime
-
-    runtime.reset()  # no cached clients or policy from another test's account
-    spec = importlib.util.spec_from_file_location("sweep_app", ROOT / "functions/sweep/app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.handler
+    return load_function("sweep")
 
 
 @pytest.fixture
@@ -185,3 +177,76 @@ def test_with_dry_run_false_the_function_acts_on_auto_findings(
     assert job_status(seeded, "bert-finetune-large") == "Stopped"
     assert job_status(seeded, "llama-pretrain") == "InProgress"  # within its own limit
     assert emf_metrics(capsys.readouterr().out)[("ActionsRemediated", None)] == 2
+
+
+@pytest.fixture
+def topic_inbox(seeded, monkeypatch):
+    """An SNS topic for the digest, with an SQS queue subscribed to read what it delivers."""
+    sns = seeded.clients.client("sns", "us-east-1")
+    sqs = seeded.clients.client("sqs", "us-east-1")
+    topic = sns.create_topic(Name="govbot-digest")["TopicArn"]
+    inbox = sqs.create_queue(QueueName="digest-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    monkeypatch.setenv("SNS_TOPIC_ARN", topic)
+    return inbox
+
+
+def test_the_nightly_run_tells_slack_and_sns_and_queues_the_cleared_fixes(
+    seeded,
+    handler,
+    lambda_context,
+    slack,
+    slack_secret,
+    remediation_queue,
+    topic_inbox,
+    monkeypatch,
+) -> None:
+    monkeypatch.setenv("DRY_RUN", "false")
+    put_policy(seeded, AUTO_STOP + "slack: {channel: C0FINOPS, owners: {ana: U024BE7LH}}\n")
+    result = load_handler()(load_event("scheduled-event.json"), lambda_context)
+    assert result["errors"] == []
+
+    # Auto-mode fixes go to the worker's queue; nothing is changed by the sweep itself.
+    assert {a["resource_id"]: a["outcome"] for a in result["actions"]} == {
+        "bert-finetune-large": "queued for the worker",
+        "resnet-hparam-17": "queued for the worker",
+    }
+    assert {m["finding_id"] for m in queued(remediation_queue)} == {
+        a["finding_id"] for a in result["actions"]
+    }
+    assert job_status(seeded, "bert-finetune-large") == "InProgress"
+
+    # One Slack digest: costliest first, buttons for what awaits approval, owners mentioned.
+    [post] = slack.posted("chat.postMessage")
+    assert post["channel"] == "C0FINOPS"
+    blocks = json.loads(post["blocks"]) if isinstance(post["blocks"], str) else post["blocks"]
+    sections = [b for b in blocks if b.get("block_id", "").startswith("finding:")]
+    buttons = [b for b in blocks if b.get("block_id", "").startswith("decide:")]
+    assert "bert-finetune-large" in sections[0]["text"]["text"]
+    assert "<@U024BE7LH>" in sections[0]["text"]["text"]
+    idle = {f["finding_id"] for f in result["findings"] if f["detector"] == "idle-endpoint"}
+    assert idle <= {b["block_id"].split(":", 1)[1] for b in buttons}
+
+    # One SNS message: JSON for the SQS subscriber, with filterable attributes.
+    sqs = seeded.clients.client("sqs", "us-east-1")
+    [delivered] = sqs.receive_message(QueueUrl=topic_inbox, MessageAttributeNames=["All"])[
+        "Messages"
+    ]
+    envelope = json.loads(delivered["Body"])
+    machine = json.loads(envelope["Message"])
+    assert machine["severity"] == "high"
+    assert machine["findings_total"] >= 10
+    assert envelope["MessageAttributes"]["severity"]["Value"] == "high"
+
+
+def test_a_slack_outage_is_reported_and_the_sweep_still_stands(
+    seeded, handler, lambda_context, slack_secret, monkeypatch
+) -> None:
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # nothing listens there
+    put_policy(seeded, "regions: [us-east-1]\nslack: {channel: C0FINOPS}\n")
+    result = load_handler()(load_event("scheduled-event.json"), lambda_context)
+    assert [e["detector"] for e in result["errors"]] == ["notify:slack"]
+    assert result["summary"]["findings"] > 0

@@ -6,9 +6,11 @@ from typing import Any
 import pytest
 import yaml
 
-from govbot import store
+from govbot import queue, store
 from govbot.actions import action_permissions
 from govbot.detectors import sweep_permissions
+from govbot.notify import sns
+from govbot.worker_app import IDEMPOTENCY_PERMISSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +39,13 @@ def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any
 
 
 def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for p in function["Properties"]["Policies"] for s in p["Statement"]]
+    found = []
+    for policy in function["Properties"]["Policies"]:
+        for statement in policy["Statement"]:
+            if "If" in statement:  # !If [Condition, statement, AWS::NoValue]
+                statement = statement["If"][1]
+            found.append(statement)
+    return found
 
 
 def actions(statement: dict[str, Any]) -> set[str]:
@@ -50,32 +58,65 @@ def statement(function: dict[str, Any], sid: str) -> dict[str, Any]:
     return found
 
 
-def test_sweep_role_grants_exactly_what_the_detectors_declare(template) -> None:
-    sweep = template["Resources"]["SweepFunction"]
+def function(template: dict[str, Any], name: str) -> dict[str, Any]:
+    return template["Resources"][name]
+
+
+def granted(fn: dict[str, Any]) -> set[str]:
+    return set().union(*(actions(s) for s in statements(fn)))
+
+
+STORE = set(store.PERMISSIONS)
+
+
+def test_sweep_role_reads_stores_queues_and_tells_but_changes_nothing(template) -> None:
+    sweep = function(template, "SweepFunction")
     assert actions(statement(sweep, "DetectorsReadOnly")) == sweep_permissions()
+    assert actions(statement(sweep, "StateTable")) == STORE
+    assert actions(statement(sweep, "QueueFixes")) == set(queue.PERMISSIONS)
+    assert actions(statement(sweep, "Digest")) == set(sns.PERMISSIONS)
+    assert granted(sweep) == sweep_permissions() | STORE | set(queue.PERMISSIONS) | set(
+        sns.PERMISSIONS
+    ) | {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
+    assert not granted(sweep) & (action_permissions() - sweep_permissions())
 
 
-def test_sweep_role_grants_exactly_what_the_actions_declare(template) -> None:
-    sweep = template["Resources"]["SweepFunction"]
-    assert actions(statement(sweep, "Remediation")) == action_permissions()
+def test_only_the_worker_may_change_resources_exactly_as_the_actions_declare(template) -> None:
+    worker = function(template, "RemediateFunction")
+    assert actions(statement(worker, "Remediation")) == action_permissions()
+    assert actions(statement(worker, "DetectorsReadOnly")) == sweep_permissions()  # re-check
+    assert actions(statement(worker, "StateTable")) == STORE | set(IDEMPOTENCY_PERMISSIONS)
+    changes = action_permissions() - sweep_permissions()
+    for name in ("SweepFunction", "SlackFunction"):
+        assert not granted(function(template, name)) & changes, name
 
 
-def test_state_table_access_is_what_the_store_uses_on_that_table_only(template) -> None:
-    sweep = template["Resources"]["SweepFunction"]
-    table = statement(sweep, "StateTable")
-    assert actions(table) == set(store.PERMISSIONS)
-    assert table["Resource"][0] == {"GetAtt": "StateTable.Arn"}
+def test_the_slack_function_decides_and_queues_nothing_more(template) -> None:
+    fn = function(template, "SlackFunction")
+    assert granted(fn) == STORE | set(queue.PERMISSIONS) | {
+        "secretsmanager:GetSecretValue",
+        "ssm:GetParameter",
+    }
+    assert fn["Properties"]["FunctionUrlConfig"]["AuthType"] == "NONE"  # Slack signs instead
 
 
-def test_sweep_role_has_nothing_else(template) -> None:
-    sweep = template["Resources"]["SweepFunction"]
-    granted = set().union(*(actions(s) for s in statements(sweep)))
-    expected = sweep_permissions() | action_permissions() | set(store.PERMISSIONS)
-    assert granted == expected | {"ssm:GetParameter"}
+def test_state_table_statements_name_that_table_only(template) -> None:
+    for name in ("SweepFunction", "RemediateFunction", "SlackFunction"):
+        table = statement(function(template, name), "StateTable")
+        assert table["Resource"][0] == {"GetAtt": "StateTable.Arn"}, name
+
+
+def test_worker_queue_has_a_dead_letter_queue_and_reports_partial_failures(template) -> None:
+    queue_props = template["Resources"]["RemediationQueue"]["Properties"]
+    assert queue_props["RedrivePolicy"]["maxReceiveCount"] == 3
+    worker = function(template, "RemediateFunction")["Properties"]
+    assert queue_props["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    event = worker["Events"]["Approved"]["Properties"]
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_detector_reads_are_read_only(template) -> None:
-    read = statement(template["Resources"]["SweepFunction"], "DetectorsReadOnly")
+    read = statement(function(template, "SweepFunction"), "DetectorsReadOnly")
     verbs = ("Describe", "List", "Get")
     assert all(a.split(":")[1].startswith(verbs) for a in actions(read))
 
@@ -90,7 +131,7 @@ def test_state_table_is_recoverable(template) -> None:
 
 def test_dry_run_is_the_default(template) -> None:
     assert template["Parameters"]["DryRun"]["Default"] == "true"
-    env = template["Resources"]["SweepFunction"]["Properties"]["Environment"]["Variables"]
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert env["DRY_RUN"] == {"Ref": "DryRun"}
     config = (ROOT / "samconfig.toml").read_text()
     assert "DryRun=true" in config.split("[prod")[0]

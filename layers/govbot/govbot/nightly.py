@@ -107,7 +107,8 @@ def notify(settings: Settings, policy: Policy, cycle: Cycle) -> list[SweepError]
             creds = slack_notify.load_credentials(runtime.clients(), settings.slack_secret_arn)
             client = slack_notify.web_client(creds.bot_token.get_secret_value())
             slack_notify.post_digest(client, policy.slack.channel, digest, policy.slack)
-        except (SlackApiError, SlackClientError, ClientError, BotoCoreError) as err:
+        # slack_sdk raises urllib's errors (OSError) when Slack cannot be reached.
+        except (SlackApiError, SlackClientError, OSError, ClientError, BotoCoreError) as err:
             log.exception("Slack digest failed")
             errors.append(
                 SweepError(

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from govbot.actions import action_for
 from govbot.aws import AwsClients
 from govbot.engine import execute
 from govbot.policy import Policy
@@ -59,6 +60,7 @@ def remediate_request(
     clients: AwsClients,
     now: datetime,
     respond: Respond,
+    dry_run: bool = False,
 ) -> dict[str, Any]:
     sf = store.get(request.finding_id)
     if sf is None:
@@ -66,6 +68,10 @@ def remediate_request(
     if sf.state not in (State.APPROVED, State.ACTING):
         # Redelivered, or decided otherwise since: nothing to do, and nothing to retry.
         return {"finding_id": sf.finding_id, "outcome": f"nothing to do: {sf.state.value}"}
+    if dry_run:  # a dry-run deployment takes decisions but changes nothing
+        action = action_for(sf.finding.detector)
+        doing = action.describe(sf.finding) if action else "act"
+        return {"finding_id": sf.finding_id, "outcome": f"dry run: would {doing}"}
     [outcome] = execute(
         store,
         policy,

@@ -1,0 +1,32 @@
+"""Remediation worker: acts on approved findings from SQS, one at a time, idempotently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from govbot import runtime
+from govbot.worker_app import RemediationRecord, WorkerApp
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS, model=RemediationRecord)
+settings = runtime.Settings.from_env()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    worker = WorkerApp(settings, context)
+    return process_partial_response(
+        event=event, record_handler=worker.handle_record, processor=processor, context=context
+    )

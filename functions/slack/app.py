@@ -1,0 +1,33 @@
+"""Slack interactivity (a Lambda Function URL): Approve, Reject and Snooze buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from govbot import runtime
+from govbot.slack_app import SlackApp
+
+logger = Logger()
+tracer = Tracer()
+app = LambdaFunctionUrlResolver()
+settings = runtime.Settings.from_env()
+
+
+@app.post("/slack/actions")
+def actions() -> Response[str]:
+    event = app.current_event
+    status, body = SlackApp(settings).answer(
+        event.decoded_body or "", event.headers, datetime.now(UTC)
+    )
+    return Response(status_code=status, content_type="text/plain", body=body)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,64 @@
+"""The Slack function's wiring: real credentials, store, queue and Slack clients around
+``interactions`` (which holds the logic and is tested without them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.webhook import WebhookClient
+
+from govbot import queue, runtime
+from govbot.interactions import Click, handle_click, handle_request
+from govbot.notify import slack as slack_notify
+from govbot.runtime import Settings
+from govbot.worker import RemediationRequest
+
+
+def respond(response_url: str, payload: dict[str, Any]) -> None:
+    """Update or answer through the click's response_url (slack_sdk's webhook client)."""
+    WebhookClient(response_url, timeout=2).send_dict(payload)
+
+
+class SlackApp:
+    def __init__(self, settings: Settings) -> None:
+        if not settings.slack_secret_arn:
+            raise RuntimeError("SLACK_SECRET_ARN is not set: the Slack function has no secret")
+        self.settings = settings
+
+    def answer(self, body: str, headers: Mapping[str, str], now: datetime) -> tuple[int, str]:
+        creds = slack_notify.load_credentials(
+            runtime.clients(), str(self.settings.slack_secret_arn)
+        )
+        # The policy and Slack client are read only for correctly signed requests.
+        return handle_request(
+            body,
+            headers,
+            signing_secret=creds.signing_secret.get_secret_value(),
+            handle=lambda click: self._decide(click, creds.bot_token.get_secret_value(), now),
+        )
+
+    def _decide(self, click: Click, token: str, now: datetime) -> str:
+        policy = runtime.load_policy(self.settings)
+        client = slack_notify.web_client(token)
+
+        def enqueue(request: RemediationRequest) -> None:
+            if not self.settings.remediation_queue_url:
+                raise RuntimeError("REMEDIATION_QUEUE_URL is not set")
+            queue.send(
+                runtime.clients(),
+                self.settings.region,
+                self.settings.remediation_queue_url,
+                [request],
+            )
+
+        return handle_click(
+            click,
+            store=runtime.store(self.settings),
+            policy=policy,
+            approver=lambda user: slack_notify.is_approver(client, user, policy.slack.approvers),
+            enqueue=enqueue,
+            respond=respond,
+            now=now,
+        )
