@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -27,6 +28,11 @@ settings = runtime.Settings.from_env()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     worker = WorkerApp(settings, context)
-    return process_partial_response(
+    answer = process_partial_response(
         event=event, record_handler=worker.handle_record, processor=processor, context=context
     )
+    records = len(event.get("Records", []))
+    failed = len(answer.get("batchItemFailures", []))
+    metrics.add_metric(name="RemediationRequests", unit=MetricUnit.Count, value=records)
+    metrics.add_metric(name="RemediationRequestsFailed", unit=MetricUnit.Count, value=failed)
+    return answer

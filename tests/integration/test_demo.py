@@ -24,8 +24,15 @@ def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
     assert "$ govbot reject" in out
     # The second approval changed nothing, and says who decided first.
     assert "is approved (decided by ana@ml-platform)" in out
-    fixes = out.split("6. The fixes, applied")[1].split("7. Nothing lost")[0]
-    assert fixes.count("remediated") == 11
+    # The Slack round trip: the digest, a refused click, ana's click, the worker's outcome.
+    slack = " ".join(out.split("4. The digest in Slack")[1].split("6. More decisions")[0].split())
+    assert "[Approve] [Reject] [Snooze 7 days]" in slack
+    assert "You are not allowed to decide govbot findings" in slack
+    assert "Approved by <@W111>: delete endpoint" in slack
+    assert "Nothing changed: this finding is already approved by <@W111>" in slack
+    assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
+    fixes = out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0]
+    assert fixes.count("remediated") == 10
     assert "stopped training job bert-finetune-large" in fixes
     assert fixes.count("set retention of") == 2
     assert "restored endpoint churn-model-staging from config churn-model-staging-config" in out

@@ -16,24 +16,33 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 from rich.console import Console
 from rich.table import Table
+from slack_sdk.signature import SignatureVerifier
 
 from govbot.actions.snapshot_volume import SOURCE_TAG
 from govbot.aws import AwsClients
 from govbot.demo import estate, moto_extensions
+from govbot.demo.slack_standin import SlackStandIn
 from govbot.models import SweepReport
 from govbot.report import render
 
 POLICY_PARAMETER = "/govbot/policy"
-DEMO_POLICY = f"""# The demo's policy: the defaults, sweeping two regions.
+SIGNING_SECRET = "demo-signing-secret"
+APPROVER = "W111"  # ana, in the policy's approvers
+DEMO_POLICY = f"""# The demo's policy: the defaults, sweeping two regions, digests to Slack.
 regions: [{", ".join(estate.REGIONS)}]
+slack:
+  channel: C0MLFINOPS
+  approvers: [{APPROVER}]
+  owners: {{ana: U0ANA}}
 """
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "demo",
@@ -43,8 +52,10 @@ FAKE_CREDENTIALS = {
     "AWS_REGION": estate.PRIMARY,
 }
 FUNCTION_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "govbot-sweep",
-    "DRY_RUN": "true",
+    "POWERTOOLS_SERVICE_NAME": "govbot",
+    # As the prod profile deploys it: the functions act, but every detector is in approve
+    # mode (untagged: notify), so nothing changes until a person approves.
+    "DRY_RUN": "false",
     "GOVBOT_TABLE": "govbot",
     "POWERTOOLS_METRICS_NAMESPACE": "govbot",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -83,16 +94,22 @@ def repo_root() -> Path | None:
     return None
 
 
-def load_sweep_handler(root: Path) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def invoke(root: Path, function: str, event: dict[str, Any]) -> tuple[Any, str]:
+    """Invoke a function's own handler (functions/<name>/app.py) as Lambda would; returns its
+    answer and what it printed (structured logs, EMF metrics)."""
     os.environ.update(FUNCTION_ENV)
     spec = importlib.util.spec_from_file_location(
-        "govbot_function_sweep", root / "functions" / "sweep" / "app.py"
+        f"govbot_function_{function}", root / "functions" / function / "app.py"
     )
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {spec}")
+        raise ImportError(f"cannot load functions/{function}/app.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.handler  # type: ignore[no-any-return]
+    printed = io.StringIO()
+    # Loaded inside the redirect: Powertools Logger binds stdout when the module is imported.
+    with contextlib.redirect_stdout(printed):
+        spec.loader.exec_module(module)
+        answer = module.handler(event, lambda_context(f"govbot-{function}"))
+    return answer, printed.getvalue()
 
 
 def lambda_context(name: str) -> Any:
@@ -101,18 +118,82 @@ def lambda_context(name: str) -> Any:
         memory_limit_in_mb=512,
         invoked_function_arn=f"arn:aws:lambda:{estate.PRIMARY}:123456789012:function:{name}",
         aws_request_id="demo-request",
+        get_remaining_time_in_millis=lambda: 300_000,
     )
 
 
 def invoke_sweep(root: Path, event_file: str = "scheduled-event.json") -> tuple[SweepReport, str]:
-    """Invoke the sweep function's handler; returns its report and what it printed (logs, EMF)."""
     event = json.loads((root / "events" / event_file).read_text())
-    printed = io.StringIO()
-    # Loaded inside the redirect: Powertools Logger binds stdout when the module is imported.
-    with contextlib.redirect_stdout(printed):
-        handler = load_sweep_handler(root)
-        result = handler(event, lambda_context("govbot-sweep"))
-    return SweepReport.model_validate(result), printed.getvalue()
+    answer, printed = invoke(root, "sweep", event)
+    return SweepReport.model_validate(answer), printed
+
+
+def slack_click(
+    root: Path, standin: SlackStandIn, finding_id: str, user: str, blocks: list[dict[str, Any]]
+) -> int:
+    """A button click as Slack sends it: a block_actions payload, signed with the app's
+    signing secret, to the Slack function's URL."""
+    payload = json.loads((root / "events" / "slack-block-actions.json").read_text())
+    payload["user"]["id"] = user
+    payload["response_url"] = standin.response_url()
+    payload["message"] = {"ts": "1.000100", "blocks": blocks}
+    payload["actions"][0].update(action_id="govbot_approve", value=finding_id)
+    body = urlencode({"payload": json.dumps(payload)})
+    ts = str(int(time.time()))
+    event = json.loads((root / "events" / "slack-block-actions-function-url.json").read_text())
+    event["headers"].update(
+        {
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": SignatureVerifier(SIGNING_SECRET).generate_signature(
+                timestamp=ts, body=body
+            ),
+        }
+    )
+    event["body"] = body
+    answer, _ = invoke(root, "slack", event)
+    return int(answer["statusCode"])
+
+
+def run_worker(root: Path, queue_url: str) -> int:
+    """Hand what waits on the remediation queue to the worker, as the SQS trigger would."""
+    sqs = AwsClients().client("sqs", estate.PRIMARY)
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    event = {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "0",
+                    "SenderId": "demo",
+                    "ApproximateFirstReceiveTimestamp": "0",
+                },
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{estate.PRIMARY}:123456789012:govbot-remediation",
+                "awsRegion": estate.PRIMARY,
+            }
+            for m in messages
+        ]
+    }
+    invoke(root, "remediate", event)
+    return len(messages)
+
+
+def slack_text(blocks: list[dict[str, Any]], limit: int = 8) -> list[str]:
+    """A plain rendering of Block Kit blocks, to show what Slack would display."""
+    lines = []
+    for b in blocks:
+        if b["type"] in ("header", "section"):
+            lines.append(b["text"]["text"])
+        elif b["type"] == "actions":
+            lines.append("    " + "  ".join(f"[{e['text']['text']}]" for e in b["elements"]))
+        elif b["type"] == "context":
+            lines.append("    " + " ".join(e["text"] for e in b["elements"]))
+    return lines[: limit * 2]
 
 
 def emitted_metrics(printed: str) -> list[str]:
@@ -192,86 +273,157 @@ def account_state(clients: AwsClients) -> Table:
     return table
 
 
+def _provision(clients: AwsClients, standin: SlackStandIn) -> dict[str, str]:
+    """What the template would create, in the emulated account: the policy parameter, the
+    Slack secret, the remediation queue and the digest topic. Returns the functions' env."""
+    region = estate.PRIMARY
+    clients.ssm(region).put_parameter(Name=POLICY_PARAMETER, Value=DEMO_POLICY, Type="String")
+    secret = clients.client("secretsmanager", region).create_secret(
+        Name="govbot/slack",
+        SecretString=json.dumps({"bot_token": "xoxb-demo", "signing_secret": SIGNING_SECRET}),
+    )["ARN"]
+    queue = clients.client("sqs", region).create_queue(QueueName="govbot-remediation")["QueueUrl"]
+    topic = clients.client("sns", region).create_topic(Name="govbot-digest")["TopicArn"]
+    return {
+        "SLACK_SECRET_ARN": secret,
+        "REMEDIATION_QUEUE_URL": queue,
+        "SNS_TOPIC_ARN": topic,
+        "SLACK_API_URL": standin.api_url,
+    }
+
+
 def run_demo(out: Console, err: Console, serve: bool = False) -> int:
     root = repo_root()
     if root is None:
         err.print("[red]govbot demo runs from a govbot checkout (functions/ and events/).[/]")
         return 2
     moto_extensions.install()
-    with emulated_account() as url:
-        out.rule("[bold]1. An emulated AWS account")
-        out.print(f"moto server at {url}; boto3 reaches it through AWS_ENDPOINT_URL.")
+    standin = SlackStandIn().start()
+    try:
+        with emulated_account() as url:
+            return _demo(out, root, url, standin, serve)
+    finally:
+        standin.stop()
 
-        out.rule("[bold]2. Seeding an ML estate in " + " and ".join(estate.REGIONS))
-        seed_clients = AwsClients()
-        started = time.perf_counter()
-        built = estate.seed(seed_clients, datetime.now(UTC))
-        seed_clients.ssm(estate.PRIMARY).put_parameter(
-            Name=POLICY_PARAMETER, Value=DEMO_POLICY, Type="String"
-        )
-        out.print(
-            f"{sum(seed_clients.calls.values())} API calls in "
-            f"{time.perf_counter() - started:.1f}s: "
-            "endpoints busy, idle, serverless, brand new and exempt; attached, orphaned and "
-            "snoozed volumes; training jobs short, long-but-expected and runaway; log groups "
-            f"with and without retention; the policy in SSM {POLICY_PARAMETER}. "
-            f"({len(built.volumes)} volumes, {len(built.instances)} instances.)"
-        )
-        govbot_cli(out, "init")
 
-        out.rule("[bold]3. The nightly sweep, as the Lambda runs it (DRY_RUN, the default)")
+def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool) -> int:
+    out.rule("[bold]1. An emulated AWS account, and a Slack stand-in")
+    out.print(f"moto server at {url}; boto3 reaches it through AWS_ENDPOINT_URL.")
+    out.print(f"Slack stand-in at {standin.url}; slack_sdk reaches it through base_url.")
+
+    out.rule("[bold]2. Seeding an ML estate in " + " and ".join(estate.REGIONS))
+    seed_clients = AwsClients()
+    started = time.perf_counter()
+    built = estate.seed(seed_clients, datetime.now(UTC))
+    FUNCTION_ENV.update(_provision(seed_clients, standin))
+    out.print(
+        f"{sum(seed_clients.calls.values())} API calls in {time.perf_counter() - started:.1f}s: "
+        "endpoints busy, idle, serverless, brand new and exempt; attached, orphaned and "
+        "snoozed volumes; training jobs short, long-but-expected and runaway; log groups "
+        f"with and without retention ({len(built.volumes)} volumes, {len(built.instances)} "
+        f"instances); the policy in SSM {POLICY_PARAMETER}, the Slack secret, the "
+        "remediation queue and the digest topic."
+    )
+    govbot_cli(out, "init")
+
+    out.rule("[bold]3. The nightly sweep, as the Lambda runs it")
+    out.print(
+        "Invoking functions/sweep/app.handler with events/scheduled-event.json "
+        "(a real EventBridge scheduled event)…"
+    )
+    started = time.perf_counter()
+    report, printed = invoke_sweep(root)
+    elapsed = time.perf_counter() - started
+    render(report, out)
+    out.print("What the function reported to CloudWatch:")
+    for line in emitted_metrics(printed):
+        out.print(f"  {line}", highlight=False)
+    calls = ", ".join(f"{k} {v}" for k, v in report.api_calls.items())
+    out.print(
+        f"{sum(report.api_calls.values())} AWS API calls in {elapsed:.1f}s: {calls}",
+        highlight=False,
+    )
+
+    out.rule("[bold]4. The digest in Slack (the stand-in's record of chat.postMessage)")
+    posts = standin.posted("chat.postMessage")
+    digest_blocks = _blocks(posts[0])
+    for line in slack_text(digest_blocks):
+        out.print(f"  {line}", highlight=False, markup=False)
+    threads = sum(1 for p in posts if p.get("thread_ts"))
+    out.print(
+        f"({len(posts)} message(s): the digest and {threads} in its thread; "
+        f"{sum(b['type'] == 'actions' for p in posts for b in _blocks(p))} findings "
+        "with buttons)"
+    )
+    out.print("SNS: one message to the digest topic, JSON for machines and text for people.")
+    out.print(account_state(seed_clients))
+
+    out.rule("[bold]5. A click in Slack: Approve on churn-model-staging")
+    target = next(
+        f
+        for f in report.findings
+        if (f.detector, f.resource_id) == ("idle-endpoint", "churn-model-staging")
+    )
+    status = slack_click(root, standin, target.finding_id, "U0MALLORY", digest_blocks)
+    out.print(
+        f"A click from someone not in the approvers: HTTP {status}; "
+        f"Slack shows them: {standin.responses()[-1]['text']}",
+        highlight=False,
+    )
+    status = slack_click(root, standin, target.finding_id, APPROVER, digest_blocks)
+    out.print(
+        f"ana's click, signed with the app's signing secret: HTTP {status}; the message "
+        f"now says: {standin.responses()[-1]['text']}",
+        highlight=False,
+    )
+    status = slack_click(root, standin, target.finding_id, APPROVER, digest_blocks)
+    out.print(
+        f"The same click again: HTTP {status}; {standin.responses()[-1]['text']}", highlight=False
+    )
+    acted = run_worker(root, FUNCTION_ENV["REMEDIATION_QUEUE_URL"])
+    out.print(
+        f"The worker took {acted} message from the queue, re-checked and acted; "
+        f"the message now says: {standin.responses()[-1]['text']}",
+        highlight=False,
+    )
+    out.print(account_state(seed_clients))
+
+    out.rule("[bold]6. More decisions, through the command line")
+    govbot_cli(out, "findings", "--state", "pending_approval")
+    pending = {
+        (f.detector, f.resource_id): f.finding_id
+        for f in report.findings
+        if f.detector != "untagged-resource" and f.finding_id != target.finding_id
+    }
+    keep_history = pending.pop(("log-retention-gap", "/aws/sagemaker/TrainingJobs"))
+    govbot_cli(out, "approve", *pending.values(), "--by", "ana@ml-platform")
+    govbot_cli(out, "reject", keep_history, "--by", "ben@ml-research")
+    out.print("A second approval of the same finding changes nothing:")
+    govbot_cli(out, "approve", pending[("idle-endpoint", "llm-playground")], "--by", "cy")
+
+    out.rule("[bold]7. The fixes, applied")
+    govbot_cli(out, "sweep", "--regions", ",".join(estate.REGIONS), "--apply")
+    out.print(account_state(seed_clients))
+
+    out.rule("[bold]8. Nothing lost: one endpoint restored")
+    govbot_cli(out, "restore", "endpoint", "churn-model-staging", "--region", estate.PRIMARY)
+    govbot_cli(out, "findings", "--state", "rejected")
+    out.print(account_state(seed_clients))
+
+    if serve:
+        out.print(f"\nThe emulated account stays up at {url}. In another shell:")
         out.print(
-            "Invoking functions/sweep/app.handler with events/scheduled-event.json "
-            "(a real EventBridge scheduled event)…"
-        )
-        started = time.perf_counter()
-        report, printed = invoke_sweep(root)
-        elapsed = time.perf_counter() - started
-        render(report, out)
-        out.print("What the function reported to CloudWatch:")
-        for line in emitted_metrics(printed):
-            out.print(f"  {line}", highlight=False)
-        calls = ", ".join(f"{k} {v}" for k, v in report.api_calls.items())
-        out.print(
-            f"{sum(report.api_calls.values())} AWS API calls in {elapsed:.1f}s: {calls}",
+            f"  AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo "
+            "govbot findings",
             highlight=False,
         )
-
-        out.rule("[bold]4. Before: the account as the sweep found it")
-        out.print(account_state(seed_clients))
-
-        out.rule("[bold]5. People decide, through the command line")
-        govbot_cli(out, "findings", "--state", "pending_approval")
-        pending = {
-            (f.detector, f.resource_id): f.finding_id
-            for f in report.findings
-            if f.detector != "untagged-resource"
-        }
-        keep_history = pending.pop(("log-retention-gap", "/aws/sagemaker/TrainingJobs"))
-        govbot_cli(out, "approve", *pending.values(), "--by", "ana@ml-platform")
-        govbot_cli(out, "reject", keep_history, "--by", "ben@ml-research")
-        out.print("A second approval of the same finding changes nothing:")
-        govbot_cli(out, "approve", pending[("idle-endpoint", "churn-model-staging")], "--by", "cy")
-
-        out.rule("[bold]6. The fixes, applied")
-        regions = ",".join(estate.REGIONS)
-        govbot_cli(out, "sweep", "--regions", regions, "--apply")
-        out.print(account_state(seed_clients))
-
-        out.rule("[bold]7. Nothing lost: one endpoint restored")
-        govbot_cli(out, "restore", "endpoint", "churn-model-staging", "--region", estate.PRIMARY)
-        govbot_cli(out, "findings", "--state", "rejected")
-        out.print(account_state(seed_clients))
-
-        if serve:
-            out.print(f"\nThe emulated account stays up at {url}. In another shell:")
-            out.print(
-                f"  AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo "
-                f"govbot findings",
-                highlight=False,
-            )
-            out.print("Ctrl-C stops it.")
-            with contextlib.suppress(KeyboardInterrupt):
-                while True:
-                    time.sleep(3600)
+        out.print("Ctrl-C stops it.")
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
     return 1 if report.nothing_swept else 0
+
+
+def _blocks(post: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = post.get("blocks", [])
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
