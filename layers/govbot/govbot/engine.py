@@ -108,6 +108,24 @@ def record(
     return summary, written
 
 
+def record_some(
+    store: Store, policy: Policy, findings: list[Finding], now: datetime
+) -> dict[str, StoredFinding]:
+    """Store findings about a few resources (an event's), resolving nothing else."""
+    summary = RecordSummary()
+    return {
+        f.finding_id: _record_one(
+            store,
+            store.get(f.finding_id),
+            f,
+            INITIAL_STATE[policy.settings(f.detector).mode],
+            now,
+            summary,
+        )
+        for f in findings
+    }
+
+
 def _record_one(
     store: Store,
     old: StoredFinding | None,
@@ -247,7 +265,13 @@ class _Run:
         for sf in batch:
             scope[sf.finding.resource_type].add(sf.finding.resource_id)
         inv = RegionInventory(
-            self.clients, region, self.account_id, self.now, self.pricer, scope=dict(scope)
+            self.clients,
+            region,
+            self.account_id,
+            self.now,
+            self.pricer,
+            scope=dict(scope),
+            clocks=self.store.clocks(self.account_id, region),
         )
         detected = DETECTORS[detector]().detect(inv, self.policy.settings(detector))
         return {f.finding_id: f for f in detected}, _existing_ids(inv)
@@ -486,7 +510,13 @@ def govern(
     """Sweep, store the findings, and act on the cleared ones: in this process, or through
     ``dispatch`` (the nightly Lambda queues them for the worker)."""
     report = run_sweep(
-        policy, clients, regions=regions, account_id=account_id, now=now, progress=progress
+        policy,
+        clients,
+        regions=regions,
+        account_id=account_id,
+        now=now,
+        progress=progress,
+        clocks=store.clocks if store else None,
     )
     account = report.summary.account_id
     if store is None or report.nothing_swept or account is None:

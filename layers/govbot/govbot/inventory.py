@@ -64,11 +64,15 @@ class RegionInventory:
         now: datetime,
         pricer: Pricer,
         scope: dict[str, set[str]] | None = None,
+        clocks: dict[tuple[str, str], datetime] | None = None,
     ) -> None:
         """``scope`` (resource type -> ids) limits every listing to those resources, read with
         describe calls: the engine's re-check before acting runs the detectors on just them."""
         self.clients = clients
         self.scope = scope
+        # When waste started for resources whose API dates do not say (a volume's detach, an
+        # endpoint's return to InService), as learned from events by the realtime function.
+        self.clocks = clocks or {}
         self.region = region
         self.account_id = account_id
         self.now = now
@@ -81,6 +85,11 @@ class RegionInventory:
 
     def older_than(self, when: datetime, delta: timedelta) -> bool:
         return when <= self.now - delta
+
+    def since(self, resource_type: str, resource_id: str, api_date: datetime) -> datetime:
+        """When the waste clock started: the API's date, or a later one learned from events."""
+        clock = self.clocks.get((resource_type, resource_id))
+        return max(api_date, clock) if clock else api_date
 
     # -- tags -----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from govbot import queue, runtime
-from govbot.engine import Cycle, govern
+from govbot.engine import Cycle, Dispatch, govern
 from govbot.models import ActionOutcome, Outcome, SweepError, SweepReport
 from govbot.notify import slack as slack_notify
 from govbot.notify import sns
@@ -34,12 +34,37 @@ def nightly_sweep(settings: Settings, account_id: str | None) -> SweepReport:
     clients.calls.clear()  # count this invocation's calls only
     now = datetime.now(UTC)
 
+    cycle = govern(
+        policy,
+        clients,
+        runtime.store(settings),
+        now=now,
+        dry_run=settings.dry_run,
+        actor="lambda:sweep",
+        regions=policy.regions or [settings.region],
+        account_id=account_id,
+        dispatch=queue_dispatch(settings, now),
+    )
+    errors = notify(settings, policy, cycle)
+    return cycle.report.model_copy(
+        update={
+            "errors": cycle.report.errors + errors,
+            "api_calls": dict(sorted(clients.calls.items())),
+        }
+    )
+
+
+def queue_dispatch(settings: Settings, now: datetime) -> Dispatch | None:
+    """Send cleared fixes to the worker's queue; None (act here) when there is no queue."""
+    url = settings.remediation_queue_url
+    if not url:
+        return None
+
     def to_worker(findings: list[StoredFinding]) -> list[ActionOutcome]:
-        assert settings.remediation_queue_url
         queue.send(
-            clients,
+            runtime.clients(),
             settings.region,
-            settings.remediation_queue_url,
+            url,
             (
                 RemediationRequest(
                     finding_id=sf.finding_id,
@@ -63,24 +88,7 @@ def nightly_sweep(settings: Settings, account_id: str | None) -> SweepReport:
             for sf in findings
         ]
 
-    cycle = govern(
-        policy,
-        clients,
-        runtime.store(settings),
-        now=now,
-        dry_run=settings.dry_run,
-        actor="lambda:sweep",
-        regions=policy.regions or [settings.region],
-        account_id=account_id,
-        dispatch=to_worker if settings.remediation_queue_url else None,
-    )
-    errors = notify(settings, policy, cycle)
-    return cycle.report.model_copy(
-        update={
-            "errors": cycle.report.errors + errors,
-            "api_calls": dict(sorted(clients.calls.items())),
-        }
-    )
+    return to_worker
 
 
 def notify(settings: Settings, policy: Policy, cycle: Cycle) -> list[SweepError]:

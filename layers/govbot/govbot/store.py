@@ -6,6 +6,8 @@ Key schema (single-table design):
 |----------|-------------------------------------------------|------------------------|
 | finding  | ``FINDING#<finding_id>``                        | ``FINDING``            |
 | audit    | ``AUDIT#<account>#<region>#<type>#<resource_id>`` | ``<iso time>#<action>#<phase>`` |
+| clock    | ``CLOCKS#<account>#<region>``                   | ``<type>#<resource_id>`` |
+| once     | ``BREACH#…``, ``UNPARSED#…`` (events handled once, or kept raw) | ``ONCE`` |
 
 Index ``by-state`` (gsi1pk ``STATE#<state>``, gsi1sk ``<detector>#<finding_id>``) lists findings
 in a state; index ``by-scope`` (gsi2pk ``SCOPE#<account>#<region>#<detector>``, gsi2sk
@@ -315,6 +317,65 @@ class Store:
                 }
             ),
         )
+
+    # -- clocks: when a waste clock started, learned from events ---------------------------
+
+    def set_clock(
+        self,
+        account_id: str,
+        region: str,
+        resource_type: str,
+        resource_id: str,
+        started: datetime,
+        why: str,
+    ) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item=_to_item(
+                {
+                    "pk": f"CLOCKS#{account_id}#{region}",
+                    "sk": f"{resource_type}#{resource_id}",
+                    "started": started.isoformat(),
+                    "why": why,
+                }
+            ),
+        )
+
+    def clocks(self, account_id: str, region: str) -> dict[tuple[str, str], datetime]:
+        """Every clock of a region, by (resource type, id): one query."""
+        paginator = self._db.get_paginator("query")
+        found = {}
+        for page in paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_item({":pk": f"CLOCKS#{account_id}#{region}"}),
+        ):
+            for item in page["Items"]:
+                row = _from_item(item)
+                rtype, rid = row["sk"].split("#", 1)
+                found[(rtype, rid)] = datetime.fromisoformat(row["started"])
+        return found
+
+    def claim_once(self, key: str, now: datetime, detail: dict[str, Any]) -> bool:
+        """Record that ``key`` happened; False when it was recorded before (a duplicate)."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item(
+                    {
+                        "pk": key,
+                        "sk": "ONCE",
+                        "at": now.isoformat(),
+                        "detail": json.dumps(detail, default=str),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # -- audit ----------------------------------------------------------------------------
 

@@ -67,6 +67,7 @@ def run_sweep(
     account_id: str | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    clocks: Callable[[str, str], dict[tuple[str, str], datetime]] | None = None,
 ) -> SweepReport:
     regions = resolve_regions(policy, clients, regions)
     detector_ids = policy.enabled_detectors()
@@ -93,7 +94,12 @@ def run_sweep(
     pricer = Pricer(policy.pricing)
 
     def sweep_region(region: str) -> _RegionResult:
-        inv = RegionInventory(clients, region, account_id, now, pricer)
+        try:
+            known = clocks(account_id, region) if clocks else None
+        except (ClientError, BotoCoreError):  # a sweep without clocks still stands
+            log.warning("no clocks for %s: judging by API dates alone", region, exc_info=True)
+            known = None
+        inv = RegionInventory(clients, region, account_id, now, pricer, clocks=known)
         result = _RegionResult()
         for det_id in detector_ids:
             detector = DETECTORS[det_id]()

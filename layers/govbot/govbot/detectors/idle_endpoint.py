@@ -40,7 +40,11 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
         candidates = [
             e
             for e in inv.endpoints
-            if e["EndpointStatus"] == "InService" and inv.older_than(e["CreationTime"], window)
+            if e["EndpointStatus"] == "InService"
+            and inv.older_than(
+                inv.since("AWS::SageMaker::Endpoint", e["EndpointName"], e["CreationTime"]),
+                window,
+            )
         ]
         # Sum invocations only for variants CloudWatch has data for; an endpoint none of whose
         # variants has data served nothing. Only the idle ones are then described, for cost.

@@ -27,9 +27,10 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
     def detect(self, inv: RegionInventory, settings: OrphanedVolumeSettings) -> Iterator[Finding]:
         min_age = timedelta(days=settings.min_age_days)
         for v in inv.volumes:
-            if v["State"] != "available" or not inv.older_than(v["CreateTime"], min_age):
+            since = inv.since("AWS::EC2::Volume", v["VolumeId"], v["CreateTime"])
+            if v["State"] != "available" or not inv.older_than(since, min_age):
                 continue
-            age_days = (inv.now - v["CreateTime"]).days
+            age_days = (inv.now - since).days
             cost = inv.volume_cost(v)
             yield Finding(
                 detector=self.id,
@@ -40,8 +41,8 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
                 reason=(
-                    f"{v['Size']} GiB {v['VolumeType']} volume attached to nothing, "
-                    f"created {age_days} days ago"
+                    f"{v['Size']} GiB {v['VolumeType']} volume attached to nothing for "
+                    f"{age_days} days"
                 ),
                 proposed_action="snapshot the volume, then delete it once the snapshot completes",
                 details={
@@ -52,6 +53,7 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     "availability_zone": v["AvailabilityZone"],
                     "created": v["CreateTime"].isoformat(),
                     "age_days": age_days,
+                    "unattached_since": since.isoformat(),
                     "snapshot_id": v.get("SnapshotId") or None,
                     "encrypted": v.get("Encrypted", False),
                     "cost_basis": cost.basis,
