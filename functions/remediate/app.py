@@ -27,6 +27,8 @@ settings = runtime.Settings.from_env()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if not event.get("Records"):
+        return {"batchItemFailures": []}
     worker = WorkerApp(settings, context)
     answer = process_partial_response(
         event=event, record_handler=worker.handle_record, processor=processor, context=context

@@ -470,3 +470,16 @@ def test_restore_without_a_record_changes_nothing(clients, store, now) -> None:
             actor="ana",
             now=now,
         )
+
+
+def test_a_policy_turned_auto_takes_waiting_findings_but_not_rejected_ones(
+    clients, store, now
+) -> None:
+    idle_endpoint(clients, now, "waiting")
+    idle_endpoint(clients, now, "refused")
+    first = run(clients, store, policy(), now, False)
+    decide(store, [fid(first, "idle-endpoint", "refused")], approve=False, by="ana", now=now)
+    report = run(clients, store, policy(**{"idle-endpoint": {"mode": "auto"}}), now, True)
+    assert outcomes(report) == {"waiting": Outcome.REMEDIATED}
+    assert endpoint_exists(clients, "refused")
+    assert store.get(fid(first, "idle-endpoint", "waiting")).decided_by == "policy:auto"

@@ -32,8 +32,16 @@ def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
     assert "Nothing changed: this finding is already approved by <@W111>" in slack
     assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
     fixes = out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0]
-    assert fixes.count("remediated") == 10
-    assert "stopped training job bert-finetune-large" in fixes
+    assert fixes.count("remediated") == 8
+    # The budget breach: an alert to Slack, the runaway jobs stopped, a retry changing nothing.
+    breach = " ".join(out.split("9. A budget breach")[1].split())
+    assert "Budget killswitch: actual $1.70 against $5.00 (> $0.75)" in breach
+    assert "What govbot did" in breach
+    assert "The worker took 2 queued fix(es)" in breach
+    assert "{'duplicate':" in breach
+    jobs = breach.split("training jobs in progress")[1]
+    assert "bert-finetune-large" not in jobs
+    assert "llama-pretrain" in jobs
     assert fixes.count("set retention of") == 2
     assert "restored endpoint churn-model-staging from config churn-model-staging-config" in out
     # Nothing exempt or within its thresholds is reported.

@@ -44,7 +44,10 @@ def test_layer_holds_only_cp313_aarch64_binaries(built: Path) -> None:
     assert not (site / "botocore").exists()
 
 
-@pytest.mark.parametrize("function", ["SweepFunction", "RemediateFunction", "SlackFunction"])
+@pytest.mark.parametrize(
+    "function",
+    ["SweepFunction", "RemediateFunction", "SlackFunction", "RealtimeFunction", "BudgetFunction"],
+)
 def test_functions_carry_no_third_party_code(built: Path, function: str) -> None:
     files = sorted(p.name for p in (built / function).iterdir())
     assert files == ["app.py"]

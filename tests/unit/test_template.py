@@ -87,8 +87,37 @@ def test_only_the_worker_may_change_resources_exactly_as_the_actions_declare(tem
     assert actions(statement(worker, "DetectorsReadOnly")) == sweep_permissions()  # re-check
     assert actions(statement(worker, "StateTable")) == STORE | set(IDEMPOTENCY_PERMISSIONS)
     changes = action_permissions() - sweep_permissions()
-    for name in ("SweepFunction", "SlackFunction"):
-        assert not granted(function(template, name)) & changes, name
+    for name in resources_of(template, "AWS::Serverless::Function"):
+        if name != "RemediateFunction":
+            assert not granted(function(template, name)) & changes, name
+
+
+@pytest.mark.parametrize(
+    ("name", "store_extra"),
+    [("RealtimeFunction", set()), ("BudgetFunction", {"dynamodb:DeleteItem"})],
+)
+def test_realtime_and_budget_read_store_queue_and_tell(template, name, store_extra) -> None:
+    fn = function(template, name)
+    assert actions(statement(fn, "DetectorsReadOnly")) == sweep_permissions()
+    assert granted(fn) == sweep_permissions() | STORE | store_extra | set(queue.PERMISSIONS) | set(
+        sns.PERMISSIONS
+    ) | {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
+
+
+def test_realtime_rules_cover_every_event_it_judges(template) -> None:
+    events = function(template, "RealtimeFunction")["Properties"]["Events"]
+    calls = events["ApiCalls"]["Properties"]["Pattern"]["detail"]["eventName"]
+    assert set(calls) == {
+        "CreateLogGroup",
+        "CreateVolume",
+        "DetachVolume",
+        "CreateEndpoint",
+        "CreateTrainingJob",
+    }
+    states = events["SageMakerStates"]["Properties"]["Pattern"]["detail-type"]
+    assert set(states) == {"SageMaker Training Job State Change", "SageMaker Endpoint State Change"}
+    config = function(template, "RealtimeFunction")["Properties"]["EventInvokeConfig"]
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"GetAtt": "RealtimeDLQ.Arn"}
 
 
 def test_the_slack_function_decides_and_queues_nothing_more(template) -> None:

@@ -142,6 +142,12 @@ def _record_one(
         store.put_new(fresh)
         summary.new += 1
         return fresh
+    if initial is State.APPROVED and old.state in (State.OPEN, State.PENDING_APPROVAL):
+        # The policy now says auto (a budget breach's overlay, or a changed policy): the
+        # finding no longer waits for a person. Rejected, snoozed or failed ones still do.
+        summary.seen_again += 1
+        promoted = old.model_copy(update={"finding": f, "last_seen": now, "state": initial, **auto})
+        return _try(store.replace, old, promoted) or old
     snooze_over = old.state is State.SNOOZED and old.snooze_until and old.snooze_until <= now
     if old.state in STICKY and not snooze_over:
         summary.seen_again += 1

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from govbot import queue, runtime
+from govbot.actions import action_for
 from govbot.engine import Cycle, Dispatch, govern
 from govbot.models import ActionOutcome, Outcome, SweepError, SweepReport
 from govbot.notify import slack as slack_notify
@@ -82,7 +83,7 @@ def queue_dispatch(settings: Settings, now: datetime) -> Dispatch | None:
                 region=sf.finding.region,
                 action=None,
                 outcome=Outcome.QUEUED,
-                message="queued for the remediation worker",
+                message=_describe(sf),
                 monthly_cost_usd=sf.finding.monthly_cost_usd,
             )
             for sf in findings
@@ -91,10 +92,17 @@ def queue_dispatch(settings: Settings, now: datetime) -> Dispatch | None:
     return to_worker
 
 
-def notify(settings: Settings, policy: Policy, cycle: Cycle) -> list[SweepError]:
+def _describe(sf: StoredFinding) -> str:
+    action = action_for(sf.finding.detector)
+    return action.describe(sf.finding) if action else "act"
+
+
+def notify(
+    settings: Settings, policy: Policy, cycle: Cycle, headline: str | None = None
+) -> list[SweepError]:
     """Tell people; a channel that fails is reported, never fatal to the sweep."""
-    digest = build_digest(cycle.report, policy, cycle.stored)
-    if not digest.items:
+    digest = build_digest(cycle.report, policy, cycle.stored, headline)
+    if not digest.items and not headline:
         return []
     errors = []
     if settings.sns_topic_arn:

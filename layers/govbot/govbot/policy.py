@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
     create_model,
     field_validator,
+    model_validator,
 )
 
 from govbot.detectors import DETECTORS, DetectorSettings
@@ -83,6 +84,29 @@ class Policy(BaseModel):
     detectors: DetectorsPolicy = Field(default_factory=DetectorsPolicy)  # type: ignore[valid-type]
     pricing: PriceOverrides = Field(default_factory=PriceOverrides)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    on_budget_breach: dict[str, Any] = Field(
+        default_factory=dict,
+        description="A partial policy merged over this one for the sweep a budget breach "
+        "triggers, e.g. {detectors: {runaway-training-job: {mode: auto}}}.",
+    )
+
+    @model_validator(mode="after")
+    def _breach_overlay_is_a_valid_policy(self) -> Policy:
+        if self.on_budget_breach:
+            try:
+                self.breach_policy()
+            except ValidationError as err:
+                raise ValueError(
+                    "on_budget_breach does not make a valid policy:\n"
+                    + format_validation_error(err)
+                ) from err
+        return self
+
+    def breach_policy(self) -> Policy:
+        """This policy with ``on_budget_breach`` merged over it (nested maps merge)."""
+        merged = _deep_merge(self.model_dump(mode="json", by_alias=True), self.on_budget_breach)
+        merged["on_budget_breach"] = {}
+        return Policy.model_validate(merged)
 
     @field_validator("regions")
     @classmethod
@@ -101,6 +125,16 @@ class Policy(BaseModel):
 
     def enabled_detectors(self) -> list[str]:
         return [d for d in DETECTORS if self.settings(d).enabled]
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def format_validation_error(err: ValidationError) -> str:

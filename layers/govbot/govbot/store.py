@@ -377,6 +377,10 @@ class Store:
             raise
         return True
 
+    def release(self, key: str) -> None:
+        """Forget a ``claim_once`` whose work failed, so a retry can do it."""
+        self._db.delete_item(TableName=self.table, Key=_to_item({"pk": key, "sk": "ONCE"}))
+
     # -- audit ----------------------------------------------------------------------------
 
     def audit(self, record: AuditRecord) -> None:

@@ -43,6 +43,9 @@ slack:
   channel: C0MLFINOPS
   approvers: [{APPROVER}]
   owners: {{ana: U0ANA}}
+on_budget_breach:
+  detectors:
+    runaway-training-job: {{mode: auto}}
 """
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "demo",
@@ -179,7 +182,8 @@ def run_worker(root: Path, queue_url: str) -> int:
             for m in messages
         ]
     }
-    invoke(root, "remediate", event)
+    if messages:
+        invoke(root, "remediate", event)
     return len(messages)
 
 
@@ -393,7 +397,9 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
     pending = {
         (f.detector, f.resource_id): f.finding_id
         for f in report.findings
-        if f.detector != "untagged-resource" and f.finding_id != target.finding_id
+        # Runaway jobs are left for the budget alert at the end.
+        if f.detector not in ("untagged-resource", "runaway-training-job")
+        and f.finding_id != target.finding_id
     }
     keep_history = pending.pop(("log-retention-gap", "/aws/sagemaker/TrainingJobs"))
     govbot_cli(out, "approve", *pending.values(), "--by", "ana@ml-platform")
@@ -408,6 +414,31 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
     out.rule("[bold]8. Nothing lost: one endpoint restored")
     govbot_cli(out, "restore", "endpoint", "churn-model-staging", "--region", estate.PRIMARY)
     govbot_cli(out, "findings", "--state", "rejected")
+    out.print(account_state(seed_clients))
+
+    out.rule("[bold]9. A budget breach: the stricter sweep, at once")
+    event = json.loads((root / "events" / "budgets-sns.json").read_text())
+    out.print(
+        "AWS Budgets alert through SNS (a real payload): " + event["Records"][0]["Sns"]["Subject"],
+        highlight=False,
+    )
+    before = len(standin.posted("chat.postMessage"))
+    answer, _ = invoke(root, "budget", event)
+    [result] = answer["results"]
+    out.print(
+        f"{result['headline']}: swept {', '.join(result['regions'])} with the "
+        "on_budget_breach policy (runaway-training-job: auto).",
+        highlight=False,
+    )
+    alert = _blocks(standin.posted("chat.postMessage")[before])
+    for line in slack_text(alert, limit=4):
+        out.print(f"  {line}", highlight=False, markup=False)
+    acted = run_worker(root, FUNCTION_ENV["REMEDIATION_QUEUE_URL"])
+    out.print(f"The worker took {acted} queued fix(es).")
+    again, _ = invoke(root, "budget", event)
+    out.print(
+        f"The same alert delivered again (an SNS retry): {again['results'][0]}", highlight=False
+    )
     out.print(account_state(seed_clients))
 
     if serve:

@@ -30,6 +30,8 @@ class Digest:
     items: list[Told]  # costliest first
     total_monthly_cost_usd: float
     by_detector: dict[str, tuple[int, float]]
+    headline: str | None = None  # replaces the default title (a budget breach's alert)
+    done: tuple[str, ...] = ()  # what govbot did about it, one line each
 
     @property
     def severity(self) -> str:
@@ -41,7 +43,10 @@ class Digest:
 
 
 def build_digest(
-    report: SweepReport, policy: Policy, stored: dict[str, StoredFinding] | None = None
+    report: SweepReport,
+    policy: Policy,
+    stored: dict[str, StoredFinding] | None = None,
+    headline: str | None = None,
 ) -> Digest:
     """The findings people are told about: every mode but ``report``, and not ones already
     decided (rejected, snoozed) or being fixed."""
@@ -71,6 +76,12 @@ def build_digest(
         items=items,
         total_monthly_cost_usd=round(sum(per_resource.values()), 2),
         by_detector=by_detector,
+        headline=headline,
+        done=tuple(
+            f"{a.outcome.value}: {a.message}"
+            for a in report.actions
+            if a.outcome.value in ("remediated", "queued for the worker", "failed", "in progress")
+        ),
     )
 
 

@@ -132,7 +132,10 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"[:150],
+                "text": (
+                    digest.headline
+                    or f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"
+                )[:150],
             },
         },
         {
@@ -148,6 +151,19 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
         },
         {"type": "divider"},
     ]
+    if digest.done:
+        head.insert(
+            2,
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _clip(
+                        "*What govbot did*\n" + "\n".join(f"• {line}" for line in digest.done)
+                    ),
+                },
+            },
+        )
     messages, current = [], head
     for t in digest.items:
         blocks = finding_blocks(t, slack)

@@ -15,11 +15,13 @@ PERMISSIONS = ("sns:Publish",)
 
 
 def text(digest: Digest, shown: int) -> str:
-    lines = [
+    lines = [digest.headline, ""] if digest.headline else []
+    lines += [
         f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste in account "
         f"{digest.account_id} ({', '.join(digest.regions)}), {len(digest.items)} finding(s).",
         "",
     ]
+    lines += [f"Done: {line}" for line in digest.done]
     lines += [
         f"  {det}: {n} finding(s), {money(cost)}/month"
         for det, (n, cost) in digest.by_detector.items()
@@ -39,6 +41,8 @@ def text(digest: Digest, shown: int) -> str:
 
 def machine(digest: Digest, shown: int) -> dict[str, Any]:
     return {
+        "headline": digest.headline,
+        "done": list(digest.done),
         "account_id": digest.account_id,
         "regions": digest.regions,
         "severity": digest.severity,
@@ -87,8 +91,11 @@ def publish(clients: AwsClients, topic_arn: str, digest: Digest) -> str:
     region = topic_arn.split(":")[3]
     answer = clients.client("sns", region).publish(
         TopicArn=topic_arn,
-        Subject=f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste "
-        f"({len(digest.items)} findings)"[:100],
+        Subject=(
+            digest.headline
+            or f"govbot: {money(digest.total_monthly_cost_usd)}/month of "
+            f"waste ({len(digest.items)} findings)"
+        )[:100],
         Message=message(digest),
         MessageStructure="json",
         MessageAttributes=attributes(digest),

@@ -1,0 +1,169 @@
+"""Budget breaches and cost anomalies: read the alert, sweep now with the stricter policy,
+tell people what was found and done.
+
+Three shapes arrive: AWS Budgets through SNS (plain text: "Budget Name:", "Alert Type:
+ACTUAL|FORECASTED", amounts; the subject says "exceeded" even for forecasts), Cost Anomaly
+Detection through SNS (JSON, ``dimensionalValue``) and through EventBridge (source ``aws.ce``,
+"Anomaly Detected", ``dimensionValue``). The same breach delivered twice acts once; an alert
+that cannot be read is kept with its raw text and reported, never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from govbot.detectors import DETECTORS
+
+# Which detectors matter when an alert names a service (anything else: all of them).
+SERVICE_DETECTORS = {
+    "sagemaker": ["idle-endpoint", "runaway-training-job", "untagged-resource"],
+    "elastic compute cloud": ["orphaned-volume", "untagged-resource"],
+    "ec2": ["orphaned-volume", "untagged-resource"],
+    "elastic block store": ["orphaned-volume"],
+    "cloudwatch": ["log-retention-gap"],
+}
+AMOUNT = r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)"
+
+
+class Breach(BaseModel):
+    source: Literal["budgets", "anomaly"]
+    key: str = Field(description="The same breach, however delivered, has the same key.")
+    account_id: str | None = None
+    title: str
+    alert_type: str | None = None  # ACTUAL or FORECASTED (budgets)
+    amount: float | None = None  # actual or forecast spend
+    limit: float | None = None  # budgeted amount, or expected spend (anomaly)
+    threshold: str | None = None
+    regions: list[str] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+
+    @property
+    def detectors(self) -> list[str] | None:
+        wanted: list[str] = []
+        for service in self.services:
+            found = [
+                d for name, ds in SERVICE_DETECTORS.items() if name in service.lower() for d in ds
+            ]
+            if not found:
+                return None  # a service govbot has no detector for: sweep everything
+            wanted += found
+        return [d for d in DETECTORS if d in wanted] or None
+
+    def headline(self) -> str:
+        spend = f"${self.amount:,.2f}" if self.amount is not None else "?"
+        limit = f"${self.limit:,.2f}" if self.limit is not None else "?"
+        if self.source == "budgets":
+            kind = (self.alert_type or "").lower() or "actual"
+            return f"Budget {self.title}: {kind} ${spend[1:]} against {limit} ({self.threshold})"
+        where = ", ".join(self.services + self.regions) or "the account"
+        return f"Cost anomaly in {where}: {spend} spent against {limit} expected"
+
+
+class Unreadable(BaseModel):
+    key: str
+    why: str
+    raw: str
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def _field(text: str, label: str) -> str | None:
+    match = re.search(rf"^{re.escape(label)}:\s*(.+?)\s*$", text, re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def _amount(text: str | None) -> float | None:
+    match = re.search(AMOUNT, text or "")
+    return float(match.group(1).replace(",", "")) if match else None
+
+
+def parse_budgets_text(subject: str, message: str, sent: datetime | None) -> Breach:
+    name = _field(message, "Budget Name")
+    alert = (_field(message, "Alert Type") or "").upper()
+    if not name or alert not in ("ACTUAL", "FORECASTED"):
+        raise ValueError("no 'Budget Name:' and 'Alert Type: ACTUAL|FORECASTED' lines")
+    account = re.search(r"AWS Account (\d{12})", message)
+    threshold = _field(message, "Alert Threshold")
+    day = f"{sent:%Y-%m-%d}" if sent else ""
+    return Breach(
+        source="budgets",
+        # Budgets alerts once per threshold and period: one breach a day at most.
+        key=f"budgets-{_key(account and account.group(1), name, alert, threshold, day)}",
+        account_id=account.group(1) if account else None,
+        title=name,
+        alert_type=alert,
+        amount=_amount(_field(message, f"{alert} Amount")),
+        limit=_amount(_field(message, "Budgeted Amount")),
+        threshold=threshold,
+    )
+
+
+def parse_anomaly(detail: dict[str, Any]) -> Breach:
+    anomaly_id = detail.get("anomalyId")
+    if not anomaly_id:
+        raise ValueError("no anomalyId")
+    causes = [c for c in detail.get("rootCauses") or [] if isinstance(c, dict)]
+    # SNS spells it dimensionalValue, EventBridge dimensionValue.
+    dimension = detail.get("dimensionalValue") or detail.get("dimensionValue")
+    services = sorted(
+        {c["service"] for c in causes if c.get("service")} or ({dimension} if dimension else set())
+    )
+    impact = detail.get("impact") or {}
+    return Breach(
+        source="anomaly",
+        key=f"anomaly-{anomaly_id}",
+        account_id=detail.get("accountId"),
+        title=detail.get("monitorName") or "cost anomaly",
+        amount=impact.get("totalActualSpend"),
+        limit=impact.get("totalExpectedSpend"),
+        regions=sorted({c["region"] for c in causes if c.get("region")}),
+        services=services,
+    )
+
+
+def read_alerts(event: dict[str, Any]) -> list[Breach | Unreadable]:
+    """Every alert in a Lambda event: SNS records, or one EventBridge event."""
+    if event.get("source") == "aws.ce" and event.get("detail-type") == "Anomaly Detected":
+        return [_safely(json.dumps(event), lambda: parse_anomaly(event.get("detail") or {}))]
+    alerts: list[Breach | Unreadable] = []
+    records = event.get("Records")
+    if not isinstance(records, list):
+        return [
+            Unreadable(
+                key=_key(json.dumps(event, sort_keys=True)),
+                why="neither SNS records nor a Cost Anomaly event",
+                raw=json.dumps(event)[:20000],
+            )
+        ]
+    for record in records:
+        sns = record.get("Sns", {}) if isinstance(record, dict) else {}
+        message, subject = str(sns.get("Message", "")), str(sns.get("Subject") or "")
+        sent = sns.get("Timestamp")
+        alerts.append(_safely(message, lambda m=message, s=subject, t=sent: _sns(s, m, t)))
+    return alerts
+
+
+def _sns(subject: str, message: str, timestamp: str | None) -> Breach:
+    try:
+        body = json.loads(message)
+    except ValueError:
+        sent = datetime.fromisoformat(timestamp.replace("Z", "+00:00")) if timestamp else None
+        return parse_budgets_text(subject, message, sent)
+    if not isinstance(body, dict):
+        raise ValueError("a JSON message that is not an object")
+    return parse_anomaly(body)
+
+
+def _safely(raw: str, parse: Any) -> Breach | Unreadable:
+    try:
+        return parse()  # type: ignore[no-any-return]
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        return Unreadable(key=_key(raw), why=str(err), raw=raw[:20000])
