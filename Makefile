@@ -40,6 +40,7 @@ lint: $(INSTALLED) validate  ## ruff (lint and format), mypy, sam validate --lin
 
 validate: $(SAM)  ## sam validate --lint on template.yaml
 	$(SAM) validate --lint
+	$(SAM_VENV)/bin/cfn-lint templates/member-roles.yaml
 
 test: lint $(SAM)  ## The whole suite: lint, unit, functional and integration tests
 	SAM_CLI=$(abspath $(SAM)) $(BIN)/pytest -n auto --durations=5

@@ -46,7 +46,16 @@ def test_layer_holds_only_cp313_aarch64_binaries(built: Path) -> None:
 
 @pytest.mark.parametrize(
     "function",
-    ["SweepFunction", "RemediateFunction", "SlackFunction", "RealtimeFunction", "BudgetFunction"],
+    [
+        "SweepFunction",
+        "RemediateFunction",
+        "SlackFunction",
+        "RealtimeFunction",
+        "BudgetFunction",
+        "PlanFunction",
+        "SweepWorkerFunction",
+        "OrgDigestFunction",
+    ],
 )
 def test_functions_carry_no_third_party_code(built: Path, function: str) -> None:
     files = sorted(p.name for p in (built / function).iterdir())

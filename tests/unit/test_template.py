@@ -189,3 +189,71 @@ def test_functions_run_python313_on_arm64_with_the_layer(template) -> None:
     for fn in resources_of(template, "AWS::Serverless::Function").values():
         assert fn["Metadata"]["BuildMethod"] == "makefile"
         assert (ROOT / fn["Properties"]["CodeUri"] / "app.py").is_file()
+
+
+def test_plan_lists_targets_with_exactly_what_it_declares(template) -> None:
+    from govbot import org
+
+    plan = function(template, "PlanFunction")
+    assert actions(statement(plan, "ListTargets")) == set(org.PERMISSIONS)
+    assert granted(plan) == set(org.PERMISSIONS) | {"ssm:GetParameter"}
+
+
+def test_the_sweep_worker_reads_members_only_through_their_role(template) -> None:
+    worker = function(template, "SweepWorkerFunction")
+    assume = statement(worker, "MemberSweep")
+    assert actions(assume) == {"sts:AssumeRole"}
+    assert assume["Resource"] == {"Sub": "arn:${AWS::Partition}:iam::*:role/${MemberSweepRoleName}"}
+    assert granted(worker) == {"sts:AssumeRole", "sqs:SendMessage", "ssm:GetParameter"} | STORE
+
+
+def test_iam_refuses_to_change_exempt_resources(template) -> None:
+    deny = statement(function(template, "RemediateFunction"), "NeverTouchExempt")
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {
+        "StringEqualsIgnoreCase": {"aws:ResourceTag/govbot:exempt": "true"}
+    }
+    assert actions(deny) <= action_permissions()
+
+
+@pytest.fixture(scope="module")
+def member() -> dict[str, Any]:
+    text = (ROOT / "templates" / "member-roles.yaml").read_text()
+    return yaml.load(text, Loader=CfnLoader)
+
+
+def member_statements(member: dict[str, Any], role: str) -> dict[str, dict[str, Any]]:
+    policies = member["Resources"][role]["Properties"]["Policies"]
+    return {s["Sid"]: s for p in policies for s in p["PolicyDocument"]["Statement"]}
+
+
+def test_member_sweep_role_is_read_only_and_exactly_the_detectors(member) -> None:
+    stmts = member_statements(member, "SweepRole")
+    assert set(stmts) == {"DetectorsReadOnly"}
+    assert actions(stmts["DetectorsReadOnly"]) == sweep_permissions()
+
+
+def test_member_remediation_role_is_exactly_the_actions_and_refuses_exempt(member) -> None:
+    stmts = member_statements(member, "RemediationRole")
+    assert actions(stmts["Remediation"]) == action_permissions()
+    assert actions(stmts["DetectorsReadOnly"]) == sweep_permissions()
+    assert stmts["NeverTouchExempt"]["Effect"] == "Deny"
+
+
+@pytest.mark.parametrize("role", ["SweepRole", "RemediationRole"])
+def test_member_roles_trust_only_govbot_with_the_external_id(member, role) -> None:
+    [trust] = member["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+    assert "GovbotAccountId" in trust["Principal"]["AWS"]["Sub"]
+
+
+def test_every_dead_letter_queue_and_function_has_an_alarm(template) -> None:
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
+    watched = {
+        d["Value"].get("Ref") or d["Value"].get("GetAtt")
+        for a in alarms
+        for d in a["Properties"]["Dimensions"]
+    }
+    functions = set(resources_of(template, "AWS::Serverless::Function"))
+    assert functions - {"SlackFunction"} <= watched  # the Slack function is optional
+    assert {"RemediationDLQ.QueueName", "RealtimeDLQ.QueueName"} <= watched

@@ -69,6 +69,7 @@ def queue_dispatch(settings: Settings, now: datetime) -> Dispatch | None:
             (
                 RemediationRequest(
                     finding_id=sf.finding_id,
+                    account_id=sf.finding.account_id,
                     decided_at=sf.decided_at or now,
                     decided_by=sf.decided_by or "policy",
                 )

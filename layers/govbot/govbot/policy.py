@@ -72,6 +72,30 @@ class SlackSettings(BaseModel):
     snooze_days: int = Field(default=7, ge=1, le=90, description="What the Snooze button buys.")
 
 
+ACCOUNT_ID = r"^\d{12}$"
+
+
+class OrganizationSettings(BaseModel):
+    """Which accounts a fan-out sweeps (management-account installs with FanOut=true)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accounts: list[Annotated[str, StringConstraints(pattern=ACCOUNT_ID)]] = Field(
+        default_factory=list, description="An explicit list; empty: every active account."
+    )
+    organizational_units: list[str] = Field(
+        default_factory=list, description="Only accounts under these OUs (ou-… or r-…)."
+    )
+    account_tags: dict[str, str] = Field(
+        default_factory=dict, description="Only accounts carrying all these tags."
+    )
+    exclude_accounts: list[Annotated[str, StringConstraints(pattern=ACCOUNT_ID)]] = Field(
+        default_factory=list
+    )
+    member_role: str = Field(default="govbot-sweep", description="Role the sweep assumes.")
+    remediation_role: str = Field(default="govbot-remediate", description="Role fixes assume.")
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +108,7 @@ class Policy(BaseModel):
     detectors: DetectorsPolicy = Field(default_factory=DetectorsPolicy)  # type: ignore[valid-type]
     pricing: PriceOverrides = Field(default_factory=PriceOverrides)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    organization: OrganizationSettings = Field(default_factory=OrganizationSettings)
     on_budget_breach: dict[str, Any] = Field(
         default_factory=dict,
         description="A partial policy merged over this one for the sweep a budget breach "

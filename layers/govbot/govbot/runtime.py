@@ -29,6 +29,9 @@ class Settings(BaseModel):
         None, description="REMEDIATION_QUEUE_URL: approved fixes go to the worker through it."
     )
     sns_topic_arn: str | None = Field(None, description="SNS_TOPIC_ARN: one message a sweep.")
+    external_id: str | None = Field(
+        None, description="GOVBOT_EXTERNAL_ID: what member roles ask of the fan-out."
+    )
     slack_secret_arn: str | None = Field(
         None, description="SLACK_SECRET_ARN: JSON secret with bot_token and signing_secret."
     )
@@ -45,6 +48,7 @@ class Settings(BaseModel):
             remediation_queue_url=env.get("REMEDIATION_QUEUE_URL") or None,
             sns_topic_arn=env.get("SNS_TOPIC_ARN") or None,
             slack_secret_arn=env.get("SLACK_SECRET_ARN") or None,
+            external_id=env.get("GOVBOT_EXTERNAL_ID") or None,
         )
 
 

@@ -31,6 +31,7 @@ class SlackContext(BaseModel):
 
 class RemediationRequest(BaseModel):
     finding_id: str
+    account_id: str | None = None  # a member account's: the worker acts through its role
     decided_at: datetime
     decided_by: str
     slack: SlackContext | None = None

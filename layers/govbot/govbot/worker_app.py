@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
-from govbot import runtime
+from govbot import org, runtime
 from govbot.runtime import Settings
 from govbot.slack_app import respond
 from govbot.worker import RemediationRequest, remediate_request
@@ -54,6 +54,12 @@ def _persistence(table: str, region: str) -> DynamoDBPersistenceLayer:
     )
 
 
+def _account_of(context: LambdaContext | None) -> str | None:
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else None
+
+
 class WorkerApp:
     def __init__(self, settings: Settings, context: LambdaContext | None) -> None:
         self.settings = settings
@@ -61,17 +67,29 @@ class WorkerApp:
         if context is not None:
             config.register_lambda_context(context)
 
+        own_account = _account_of(context)
+
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="request",
             persistence_store=_persistence(settings.table, settings.region),
             config=config,
         )
         def run(request: RemediationRequest) -> dict[str, Any]:
+            policy = runtime.load_policy(settings)
+            clients = runtime.clients()
+            if request.account_id and own_account and request.account_id != own_account:
+                # A member account's resource: act through its remediation role.
+                clients = org.member_clients(
+                    request.account_id,
+                    policy.organization.remediation_role,
+                    settings.external_id,
+                    "remediate",
+                )
             return remediate_request(
                 request,
                 store=runtime.store(settings),
-                policy=runtime.load_policy(settings),
-                clients=runtime.clients(),
+                policy=policy,
+                clients=clients,
                 now=datetime.now(UTC),
                 respond=respond,
                 dry_run=settings.dry_run,

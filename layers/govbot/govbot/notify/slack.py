@@ -177,7 +177,7 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
 
 def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSettings) -> str:
     """Post the digest; returns the message ts (its thread holds what did not fit)."""
-    fallback = f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"
+    fallback = digest.headline or f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"
     first, *rest = digest_messages(digest, slack)
     ts = str(client.chat_postMessage(channel=channel, text=fallback, blocks=first)["ts"])
     for blocks in rest:

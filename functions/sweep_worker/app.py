@@ -1,0 +1,26 @@
+"""Organisation sweep, step 2 (one Distributed Map item): one account and region."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from govbot import runtime
+from govbot.fanout import sweep_target
+from govbot.org import Target
+
+logger = Logger()
+tracer = Tracer()
+settings = runtime.Settings.from_env()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=Target)
+def handler(event: Target, context: LambdaContext) -> dict[str, Any]:
+    summary = sweep_target(settings, event)
+    logger.info("swept", extra=summary)
+    return summary

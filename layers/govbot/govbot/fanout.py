@@ -1,0 +1,112 @@
+"""The organisation sweep's steps, as the Step Functions state machine runs them: plan the
+targets, sweep one account and region (in the member account, through its role), and post one
+digest for the whole organisation at the end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from govbot import org, runtime
+from govbot.engine import Cycle, govern
+from govbot.models import SweepReport
+from govbot.nightly import notify, queue_dispatch
+from govbot.runtime import Settings
+from govbot.store import State
+
+
+class PlanEvent(BaseModel):
+    run_id: str
+
+
+class DigestEvent(BaseModel):
+    started: datetime
+    results: list[Any]  # the Map's results: summaries, or errors for failed items
+
+
+# What a Map iteration returns: small, so thousands of them fit in the state machine's state.
+SUMMARY_KEYS = ("account_id", "findings", "total_monthly_cost_usd", "regions")
+
+
+def plan_targets(settings: Settings, run_id: str) -> dict[str, Any]:
+    policy = runtime.load_policy(settings)
+    targets = org.plan(policy, runtime.clients(), settings.region, run_id)
+    return {
+        "run_id": run_id,
+        "started": datetime.now(UTC).isoformat(),
+        "targets": [t.model_dump() for t in targets],
+    }
+
+
+def sweep_target(settings: Settings, target: org.Target) -> dict[str, Any]:
+    policy = runtime.load_policy(settings)
+    member = org.member_clients(
+        target.account_id, policy.organization.member_role, settings.external_id, target.run_id
+    )
+    now = datetime.now(UTC)
+    cycle = govern(
+        policy,
+        member,
+        runtime.store(settings),
+        now=now,
+        dry_run=settings.dry_run,
+        actor=f"fanout:{target.run_id}",
+        regions=[target.region],
+        account_id=target.account_id,
+        dispatch=queue_dispatch(settings, now),
+    )
+    report = cycle.report
+    if report.nothing_swept:
+        # The Map counts this iteration failed; its tolerated failure percentage decides.
+        first = report.errors[0]
+        raise RuntimeError(f"{target.account_id} {target.region}: {first.code}: {first.message}")
+    return {
+        "account_id": target.account_id,
+        "region": target.region,
+        "findings": report.summary.findings,
+        "total_monthly_cost_usd": report.summary.total_monthly_cost_usd,
+        "errors": len(report.errors),
+        "actions": len(report.actions),
+    }
+
+
+def organisation_digest(
+    settings: Settings, started: datetime, results: list[Any]
+) -> dict[str, Any]:
+    """One digest of what every account's sweep found this run (read back from the store)."""
+    policy = runtime.load_policy(settings)
+    store = runtime.store(settings)
+    since = started - timedelta(minutes=1)
+    fresh = [
+        sf
+        for sf in store.by_state(State.OPEN, State.PENDING_APPROVAL, State.APPROVED)
+        if sf.last_seen >= since
+    ]
+    swept = [r for r in results if isinstance(r, dict) and "account_id" in r]
+    report = SweepReport.build(
+        findings=[sf.finding for sf in fresh],
+        errors=[],
+        api_calls={},
+        regions=sorted({r["region"] for r in swept}),
+        detector_ids=sorted({sf.finding.detector for sf in fresh}),
+        exempted=0,
+        units_swept=len(swept),
+        units_failed=len(results) - len(swept),
+        account_id=f"{len({r['account_id'] for r in swept})} accounts",
+    )
+    errors = notify(
+        settings,
+        policy,
+        Cycle(report, {sf.finding_id: sf for sf in fresh}),
+        headline=f"govbot: ${report.summary.total_monthly_cost_usd:,.2f}/month of "
+        f"waste across {len({r['account_id'] for r in swept})} accounts",
+    )
+    return {
+        "findings": report.summary.findings,
+        "total_monthly_cost_usd": report.summary.total_monthly_cost_usd,
+        "targets_swept": len(swept),
+        "targets_failed": len(results) - len(swept),
+        "notify_errors": [e.model_dump() for e in errors],
+    }

@@ -1,0 +1,221 @@
+"""The organisation sweep in moto: the plan, a member account swept through its role, one digest."""
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from govbot.aws import AwsClients
+from govbot.demo import moto_extensions as ext
+from govbot.store import State
+from govbot.worker import RemediationRequest
+from tests.conftest import FakeLambdaContext, load_function
+
+MANAGEMENT = "123456789012"
+
+
+@pytest.fixture
+def organization(account):
+    orgs = boto3.client("organizations", region_name="us-east-1")
+    orgs.create_organization(FeatureSet="ALL")
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    ml = orgs.create_organizational_unit(ParentId=root, Name="ml")["OrganizationalUnit"]["Id"]
+    research = orgs.create_organizational_unit(ParentId=ml, Name="research")["OrganizationalUnit"][
+        "Id"
+    ]
+    ids = {}
+    for name, parent, tags in (
+        ("ml-prod", ml, {"govbot": "on"}),
+        ("ml-research", research, {"govbot": "on"}),
+        ("ml-sandbox", ml, {"govbot": "off"}),
+        ("finance", root, {}),
+    ):
+        status = orgs.create_account(AccountName=name, Email=f"{name}@example.com")[
+            "CreateAccountStatus"
+        ]
+        ids[name] = status["AccountId"]
+        orgs.move_account(AccountId=ids[name], SourceParentId=root, DestinationParentId=parent)
+        if tags:
+            orgs.tag_resource(
+                ResourceId=ids[name], Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+            )
+    return {"ou": ml, "accounts": ids}
+
+
+def put_policy(text: str) -> None:
+    AwsClients().ssm("us-east-1").put_parameter(
+        Name="/govbot/policy", Value=text, Type="String", Overwrite=True
+    )
+
+
+@pytest.fixture
+def fan_env(store, monkeypatch):
+    monkeypatch.setenv("GOVBOT_POLICY_PARAMETER", "/govbot/policy")
+    monkeypatch.setenv("GOVBOT_EXTERNAL_ID", "ext-4f2b9c")
+    monkeypatch.setenv("DRY_RUN", "false")
+
+
+def test_plan_takes_the_ous_accounts_with_the_tags_times_regions(organization, fan_env) -> None:
+    ou = organization["ou"]
+    put_policy(
+        f"regions: [us-east-1, eu-west-1]\norganization:\n  organizational_units: [{ou}]\n"
+        "  account_tags: {govbot: 'on'}\n"
+    )
+    planned = load_function("plan")({"run_id": "run-1"}, FakeLambdaContext())
+    ids = organization["accounts"]
+    assert {(t["account_id"], t["region"]) for t in planned["targets"]} == {
+        (ids[a], r) for a in ("ml-prod", "ml-research") for r in ("us-east-1", "eu-west-1")
+    }
+    assert {t["run_id"] for t in planned["targets"]} == {"run-1"}
+
+
+def test_plan_takes_an_explicit_list_and_excludes(organization, fan_env) -> None:
+    put_policy(
+        "regions: [us-east-1]\norganization:\n  accounts: ['111111111111', '222222222222']\n"
+        "  exclude_accounts: ['222222222222']\n"
+    )
+    planned = load_function("plan")({"run_id": "r"}, FakeLambdaContext())
+    assert [t["account_id"] for t in planned["targets"]] == ["111111111111"]
+
+
+def test_plan_without_regions_takes_every_enabled_region(organization, fan_env) -> None:
+    put_policy("organization:\n  accounts: ['111111111111']\n")
+    planned = load_function("plan")({"run_id": "r"}, FakeLambdaContext())
+    regions = {t["region"] for t in planned["targets"]}
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= regions
+
+
+def member_session(account_id: str) -> boto3.Session:
+    creds = boto3.client("sts", region_name="us-east-1").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/setup", RoleSessionName="setup"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    )
+
+
+def test_the_worker_sweeps_a_member_account_through_its_role(
+    account, fan_env, remediation_queue, store
+) -> None:
+    member = "444455556666"
+    session = member_session(member)
+    session.client("logs").create_log_group(logGroupName="/ml/member-app")
+    vid = session.client("ec2").create_volume(AvailabilityZone="us-east-1a", Size=100)["VolumeId"]
+    ext.set_volume_created("us-east-1", vid, datetime.now(UTC) - timedelta(days=30), account=member)
+    AwsClients().logs("us-east-1").create_log_group(logGroupName="/mgmt/app")  # not the member's
+    put_policy("regions: [us-east-1]\ndetectors:\n  log-retention-gap: {mode: auto}\n")
+
+    summary = load_function("sweep_worker")(
+        {"account_id": member, "region": "us-east-1", "run_id": "run-7"}, FakeLambdaContext()
+    )
+    assert summary["account_id"] == member
+    found = {
+        sf.finding.resource_id: sf for sf in store.in_scope(member, "us-east-1", "orphaned-volume")
+    }
+    assert vid in found
+    logs = store.in_scope(member, "us-east-1", "log-retention-gap")
+    assert [sf.finding.resource_id for sf in logs] == ["/ml/member-app"]
+    # The auto fix is queued with the member account, for the worker to act through its role.
+    [queued_request] = [RemediationRequest.model_validate(m) for m in _queued(remediation_queue)]
+    assert queued_request.account_id == member
+
+    # The remediation worker acts in the member account, not the management one.
+    context = FakeLambdaContext()
+    event = {
+        "Records": [
+            {
+                "messageId": "m0",
+                "receiptHandle": "r",
+                "body": queued_request.model_dump_json(),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "0",
+                    "SenderId": "x",
+                    "ApproximateFirstReceiveTimestamp": "0",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "x",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+    assert load_function("remediate")(event, context) == {"batchItemFailures": []}
+    [group] = session.client("logs").describe_log_groups()["logGroups"]
+    assert group["retentionInDays"] == 30
+    assert store.get(logs[0].finding_id).state is State.REMEDIATED
+
+
+def test_member_clients_use_the_external_id_and_name_the_run(account) -> None:
+    from govbot.org import member_clients
+
+    clients = member_clients("444455556666", "govbot-sweep", "ext-4f2b9c", "run-7")
+    who = clients.sts("us-east-1").get_caller_identity()
+    assert who["Account"] == "444455556666"
+    assert who["Arn"].endswith(":assumed-role/govbot-sweep/govbot-run-7")
+
+
+def test_a_member_that_cannot_be_swept_fails_its_map_item(
+    account, fan_env, store, monkeypatch
+) -> None:
+    put_policy("regions: [us-east-1]\n")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    from govbot import org as org_module
+
+    def no_role(account_id, *_a, **_k):
+        from botocore.exceptions import ClientError
+
+        clients = AwsClients(role_arn=f"arn:aws:iam::{account_id}:role/govbot-sweep")
+
+        def refuse(_base):
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "AccessDenied",
+                        "Message": "not authorized to perform sts:AssumeRole",
+                    }
+                },
+                "AssumeRole",
+            )
+
+        clients._assume_role = refuse
+        return clients
+
+    monkeypatch.setattr(org_module, "member_clients", no_role)
+    with pytest.raises(RuntimeError, match="AccessDenied"):
+        load_function("sweep_worker")(
+            {"account_id": "999988887777", "region": "us-east-1", "run_id": "r"},
+            FakeLambdaContext(),
+        )
+
+
+def test_one_digest_for_the_organisation(account, fan_env, store, slack, slack_secret) -> None:
+    put_policy("regions: [us-east-1]\nslack: {channel: C0ORG}\n")
+    started = datetime.now(UTC)
+    for member in ("444455556666", "777788889999"):
+        member_session(member).client("logs").create_log_group(logGroupName=f"/ml/{member}")
+        load_function("sweep_worker")(
+            {"account_id": member, "region": "us-east-1", "run_id": "r"}, FakeLambdaContext()
+        )
+    results = [
+        {"account_id": "444455556666", "region": "us-east-1", "findings": 1},
+        {"account_id": "777788889999", "region": "us-east-1", "findings": 1},
+        {"Error": "States.TaskFailed", "Cause": "AccessDenied"},
+    ]
+    digest = load_function("org_digest")(
+        {"started": started.isoformat(), "results": results}, FakeLambdaContext()
+    )
+    assert digest["targets_swept"] == 2
+    assert digest["targets_failed"] == 1
+    [post] = slack.posted("chat.postMessage")
+    assert "across 2 accounts" in post["text"]
+
+
+def _queued(url):
+    from tests.conftest import queued
+
+    return queued(url)
