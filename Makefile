@@ -10,10 +10,13 @@ INSTALLED := $(VENV)/.installed
 SAM_VERSION := 1.170.0
 SAM_VENV := .tools/sam-$(SAM_VERSION)
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .tools/checkov-$(CHECKOV_VERSION)
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install demo test lint unit functional integration validate build bench clean
+.PHONY: help install demo test lint unit validate checkov build bench coldstart clean
 
 help:  ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,12 +31,16 @@ $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_VERSION)
 
-install: $(INSTALLED) $(SAM)  ## Install govbot (editable), the dev tools and SAM CLI
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+
+install: $(INSTALLED) $(SAM) $(CHECKOV)  ## Install govbot (editable), the dev tools and SAM CLI
 
 demo: $(INSTALLED)  ## Run govbot on an emulated AWS account (moto server on 127.0.0.1)
 	$(BIN)/govbot demo
 
-lint: $(INSTALLED) validate  ## ruff (lint and format), mypy, sam validate --lint
+lint: $(INSTALLED) validate checkov  ## ruff (lint and format), mypy, sam validate --lint, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -41,6 +48,9 @@ lint: $(INSTALLED) validate  ## ruff (lint and format), mypy, sam validate --lin
 validate: $(SAM)  ## sam validate --lint on template.yaml
 	$(SAM) validate --lint
 	$(SAM_VENV)/bin/cfn-lint templates/member-roles.yaml
+
+checkov: $(CHECKOV)  ## checkov on both templates: zero findings (suppressions carry a reason)
+	$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml -f templates/member-roles.yaml
 
 test: lint $(SAM)  ## The whole suite: lint, unit, functional and integration tests
 	SAM_CLI=$(abspath $(SAM)) $(BIN)/pytest -n auto --durations=5
@@ -53,6 +63,9 @@ build: $(SAM)  ## sam build (no Docker needed: the layer is cross-built with pip
 
 bench: $(INSTALLED)  ## API calls and time of a sweep over a generated estate
 	$(BIN)/python benchmarks/sweep_calls.py
+
+coldstart: build  ## Handler import times and the built layer's size
+	$(BIN)/python benchmarks/cold_start.py
 
 clean:  ## Remove build output and caches
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
