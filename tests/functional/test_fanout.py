@@ -9,7 +9,7 @@ from govbot.aws import AwsClients
 from govbot.demo import moto_extensions as ext
 from govbot.store import State
 from govbot.worker import RemediationRequest
-from tests.conftest import FakeLambdaContext, load_function
+from tests.conftest import FakeLambdaContext, load_event, load_function
 
 MANAGEMENT = "123456789012"
 
@@ -74,8 +74,9 @@ def test_plan_takes_an_explicit_list_and_excludes(organization, fan_env) -> None
         "regions: [us-east-1]\norganization:\n  accounts: ['111111111111', '222222222222']\n"
         "  exclude_accounts: ['222222222222']\n"
     )
-    planned = load_function("plan")({"run_id": "r"}, FakeLambdaContext())
+    planned = load_function("plan")(load_event("plan.json"), FakeLambdaContext())
     assert [t["account_id"] for t in planned["targets"]] == ["111111111111"]
+    assert planned["targets"][0]["run_id"] == load_event("plan.json")["run_id"]
 
 
 def test_plan_without_regions_takes_every_enabled_region(organization, fan_env) -> None:
@@ -108,9 +109,9 @@ def test_the_worker_sweeps_a_member_account_through_its_role(
     AwsClients().logs("us-east-1").create_log_group(logGroupName="/mgmt/app")  # not the member's
     put_policy("regions: [us-east-1]\ndetectors:\n  log-retention-gap: {mode: auto}\n")
 
-    summary = load_function("sweep_worker")(
-        {"account_id": member, "region": "us-east-1", "run_id": "run-7"}, FakeLambdaContext()
-    )
+    event = load_event("sweep-worker.json")
+    assert event["account_id"] == member
+    summary = load_function("sweep_worker")(event, FakeLambdaContext())
     assert summary["account_id"] == member
     found = {
         sf.finding.resource_id: sf for sf in store.in_scope(member, "us-east-1", "orphaned-volume")
@@ -201,6 +202,8 @@ def test_one_digest_for_the_organisation(account, fan_env, store, slack, slack_s
         load_function("sweep_worker")(
             {"account_id": member, "region": "us-east-1", "run_id": "r"}, FakeLambdaContext()
         )
+    sample = load_event("org-digest.json")  # the shape a Map hands over, failures included
+    assert {"Error", "Cause"} <= set(sample["results"][-1])
     results = [
         {"account_id": "444455556666", "region": "us-east-1", "findings": 1},
         {"account_id": "777788889999", "region": "us-east-1", "findings": 1},

@@ -129,6 +129,8 @@ def test_detach_starts_the_orphan_clock(realtime, clients, store, now) -> None:
         f for f in later.report.findings if f.resource_id == vid and f.detector == "orphaned-volume"
     ]
     assert f.details["age_days"] == 8
+    # The finding's first_seen is the detach time: grace periods count from it.
+    assert store.get(f.finding_id).first_seen == now - 2 * DAY
 
 
 def test_create_volume_with_quirky_types_is_judged(realtime, clients, store, now) -> None:

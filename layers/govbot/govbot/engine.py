@@ -29,7 +29,7 @@ from govbot.aws import AwsClients
 from govbot.detectors import DETECTORS, Mode
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
-from govbot.models import ActionOutcome, Finding, Outcome, SweepReport
+from govbot.models import WASTE_SINCE, ActionOutcome, Finding, Outcome, SweepReport
 from govbot.policy import Policy
 from govbot.pricing import Pricer
 from govbot.store import (
@@ -137,7 +137,9 @@ def _record_one(
     auto: dict[str, Any] = (
         {"decided_by": "policy:auto", "decided_at": now} if initial is State.APPROVED else {}
     )
-    fresh = StoredFinding(finding=f, state=initial, first_seen=now, last_seen=now, **auto)
+    began = f.details.get(WASTE_SINCE)
+    first_seen = min(now, datetime.fromisoformat(began)) if began else now
+    fresh = StoredFinding(finding=f, state=initial, first_seen=first_seen, last_seen=now, **auto)
     if old is None:
         store.put_new(fresh)
         summary.new += 1

@@ -86,6 +86,9 @@ class RegionInventory:
     def older_than(self, when: datetime, delta: timedelta) -> bool:
         return when <= self.now - delta
 
+    def clock(self, resource_type: str, resource_id: str) -> datetime | None:
+        return self.clocks.get((resource_type, resource_id))
+
     def since(self, resource_type: str, resource_id: str, api_date: datetime) -> datetime:
         """When the waste clock started: the API's date, or a later one learned from events."""
         clock = self.clocks.get((resource_type, resource_id))

@@ -9,6 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+# A detail a detector sets when it knows, from an event, when the waste began (a volume's
+# detach); the engine then uses it as the finding's first_seen, so grace periods count from it.
+WASTE_SINCE = "waste_since"
+
 
 class Finding(BaseModel):
     """One resource that wastes money (or cannot be attributed), and what it costs a month."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import Field
 
 from govbot.detectors import register
 from govbot.detectors.base import Detector, DetectorSettings, Mode
 from govbot.inventory import RegionInventory, tags_to_dict
-from govbot.models import Finding
+from govbot.models import WASTE_SINCE, Finding
 
 
 class OrphanedVolumeSettings(DetectorSettings):
@@ -54,9 +54,15 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     "created": v["CreateTime"].isoformat(),
                     "age_days": age_days,
                     "unattached_since": since.isoformat(),
+                    # Known from an event (a detach): the finding's first_seen.
+                    WASTE_SINCE: _iso(inv.clock("AWS::EC2::Volume", v["VolumeId"])),
                     "snapshot_id": v.get("SnapshotId") or None,
                     "encrypted": v.get("Encrypted", False),
                     "cost_basis": cost.basis,
                 },
                 tags=tags_to_dict(v.get("Tags")),
             )
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
