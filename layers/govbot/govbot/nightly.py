@@ -4,6 +4,7 @@ worker (or act, without a queue), then one SNS message and one Slack digest."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import Metrics, MetricUnit, single_metric
@@ -105,36 +106,35 @@ def notify(
     digest = build_digest(cycle.report, policy, cycle.stored, headline)
     if not digest.items and not headline:
         return []
-    errors = []
-    if settings.sns_topic_arn:
+    errors: list[SweepError] = []
+
+    def send(channel: str, deliver: Callable[[], object]) -> None:
         try:
-            sns.publish(runtime.clients(), settings.sns_topic_arn, digest)
-        except (ClientError, BotoCoreError) as err:
-            log.exception("SNS digest failed")
-            errors.append(
-                SweepError(
-                    region=settings.region,
-                    detector="notify:sns",
-                    code=type(err).__name__,
-                    message=str(err),
-                )
-            )
-    if settings.slack_secret_arn and policy.slack.channel:
-        try:
-            creds = slack_notify.load_credentials(runtime.clients(), settings.slack_secret_arn)
-            client = slack_notify.web_client(creds.bot_token.get_secret_value())
-            slack_notify.post_digest(client, policy.slack.channel, digest, policy.slack)
+            deliver()
         # slack_sdk raises urllib's errors (OSError) when Slack cannot be reached.
         except (SlackApiError, SlackClientError, OSError, ClientError, BotoCoreError) as err:
-            log.exception("Slack digest failed")
+            log.exception("%s digest failed", channel)
             errors.append(
                 SweepError(
                     region=settings.region,
-                    detector="notify:slack",
+                    detector=f"notify:{channel}",
                     code=type(err).__name__,
                     message=str(err),
                 )
             )
+
+    if settings.sns_topic_arn:
+        topic = settings.sns_topic_arn
+        send("sns", lambda: sns.publish(runtime.clients(), topic, digest))
+    if settings.slack_secret_arn and policy.slack.channel:
+        secret, channel = settings.slack_secret_arn, policy.slack.channel
+
+        def to_slack() -> object:
+            creds = slack_notify.load_credentials(runtime.clients(), secret)
+            client = slack_notify.web_client(creds.bot_token.get_secret_value())
+            return slack_notify.post_digest(client, channel, digest, policy.slack)
+
+        send("slack", to_slack)
     return errors
 
 
