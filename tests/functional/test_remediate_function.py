@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from govbot.decisions import Decision, decide_one
 from govbot.demo.estate import make_endpoint, make_traffic, make_variant, team_tags
-from govbot.engine import Decision, decide_one, govern
+from govbot.engine import govern
 from govbot.policy import parse_policy
 from govbot.store import State
 from govbot.worker import RemediationRequest, SlackContext

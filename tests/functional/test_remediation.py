@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients
+from govbot.decisions import decide
 from govbot.demo import moto_extensions as ext
 from govbot.demo.estate import (
     as_tags,
@@ -18,9 +19,10 @@ from govbot.demo.estate import (
     make_volume,
     team_tags,
 )
-from govbot.engine import decide, govern, remediate
+from govbot.engine import govern
 from govbot.models import Outcome, SweepReport
 from govbot.policy import parse_policy
+from govbot.remediation import remediate
 from govbot.restore import RestoreError, restore_endpoint, restore_volume
 from govbot.store import State, StateConflict, Store
 from tests.helpers.aws_errors import fail_operation

@@ -17,7 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from govbot.aws import AwsClients
-from govbot.engine import decide, govern
+from govbot.decisions import decide
+from govbot.engine import govern
 from govbot.policy import Policy, PolicyError, load_policy
 from govbot.report import render, render_stored, to_json
 from govbot.restore import RestoreError, restore_endpoint, restore_volume

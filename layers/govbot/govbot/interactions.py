@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from govbot.actions import action_for
-from govbot.engine import Decision, decide_one
+from govbot.decisions import Decision, decide_one
 from govbot.notify.slack import ACTION_IDS
 from govbot.policy import Policy
 from govbot.store import StateConflict, Store

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from govbot.aws import AwsClients
 from govbot.detectors import DETECTORS
 from govbot.detectors.runaway_training_job import runtime_limit
-from govbot.engine import Dispatch, execute, plan, record_some
+from govbot.engine import Dispatch
 from govbot.events import (
     CloudTrailDetail,
     EndpointStateDetail,
@@ -30,6 +30,8 @@ from govbot.inventory import RegionInventory
 from govbot.models import ActionOutcome, Finding
 from govbot.policy import Policy
 from govbot.pricing import Pricer
+from govbot.recording import record_some
+from govbot.remediation import execute, plan
 from govbot.store import RESOLVABLE, State, StateConflict, Store
 
 log = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ approvals, two clicks or two overlapping runs end with one action.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -31,6 +32,8 @@ from pydantic import BaseModel, Field
 
 from govbot.aws import AwsClients
 from govbot.models import Finding
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TABLE = "govbot"
 STATE_INDEX = "by-state"
@@ -159,6 +162,14 @@ def _finding_from(item: dict[str, Any]) -> StoredFinding:
     raw["progress"] = json.loads(raw["progress"]) if raw.get("progress") else {}
     raw["version"] = int(raw["version"])
     return StoredFinding.model_validate(raw)
+
+
+def quietly(write: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return write(*args, **kwargs)
+    except StateConflict as err:  # a decision landed meanwhile: it wins over bookkeeping
+        log.info("skipped a write: %s", err)
+        return None
 
 
 class Store:

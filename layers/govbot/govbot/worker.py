@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from govbot.actions import action_for
 from govbot.aws import AwsClients
-from govbot.engine import execute
 from govbot.policy import Policy
+from govbot.remediation import execute
 from govbot.store import State, Store
 
 Respond = Callable[[str, dict[str, Any]], None]  # (response_url, payload)

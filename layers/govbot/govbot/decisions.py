@@ -1,0 +1,57 @@
+"""People's decisions on findings: approve, reject, snooze; each one conditional write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from govbot.store import State, StateConflict, Store, StoredFinding
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SNOOZE = "snooze"
+
+
+UNDECIDED = {State.OPEN, State.PENDING_APPROVAL, State.FAILED}
+# Where each decision may come from, and where it leads.
+DECISIONS = {
+    Decision.APPROVE: (UNDECIDED, State.APPROVED),
+    Decision.REJECT: (UNDECIDED | {State.APPROVED}, State.REJECTED),
+    Decision.SNOOZE: (UNDECIDED | {State.APPROVED}, State.SNOOZED),
+}
+
+
+def decide_one(
+    store: Store,
+    finding_id: str,
+    decision: Decision,
+    *,
+    by: str,
+    now: datetime,
+    snooze_days: int = 7,
+) -> StoredFinding:
+    """One person's decision on one finding, as one conditional write (StateConflict if the
+    finding moved first: a second click, a second approver, a fix that already happened)."""
+    allowed, to = DECISIONS[decision]
+    extra: dict[str, Any] = {"decided_by": by, "decided_at": now, "error": None}
+    if decision is Decision.SNOOZE:
+        extra["snooze_until"] = now + timedelta(days=snooze_days)
+    return store.transition(finding_id, allowed, to, **extra)
+
+
+def decide(
+    store: Store, finding_ids: Iterable[str], *, approve: bool, by: str, now: datetime
+) -> list[tuple[str, StoredFinding | StateConflict]]:
+    """Approve or reject several findings (the command line)."""
+    decision = Decision.APPROVE if approve else Decision.REJECT
+    results: list[tuple[str, StoredFinding | StateConflict]] = []
+    for fid in finding_ids:
+        try:
+            results.append((fid, decide_one(store, fid, decision, by=by, now=now)))
+        except StateConflict as err:
+            results.append((fid, err))
+    return results
