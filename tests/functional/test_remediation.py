@@ -485,3 +485,22 @@ def test_a_policy_turned_auto_takes_waiting_findings_but_not_rejected_ones(
     assert outcomes(report) == {"waiting": Outcome.REMEDIATED}
     assert endpoint_exists(clients, "refused")
     assert store.get(fid(first, "idle-endpoint", "waiting")).decided_by == "policy:auto"
+
+
+def test_the_re_check_reads_in_bulk_and_the_actions_reuse_it(clients, store, now) -> None:
+    for name in ("a", "b", "c"):
+        idle_endpoint(clients, now, name)
+    for group in ("/x", "/y"):
+        make_log_group(clients, REGION, group, stored_gb=1)
+    pol = policy(**{"idle-endpoint": {"mode": "auto"}, "log-retention-gap": {"mode": "auto"}})
+    run(clients, store, pol, now, False)
+    counted = AwsClients()
+    approved = store.by_state(State.APPROVED)
+    done = remediate(store, pol, counted, now=now, dry_run=False, actor="t", account_id=ACCOUNT)
+    assert {a.outcome for a in done} == {Outcome.REMEDIATED}
+    assert len(approved) == 5
+    calls = counted.calls
+    assert calls["resourcegroupstaggingapi.GetResources"] == 2  # one per family, not per resource
+    assert calls["logs.DescribeLogGroups"] == 2  # once per group, not again to see it exists
+    assert calls["sagemaker.DescribeEndpoint"] == 3  # the re-check's; the delete reuses them
+    assert "sagemaker.ListTags" not in calls

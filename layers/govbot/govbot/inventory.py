@@ -100,34 +100,41 @@ class RegionInventory:
         """Tags of a resource; a resource that never had a tag has ``{}``."""
         if ":training-job/" in arn:
             return self._tags_of_training_job(arn)
-        if self.scope is not None:
-            return self._tags_of_one(arn)
         family = arn.split(":")[2]
         if family not in TAG_INDEX_FILTERS:
             raise ValueError(f"no tag source for {arn}")
         return self._tag_index(family).get(_arn_key(arn), {})
 
     def _tag_index(self, family: str) -> dict[str, dict[str, str]]:
+        """Tags of a whole family in bulk: every tagged resource of its types, or, scoped, just
+        the scoped resources by ARN (100 to a call)."""
         if family not in self._tag_indexes:
-            paginator = self.clients.tagging(self.region).get_paginator("get_resources")
-            index: dict[str, dict[str, str]] = {}
-            for page in paginator.paginate(
-                ResourceTypeFilters=TAG_INDEX_FILTERS[family],
-                PaginationConfig={"PageSize": TAGGING_PAGE},
-            ):
-                for item in page.get("ResourceTagMappingList", []):
-                    index[_arn_key(item["ResourceARN"])] = tags_to_dict(item.get("Tags"))
-            self._tag_indexes[family] = index
+            tagging = self.clients.tagging(self.region)
+            pages: Iterable[Any]
+            if self.scope is None:
+                pages = tagging.get_paginator("get_resources").paginate(
+                    ResourceTypeFilters=TAG_INDEX_FILTERS[family],
+                    PaginationConfig={"PageSize": TAGGING_PAGE},
+                )
+            else:
+                arns = self._scoped_arns(family)
+                pages = (
+                    tagging.get_resources(ResourceARNList=arns[i : i + TAGGING_PAGE])
+                    for i in range(0, len(arns), TAGGING_PAGE)
+                )
+            self._tag_indexes[family] = {
+                _arn_key(item["ResourceARN"]): tags_to_dict(item.get("Tags"))
+                for page in pages
+                for item in page.get("ResourceTagMappingList", [])
+            }
         return self._tag_indexes[family]
 
-    def _tags_of_one(self, arn: str) -> dict[str, str]:
-        key = _arn_key(arn)
-        index = self._tag_indexes.setdefault("scoped", {})
-        if key not in index:
-            page = self.clients.tagging(self.region).get_resources(ResourceARNList=[arn])
-            found = page.get("ResourceTagMappingList", [])
-            index[key] = tags_to_dict(found[0].get("Tags")) if found else {}
-        return index[key]
+    def _scoped_arns(self, family: str) -> list[str]:
+        if family == "logs":
+            return [log_group_arn(g) for g in self.log_groups]
+        return [e["EndpointArn"] for e in self.endpoints] + [
+            n["NotebookInstanceArn"] for n in self.notebook_instances
+        ]
 
     def _scoped(self, resource_type: str) -> list[str]:
         return sorted((self.scope or {}).get(resource_type, ()))
@@ -378,6 +385,7 @@ class RegionInventory:
 
     # -- CloudWatch Logs ------------------------------------------------------------------
 
+    @cached_property
     def log_groups(self) -> list[LogGroupTypeDef]:
         if self.scope is not None:
             logs = self.clients.logs(self.region)
@@ -418,6 +426,11 @@ def _every(client: Any, operation: str, key: str, page_size: int, **params: Any)
         PaginationConfig={"PageSize": page_size}, **params
     )
     return [item for page in pages for item in page[key]]
+
+
+def log_group_arn(group: LogGroupTypeDef) -> str:
+    # describe_log_groups gives ``arn`` ending in ":*"; newer answers add ``logGroupArn``.
+    return group.get("logGroupArn") or group["arn"].removesuffix(":*")
 
 
 def partition(region: str) -> str:

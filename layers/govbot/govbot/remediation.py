@@ -257,7 +257,7 @@ def _existing_ids(inv: RegionInventory) -> set[str]:
         elif rtype == "AWS::EC2::Instance":
             found |= {i["InstanceId"] for i in inv.instances}
         elif rtype == "AWS::Logs::LogGroup":
-            found |= {g["logGroupName"] for g in inv.log_groups()}
+            found |= {g["logGroupName"] for g in inv.log_groups}
     return found
 
 

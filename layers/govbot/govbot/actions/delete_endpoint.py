@@ -15,26 +15,20 @@ from govbot.models import Finding
 class DeleteEndpoint(Action):
     name = "delete-endpoint"
     detector = "idle-endpoint"
-    permissions = ("sagemaker:DeleteEndpoint", "sagemaker:ListTags")
+    permissions = ("sagemaker:DeleteEndpoint",)
 
     def describe(self, finding: Finding) -> str:
         return f"delete endpoint {finding.resource_id} (config and model kept)"
 
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
-        sm = ctx.clients.sagemaker(finding.region)
-        try:
-            desc = sm.describe_endpoint(EndpointName=finding.resource_id)
-        except ClientError as err:
-            if error_code(err) == "ValidationException":
-                return {}
-            raise
-        tags = sm.list_tags(ResourceArn=desc["EndpointArn"]).get("Tags", [])
+        # The finding was re-checked seconds ago: its config name, variants and tags are the
+        # endpoint's current ones, so recording them costs no further call.
         return {
-            "endpoint_name": desc["EndpointName"],
-            "endpoint_config_name": desc["EndpointConfigName"],
-            "endpoint_arn": desc["EndpointArn"],
-            "production_variants": desc.get("ProductionVariants", []),
-            "tags": tags,
+            "endpoint_name": finding.resource_id,
+            "endpoint_config_name": finding.details["endpoint_config_name"],
+            "endpoint_arn": finding.resource_arn,
+            "variants": finding.details.get("variants", []),
+            "tags": [{"Key": k, "Value": v} for k, v in finding.tags.items()],
         }
 
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:

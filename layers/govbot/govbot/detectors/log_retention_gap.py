@@ -9,7 +9,7 @@ from pydantic import Field
 
 from govbot.detectors import register
 from govbot.detectors.base import Detector, DetectorSettings, Mode
-from govbot.inventory import RegionInventory
+from govbot.inventory import RegionInventory, log_group_arn
 from govbot.models import Finding
 
 # The values PutRetentionPolicy accepts.
@@ -59,11 +59,11 @@ class LogRetentionGap(Detector[LogRetentionGapSettings]):
     permissions = ("logs:DescribeLogGroups", "tag:GetResources")
 
     def detect(self, inv: RegionInventory, settings: LogRetentionGapSettings) -> Iterator[Finding]:
-        for group in inv.log_groups():
+        for group in inv.log_groups:
             if group.get("retentionInDays"):
                 continue
             name = group["logGroupName"]
-            arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
+            arn = log_group_arn(group)
             stored = group.get("storedBytes", 0)
             cost = inv.pricer.log_storage(stored, inv.region)
             days = settings.retention_for(name)
