@@ -53,7 +53,7 @@ def govern(
     account = report.summary.account_id
     if store is None or report.nothing_swept or account is None:
         return Cycle(report, {})
-    _, stored = record(store, policy, report, now)
+    stored = record(store, policy, report, now)
     cleared = plan(store, policy, now=now, dry_run=dry_run, account_id=account)
     acted = (
         dispatch(cleared.to_act)

@@ -26,10 +26,6 @@ class DigestEvent(BaseModel):
     results: list[Any]  # the Map's results: summaries, or errors for failed items
 
 
-# What a Map iteration returns: small, so thousands of them fit in the state machine's state.
-SUMMARY_KEYS = ("account_id", "findings", "total_monthly_cost_usd", "regions")
-
-
 def plan_targets(settings: Settings, run_id: str) -> dict[str, Any]:
     policy = runtime.load_policy(settings)
     targets = org.plan(policy, runtime.clients(), settings.region, run_id)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from govbot.actions import action_for
+from govbot.actions import describe_fix
 from govbot.decisions import Decision, decide_one
 from govbot.notify.slack import ACTION_IDS
 from govbot.policy import Policy
@@ -124,9 +124,7 @@ def handle_click(
                 slack=SlackContext(response_url=click.response_url, blocks=click.blocks),
             )
         )
-        action = action_for(f.detector)
-        doing = action.describe(f) if action else "acting"
-        text = f":hourglass_flowing_sand: Approved by <@{click.user_id}>: {doing}…"
+        text = f":hourglass_flowing_sand: Approved by <@{click.user_id}>: {describe_fix(f)}…"
     elif click.decision is Decision.SNOOZE:
         until = decided.snooze_until
         text = f":zzz: Snoozed by <@{click.user_id}> until {until:%Y-%m-%d}" if until else "Snoozed"

@@ -11,12 +11,13 @@ from aws_lambda_powertools.metrics import Metrics, MetricUnit, single_metric
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govbot import queue, runtime
-from govbot.actions import action_for
+from govbot.actions import describe_fix
 from govbot.engine import Cycle, Dispatch, govern
 from govbot.models import ActionOutcome, Outcome, SweepError, SweepReport
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.policy import Policy
+from govbot.remediation import outcome_of
 from govbot.runtime import Settings
 from govbot.store import StoredFinding
 from govbot.worker import RemediationRequest
@@ -75,26 +76,9 @@ def queue_dispatch(settings: Settings, now: datetime) -> Dispatch | None:
                 for sf in findings
             ),
         )
-        return [
-            ActionOutcome(
-                finding_id=sf.finding_id,
-                detector=sf.finding.detector,
-                resource_id=sf.finding.resource_id,
-                region=sf.finding.region,
-                action=None,
-                outcome=Outcome.QUEUED,
-                message=_describe(sf),
-                monthly_cost_usd=sf.finding.monthly_cost_usd,
-            )
-            for sf in findings
-        ]
+        return [outcome_of(sf, Outcome.QUEUED, describe_fix(sf.finding)) for sf in findings]
 
     return to_worker
-
-
-def _describe(sf: StoredFinding) -> str:
-    action = action_for(sf.finding.detector)
-    return action.describe(sf.finding) if action else "act"
 
 
 def notify(

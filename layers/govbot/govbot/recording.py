@@ -12,8 +12,6 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from govbot.detectors import Mode
 from govbot.models import WASTE_SINCE, Finding, SweepReport
 from govbot.policy import Policy
@@ -27,22 +25,14 @@ INITIAL_STATE = {
 }
 
 
-class RecordSummary(BaseModel):
-    new: int = 0
-    reopened: int = 0
-    seen_again: int = 0
-    resolved: int = 0
-
-
 # -- recording ---------------------------------------------------------------------------
 
 
 def record(
     store: Store, policy: Policy, report: SweepReport, now: datetime
-) -> tuple[RecordSummary, dict[str, StoredFinding]]:
-    """Store a sweep's findings and resolve what its detectors no longer report. Returns the
-    counts and every reported finding as now stored (with its state)."""
-    summary = RecordSummary()
+) -> dict[str, StoredFinding]:
+    """Store a sweep's findings and resolve what its detectors no longer report. Returns every
+    reported finding as now stored (with its state)."""
     written: dict[str, StoredFinding] = {}
     by_unit: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
     for f in report.findings:
@@ -62,7 +52,7 @@ def record(
         mode = policy.settings(detector).mode
         for f in by_unit.get((account, region, detector), []):
             written[f.finding_id] = _record_one(
-                store, stored.pop(f.finding_id, None), f, INITIAL_STATE[mode], now, summary
+                store, stored.pop(f.finding_id, None), f, INITIAL_STATE[mode], now
             )
         for gone in stored.values():
             if gone.state in RESOLVABLE:
@@ -77,15 +67,13 @@ def record(
                         }
                     ),
                 )
-                summary.resolved += 1
-    return summary, written
+    return written
 
 
 def record_some(
     store: Store, policy: Policy, findings: list[Finding], now: datetime
 ) -> dict[str, StoredFinding]:
     """Store findings about a few resources (an event's), resolving nothing else."""
-    summary = RecordSummary()
     return {
         f.finding_id: _record_one(
             store,
@@ -93,7 +81,6 @@ def record_some(
             f,
             INITIAL_STATE[policy.settings(f.detector).mode],
             now,
-            summary,
         )
         for f in findings
     }
@@ -105,7 +92,6 @@ def _record_one(
     f: Finding,
     initial: State,
     now: datetime,
-    summary: RecordSummary,
 ) -> StoredFinding:
     auto: dict[str, Any] = (
         {"decided_by": "policy:auto", "decided_at": now} if initial is State.APPROVED else {}
@@ -115,21 +101,17 @@ def _record_one(
     fresh = StoredFinding(finding=f, state=initial, first_seen=first_seen, last_seen=now, **auto)
     if old is None:
         store.put_new(fresh)
-        summary.new += 1
         return fresh
     if initial is State.APPROVED and old.state in (State.OPEN, State.PENDING_APPROVAL):
         # The policy now says auto (a budget breach's overlay, or a changed policy): the
         # finding no longer waits for a person. Rejected, snoozed or failed ones still do.
-        summary.seen_again += 1
         promoted = old.model_copy(update={"finding": f, "last_seen": now, "state": initial, **auto})
         return quietly(store.replace, old, promoted) or old
     snooze_over = old.state is State.SNOOZED and old.snooze_until and old.snooze_until <= now
     if old.state in STICKY and not snooze_over:
-        summary.seen_again += 1
         return (
             quietly(store.replace, old, old.model_copy(update={"finding": f, "last_seen": now}))
             or old
         )
     # Resolved, remediated or a snooze that ran out: a new cycle for the same resource.
-    summary.reopened += 1
     return quietly(store.replace, old, fresh) or old

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from govbot.actions import ActionContext, Result, action_for
+from govbot.actions import ActionContext, Result, action_for, describe_fix
 from govbot.aws import AwsClients
 from govbot.detectors import DETECTORS
 from govbot.exemptions import exemption
@@ -51,23 +51,23 @@ def plan(store: Store, policy: Policy, *, now: datetime, dry_run: bool, account_
         settings = policy.settings(f.detector)
         action = action_for(f.detector)
         if action is None or not action.applies(settings):
-            result.outcomes.append(_outcome(sf, Outcome.NO_ACTION, "the policy asks for no fix"))
+            result.outcomes.append(outcome_of(sf, Outcome.NO_ACTION, "the policy asks for no fix"))
             continue
         ready = sf.first_seen + timedelta(days=settings.grace_days)
         if ready > now:
             result.outcomes.append(
-                _outcome(sf, Outcome.WAITING_GRACE, f"acts from {ready:%Y-%m-%d %H:%M}")
+                outcome_of(sf, Outcome.WAITING_GRACE, f"acts from {ready:%Y-%m-%d %H:%M}")
             )
             continue
         if taken[f.detector] >= settings.max_actions_per_run:
             limit = settings.max_actions_per_run
             result.outcomes.append(
-                _outcome(sf, Outcome.DEFERRED, f"{limit} {f.detector} actions this run; next run")
+                outcome_of(sf, Outcome.DEFERRED, f"{limit} {f.detector} actions this run; next run")
             )
             continue
         taken[f.detector] += 1
         if dry_run:
-            result.outcomes.append(_outcome(sf, Outcome.WOULD_ACT, f"would {action.describe(f)}"))
+            result.outcomes.append(outcome_of(sf, Outcome.WOULD_ACT, f"would {describe_fix(f)}"))
         else:
             result.to_act.append(sf)
     return result
@@ -158,7 +158,7 @@ class _Run:
         try:
             fresh, exists = self.recheck(region, detector, batch)
         except (ClientError, BotoCoreError) as err:
-            return [_outcome(sf, Outcome.FAILED, f"re-check failed: {err}") for sf in batch]
+            return [outcome_of(sf, Outcome.FAILED, f"re-check failed: {err}") for sf in batch]
         outcomes = []
         for sf in batch:
             current = fresh.get(sf.finding_id)
@@ -170,13 +170,13 @@ class _Run:
                     State.REMEDIATED if gone else State.RESOLVED,
                     f"re-check before acting: {outcome.value}",
                 )
-                outcomes.append(_outcome(sf, outcome, "nothing to do"))
+                outcomes.append(outcome_of(sf, outcome, "nothing to do"))
                 continue
             pol = self.policy
             why = exemption(current.tags, detector, self.now.date(), pol.exempt_tag, pol.snooze_tag)
             if why:
                 self.settle(sf, State.RESOLVED, f"exempt at re-check: {why}")
-                outcomes.append(_outcome(sf, Outcome.EXEMPT, why))
+                outcomes.append(outcome_of(sf, Outcome.EXEMPT, why))
                 continue
             outcomes.append(self.act_on_one(sf, current))
         return outcomes
@@ -187,7 +187,7 @@ class _Run:
         try:
             latest = self.store.claim(sf, now=self.now, lease=LEASE, finding=current)
         except StateConflict as err:
-            return _outcome(sf, Outcome.TAKEN, str(err))
+            return outcome_of(sf, Outcome.TAKEN, str(err))
         first_attempt = not latest.progress
 
         def save_progress(progress: dict[str, Any]) -> None:
@@ -216,7 +216,7 @@ class _Run:
                 error=str(err),
                 lease_until=None,
             )
-            return _outcome(sf, Outcome.FAILED, str(err), action.name)
+            return outcome_of(sf, Outcome.FAILED, str(err), action.name)
 
         pending = result.result is Result.PENDING
         if not pending:
@@ -239,7 +239,7 @@ class _Run:
             Result.GONE: Outcome.ALREADY_GONE,
             Result.DONE: Outcome.REMEDIATED,
         }[result.result]
-        return _outcome(sf, outcome, result.message, action.name)
+        return outcome_of(sf, outcome, result.message, action.name)
 
 
 def _existing_ids(inv: RegionInventory) -> set[str]:
@@ -281,9 +281,10 @@ def _auditor(store: Store, f: Finding, action: str, actor: str, now: datetime) -
     return write
 
 
-def _outcome(
+def outcome_of(
     sf: StoredFinding, outcome: Outcome, message: str, action: str | None = None
 ) -> ActionOutcome:
+    """What happened to a finding, for the report, the digest and the caller."""
     f = sf.finding
     if action is None:
         a = action_for(f.detector)

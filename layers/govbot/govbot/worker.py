@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from govbot.actions import action_for
+from govbot.actions import describe_fix
 from govbot.aws import AwsClients
 from govbot.policy import Policy
 from govbot.remediation import execute
@@ -70,9 +70,10 @@ def remediate_request(
         # Redelivered, or decided otherwise since: nothing to do, and nothing to retry.
         return {"finding_id": sf.finding_id, "outcome": f"nothing to do: {sf.state.value}"}
     if dry_run:  # a dry-run deployment takes decisions but changes nothing
-        action = action_for(sf.finding.detector)
-        doing = action.describe(sf.finding) if action else "act"
-        return {"finding_id": sf.finding_id, "outcome": f"dry run: would {doing}"}
+        return {
+            "finding_id": sf.finding_id,
+            "outcome": f"dry run: would {describe_fix(sf.finding)}",
+        }
     [outcome] = execute(
         store,
         policy,

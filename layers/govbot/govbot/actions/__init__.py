@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result
+from govbot.models import Finding
 
 ACTIONS: dict[str, type[Action]] = {}
 
@@ -23,6 +24,12 @@ def action_for(detector_id: str) -> Action | None:
         if cls.detector == detector_id:
             return cls()
     return None
+
+
+def describe_fix(finding: Finding) -> str:
+    """What fixing a finding would do, in words: its action's description."""
+    action = action_for(finding.detector)
+    return action.describe(finding) if action else "no fix is defined"
 
 
 def action_permissions() -> set[str]:
@@ -46,6 +53,7 @@ __all__ = [
     "action_for",
     "action_permissions",
     "delete_endpoint",
+    "describe_fix",
     "register",
     "set_log_retention",
     "snapshot_volume",

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pydantic import BaseModel, SecretStr
 from slack_sdk import WebClient
 
-from govbot.actions import action_for
+from govbot.actions import describe_fix
 from govbot.aws import AwsClients
 from govbot.notify.digest import Digest, Told, money
 from govbot.policy import SlackSettings
@@ -80,8 +80,7 @@ def finding_blocks(t: Told, slack: SlackSettings) -> list[dict[str, Any]]:
         }
     ]
     if t.awaits_approval:
-        action = action_for(f.detector)
-        fix = action.describe(f) if action else "apply the fix"
+        fix = describe_fix(f)
         blocks.append(
             {
                 "type": "actions",
