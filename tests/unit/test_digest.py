@@ -10,7 +10,7 @@ from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.notify.slack import MAX_BLOCKS, MAX_TEXT, digest_messages
 from govbot.policy import Policy, parse_policy
-from govbot.store import State, StoredFinding
+from govbot.store import State
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -44,11 +44,8 @@ def report_of(findings: list[Finding]) -> SweepReport:
     )
 
 
-def stored(findings: list[Finding], state: State) -> dict[str, StoredFinding]:
-    return {
-        f.finding_id: StoredFinding(finding=f, state=state, first_seen=NOW, last_seen=NOW)
-        for f in findings
-    }
+def stored(findings: list[Finding], state: State) -> dict[str, State]:
+    return {f.finding_id: state for f in findings}
 
 
 def test_report_mode_and_decided_findings_are_not_told() -> None:

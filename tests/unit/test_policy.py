@@ -103,3 +103,10 @@ def test_prefix_retention_longest_prefix_wins() -> None:
     assert settings.retention_for("/aws/lambda/fn") == 90
     assert settings.retention_for("/aws/sagemaker/x") == 60
     assert settings.retention_for("/ml/app") == 30
+
+
+def test_only_keeps_the_named_detectors_and_their_own_switches() -> None:
+    policy = policy_from_yaml("detectors:\n  untagged-resource: {enabled: false}\n")
+    narrowed = policy.only(["idle-endpoint", "untagged-resource"])
+    assert narrowed.enabled_detectors() == ["idle-endpoint"]
+    assert policy.enabled_detectors() == [d for d in DETECTORS if d != "untagged-resource"]

@@ -47,20 +47,8 @@ def _breach(settings: Settings, breach: Breach) -> dict[str, Any]:
         return {"duplicate": breach.key}  # SNS retried, or it came by SNS and EventBridge
     try:
         policy = runtime.load_policy(settings).breach_policy()
-        only = breach.detectors
-        if only:
-            policy = policy.model_validate(
-                policy.model_dump(mode="json", by_alias=True)
-                | {
-                    "detectors": {
-                        d: {
-                            **policy.settings(d).model_dump(mode="json"),
-                            "enabled": d in only and policy.settings(d).enabled,
-                        }
-                        for d in policy.enabled_detectors()
-                    }
-                }
-            )
+        if breach.detectors:
+            policy = policy.only(breach.detectors)
         cycle = govern(
             policy,
             runtime.clients(),
@@ -71,7 +59,7 @@ def _breach(settings: Settings, breach: Breach) -> dict[str, Any]:
             regions=breach.regions or policy.regions or [settings.region],
             dispatch=queue_dispatch(settings, now),
         )
-        errors = notify(settings, policy, cycle, headline=breach.headline())
+        errors = notify(settings, policy, cycle.report, cycle.states, breach.headline())
     except Exception:
         store.release(key)  # let the retry do what this delivery could not
         raise

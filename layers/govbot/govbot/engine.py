@@ -14,7 +14,7 @@ from govbot.models import ActionOutcome, SweepReport
 from govbot.policy import Policy
 from govbot.recording import record
 from govbot.remediation import execute, plan
-from govbot.store import Store, StoredFinding
+from govbot.store import State, Store, StoredFinding
 from govbot.sweep import run_sweep
 
 Dispatch = Callable[[list[StoredFinding]], list[ActionOutcome]]
@@ -24,6 +24,10 @@ Dispatch = Callable[[list[StoredFinding]], list[ActionOutcome]]
 class Cycle:
     report: SweepReport  # with the actions taken or planned
     stored: dict[str, StoredFinding]  # every reported finding as now stored
+
+    @property
+    def states(self) -> dict[str, State]:
+        return {fid: sf.state for fid, sf in self.stored.items()}
 
 
 def govern(

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from govbot import org, runtime
-from govbot.engine import Cycle, govern
+from govbot.engine import govern
 from govbot.models import SweepReport
 from govbot.nightly import notify, queue_dispatch
 from govbot.runtime import Settings
@@ -83,11 +83,7 @@ def organisation_digest(
     swept = [r for r in results if isinstance(r, dict) and "account_id" in r]
     report = SweepReport.build(
         findings=[sf.finding for sf in fresh],
-        errors=[],
-        api_calls={},
         regions=sorted({r["region"] for r in swept}),
-        detector_ids=sorted({sf.finding.detector for sf in fresh}),
-        exempted=0,
         units_swept=len(swept),
         units_failed=len(results) - len(swept),
         account_id=f"{len({r['account_id'] for r in swept})} accounts",
@@ -95,7 +91,8 @@ def organisation_digest(
     errors = notify(
         settings,
         policy,
-        Cycle(report, {sf.finding_id: sf for sf in fresh}),
+        report,
+        {sf.finding_id: sf.state for sf in fresh},
         headline=f"govbot: ${report.summary.total_monthly_cost_usd:,.2f}/month of "
         f"waste across {len({r['account_id'] for r in swept})} accounts",
     )

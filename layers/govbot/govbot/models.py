@@ -112,15 +112,22 @@ class SweepReport(BaseModel):
         cls,
         *,
         findings: Iterable[Finding],
-        errors: Iterable[SweepError],
-        api_calls: dict[str, int],
-        regions: list[str],
-        detector_ids: Iterable[str],
-        exempted: int,
-        units_swept: int,
-        units_failed: int,
+        errors: Iterable[SweepError] = (),
+        api_calls: dict[str, int] | None = None,
+        regions: list[str] | None = None,
+        detector_ids: Iterable[str] | None = None,
+        exempted: int = 0,
+        units_swept: int = 0,
+        units_failed: int = 0,
         account_id: str | None = None,
     ) -> SweepReport:
+        """A report; regions and detectors default to those of the findings (a report about a
+        few findings: an event's, an organisation's)."""
+        findings = list(findings)
+        regions = regions if regions is not None else sorted({f.region for f in findings})
+        if detector_ids is None:
+            detector_ids = sorted({f.detector for f in findings})
+        api_calls = api_calls or {}
         ordered = sorted(
             findings,
             key=lambda f: (-(f.monthly_cost_usd or 0.0), f.detector, f.region, f.resource_id),

@@ -4,7 +4,7 @@ worker (or act, without a queue), then one SNS message and one Slack digest."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import Metrics, MetricUnit, single_metric
@@ -12,14 +12,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from govbot import queue, runtime
 from govbot.actions import describe_fix
-from govbot.engine import Cycle, Dispatch, govern
+from govbot.engine import Dispatch, govern
 from govbot.models import ActionOutcome, Outcome, SweepError, SweepReport
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.policy import Policy
 from govbot.remediation import outcome_of
 from govbot.runtime import Settings
-from govbot.store import StoredFinding
+from govbot.store import State, StoredFinding
 from govbot.worker import RemediationRequest
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def nightly_sweep(settings: Settings, account_id: str | None) -> SweepReport:
         account_id=account_id,
         dispatch=queue_dispatch(settings, now),
     )
-    errors = notify(settings, policy, cycle)
+    errors = notify(settings, policy, cycle.report, cycle.states)
     return cycle.report.model_copy(
         update={
             "errors": cycle.report.errors + errors,
@@ -82,10 +82,14 @@ def queue_dispatch(settings: Settings, now: datetime) -> Dispatch | None:
 
 
 def notify(
-    settings: Settings, policy: Policy, cycle: Cycle, headline: str | None = None
+    settings: Settings,
+    policy: Policy,
+    report: SweepReport,
+    states: Mapping[str, State],
+    headline: str | None = None,
 ) -> list[SweepError]:
     """Tell people; a channel that fails is reported, never fatal to the sweep."""
-    digest = build_digest(cycle.report, policy, cycle.stored, headline)
+    digest = build_digest(report, policy, states, headline)
     if not digest.items and not headline:
         return []
     errors: list[SweepError] = []

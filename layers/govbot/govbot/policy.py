@@ -8,6 +8,7 @@ default policy (documented in policies/default.yaml).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -144,6 +145,19 @@ class Policy(BaseModel):
     def with_regions(self, regions: list[str]) -> Policy:
         """The same policy sweeping other regions; ValueError names any that are not regions."""
         return self.model_copy(update={"regions": self._regions_look_like_regions(regions)})
+
+    def only(self, detector_ids: Iterable[str]) -> Policy:
+        """The same policy with every other detector disabled."""
+        keep = set(detector_ids)
+        detectors = BaseModel.model_copy(
+            self.detectors,
+            update={
+                _field_name(d): self.settings(d).model_copy(update={"enabled": False})
+                for d in DETECTORS
+                if d not in keep
+            },
+        )
+        return self.model_copy(update={"detectors": detectors})
 
     def settings(self, detector_id: str) -> DetectorSettings:
         return getattr(self.detectors, _field_name(detector_id))  # type: ignore[no-any-return]

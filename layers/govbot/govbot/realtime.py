@@ -46,6 +46,7 @@ class Judgement(BaseModel):
     resource: str | None = None
     ignored: str | None = None  # why the event was not used
     findings: list[Finding] = Field(default_factory=list)
+    states: dict[str, State] = Field(default_factory=dict)  # each finding's state, as recorded
     actions: list[ActionOutcome] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
@@ -244,7 +245,7 @@ class Realtime:
                     f.tags, det, self.now.date(), self.policy.exempt_tag, self.policy.snooze_tag
                 )
             ]
-        record_some(self.store, self.policy, found, self.now)
+        recorded = record_some(self.store, self.policy, found, self.now)
         cleared = plan(
             self.store, self.policy, now=self.now, dry_run=self.dry_run, account_id=account
         )
@@ -265,7 +266,8 @@ class Realtime:
                     account_id=account,
                 )
             )
-        return Judgement(event=event, resource=rid, findings=found, actions=actions)
+        states = {fid: sf.state for fid, sf in recorded.items()}
+        return Judgement(event=event, resource=rid, findings=found, states=states, actions=actions)
 
     def _resolve(self, account: str, region: str, rtype: str, rid: str, why: str) -> int:
         count = 0

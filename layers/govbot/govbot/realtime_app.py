@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from govbot import runtime
-from govbot.engine import Cycle
 from govbot.models import SweepReport
 from govbot.nightly import notify, queue_dispatch
 from govbot.realtime import Judgement, Realtime
@@ -28,16 +27,7 @@ def judge(settings: Settings, event: dict[str, Any]) -> Judgement:
     if judgement.findings:
         # Reported within seconds, through the same SNS and Slack digest as the nightly run.
         report = SweepReport.build(
-            findings=judgement.findings,
-            errors=[],
-            api_calls={},
-            regions=sorted({f.region for f in judgement.findings}),
-            detector_ids=sorted({f.detector for f in judgement.findings}),
-            exempted=0,
-            units_swept=1,
-            units_failed=0,
-            account_id=judgement.findings[0].account_id,
+            findings=judgement.findings, account_id=judgement.findings[0].account_id
         )
-        stored = {f.finding_id: sf for f in judgement.findings if (sf := store.get(f.finding_id))}
-        notify(settings, policy, Cycle(report, stored))
+        notify(settings, policy, report, judgement.states)
     return judgement

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from govbot.detectors import DETECTORS, Mode
 from govbot.models import Finding, SweepReport
 from govbot.policy import Policy
-from govbot.store import State, StoredFinding
+from govbot.store import State
 
 # Severity of a sweep by the monthly waste it found (filterable in SNS subscriptions).
 SEVERITY = ((1000.0, "high"), (100.0, "medium"), (0.0, "low"))
@@ -45,7 +46,7 @@ class Digest:
 def build_digest(
     report: SweepReport,
     policy: Policy,
-    stored: dict[str, StoredFinding] | None = None,
+    states: Mapping[str, State] | None = None,
     headline: str | None = None,
 ) -> Digest:
     """The findings people are told about: every mode but ``report``, and not ones already
@@ -55,10 +56,10 @@ def build_digest(
     for f in report.findings:
         if policy.settings(f.detector).mode is Mode.REPORT:
             continue
-        sf = (stored or {}).get(f.finding_id)
-        if sf is not None and sf.state in quiet:
+        state = (states or {}).get(f.finding_id)
+        if state in quiet:
             continue
-        items.append(Told(f, sf.state if sf else None))
+        items.append(Told(f, state))
     by_detector: dict[str, tuple[int, float]] = {}
     for det in DETECTORS:
         mine = [t.finding for t in items if t.finding.detector == det]
