@@ -1,7 +1,6 @@
 """What a sweep tells people: SNS within its size limit, Slack within its block limits."""
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
@@ -11,8 +10,6 @@ from govbot.notify.digest import build_digest
 from govbot.notify.slack import MAX_BLOCKS, MAX_TEXT, digest_messages
 from govbot.policy import Policy, parse_policy
 from govbot.store import State
-
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def finding(i: int, detector: str = "idle-endpoint", cost: float | None = 10.0, **kw) -> Finding:
