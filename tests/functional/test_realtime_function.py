@@ -99,6 +99,10 @@ def test_a_training_job_allowed_to_run_past_the_limit_is_flagged(realtime, clien
     )
     result = realtime(load_event("cloudtrail-create-training-job.json"))
     assert result["findings"] == []  # fully tagged
+    from govbot import runtime
+
+    # Nothing found, nothing to plan: the only table read is the region's clocks.
+    assert runtime.clients().calls["dynamodb.Query"] == 1
     [note] = result["notes"]
     assert "may run 120 h, beyond the limit of 24 h" in note
 

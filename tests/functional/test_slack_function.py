@@ -121,10 +121,15 @@ def test_requests_not_signed_by_slack_are_refused_and_change_nothing(
 def test_a_replayed_request_changes_nothing(
     finding, slack, store, remediation_queue, lambda_context
 ) -> None:
+    from govbot import runtime
+
     event = click(slack, finding)
     handler = load_function("slack")
     assert handler(event, lambda_context)["statusCode"] == 200
+    reads = runtime.clients().calls["dynamodb.GetItem"]
     assert handler(event, lambda_context)["statusCode"] == 200
+    # The refusal answers from the read that refused it: one GetItem, no second look.
+    assert runtime.clients().calls["dynamodb.GetItem"] - reads == 1
     assert len(queued(remediation_queue)) == 1
     assert slack.responses()[-1]["text"] == (
         f"Nothing changed: this finding is already approved by <@{APPROVER}>."

@@ -105,8 +105,8 @@ def handle_click(
             now=now,
             snooze_days=policy.slack.snooze_days,
         )
-    except StateConflict:
-        current = store.get(click.finding_id)
+    except StateConflict as refused:
+        current = refused.found  # as read when the decision was refused: no second read
         if current is None:
             text = "That finding is not in govbot's records."
         else:

@@ -245,6 +245,8 @@ class Realtime:
                     f.tags, det, self.now.date(), self.policy.exempt_tag, self.policy.snooze_tag
                 )
             ]
+        if not found:
+            return Judgement(event=event, resource=rid)
         recorded = record_some(self.store, self.policy, found, self.now)
         cleared = plan(
             self.store, self.policy, now=self.now, dry_run=self.dry_run, account_id=account

@@ -69,15 +69,14 @@ RESOLVABLE = {State.OPEN, State.PENDING_APPROVAL, State.APPROVED, State.FAILED}
 
 
 class StateConflict(Exception):
-    """The finding was not in a state the change allows (someone else moved it first)."""
+    """The finding was not in a state the change allows (someone else moved it first).
+    ``found`` is the finding as it was read when the change was refused (None: no such one)."""
 
-    def __init__(
-        self, finding_id: str, current: State | None, wanted: str, by: str | None = None
-    ) -> None:
-        self.current = current
-        where = f"is {current.value}" if current else "does not exist"
-        if by:
-            where += f" (decided by {by})"
+    def __init__(self, finding_id: str, found: StoredFinding | None, wanted: str) -> None:
+        self.found = found
+        where = f"is {found.state.value}" if found else "does not exist"
+        if found and found.decided_by:
+            where += f" (decided by {found.decided_by})"
         super().__init__(f"finding {finding_id} {where}: cannot {wanted}")
 
 
@@ -277,9 +276,8 @@ class Store:
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            current = self.get(old.finding_id)
             raise StateConflict(
-                old.finding_id, current.state if current else None, f"change {old.state.value}"
+                old.finding_id, self.get(old.finding_id), f"change {old.state.value}"
             ) from err
         return new
 
@@ -294,12 +292,7 @@ class Store:
         allowed = set(allowed)
         current = self.get(finding_id)
         if current is None or current.state not in allowed:
-            raise StateConflict(
-                finding_id,
-                current.state if current else None,
-                f"move to {to}",
-                current.decided_by if current else None,
-            )
+            raise StateConflict(finding_id, current, f"move to {to}")
         return self.replace(current, current.model_copy(update={"state": to, **changes}))
 
     def claim(
@@ -317,7 +310,7 @@ class Store:
             )
         )
         if current is None or not free or current.version != planned.version:
-            raise StateConflict(planned.finding_id, current.state if current else None, "claim it")
+            raise StateConflict(planned.finding_id, current, "claim it")
         return self.replace(
             current,
             current.model_copy(
