@@ -218,3 +218,15 @@ def test_an_event_it_should_use_but_fails_on_raises_for_retry_and_dlq(
     clients.client("dynamodb", REGION).delete_table(TableName="govbot")
     with pytest.raises(ClientError):
         realtime(load_event("cloudtrail-detach-volume.json"))
+
+
+def test_a_running_job_is_expected_to_end_by_its_own_tag_from_its_start(realtime) -> None:
+    event = event_for(
+        "sagemaker-training-job-state-change.json",
+        TrainingJobStatus="InProgress",
+        Tags={"govbot:expected-hours": "3"},
+        TrainingStartTime="1583831889050",
+    )
+    [note] = realtime(event)["notes"]
+    # Started 2020-03-10 09:18 UTC; 3 h expected x 2 = 6 h.
+    assert note == "expected to end by 2020-03-10 15:18 (tag govbot:expected-hours=3 x 2)"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Json
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
 
 class ScheduledEvent(EventBridgeModel):
@@ -39,6 +39,14 @@ class TrainingJobStateDetail(BaseModel):
     TrainingJobName: str
     TrainingJobStatus: str
     TrainingJobArn: str | None = None
+    # Epoch milliseconds as a string in the published sample; pydantic reads either form.
+    TrainingStartTime: datetime | None = None
+    Tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("Tags", mode="before")
+    @classmethod
+    def _tags_may_be_empty_or_odd(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else {}
 
 
 class EndpointStateDetail(BaseModel):

@@ -176,13 +176,14 @@ class Realtime:
             )
         name = f"training job {job.TrainingJobStatus}"
         if job.TrainingJobStatus not in ENDED:
-            limit, source = runtime_limit({}, self.policy.settings("runaway-training-job"))  # type: ignore[arg-type]
+            settings = self.policy.settings("runaway-training-job")
+            limit, source = runtime_limit(job.Tags, settings)  # type: ignore[arg-type]
+            started = job.TrainingStartTime or at
+            end = started + timedelta(hours=limit)
             return Judgement(
                 event=name,
                 resource=job.TrainingJobName,
-                notes=[
-                    f"expected to end by {at + timedelta(hours=limit):%Y-%m-%d %H:%M} ({source})"
-                ],
+                notes=[f"expected to end by {end:%Y-%m-%d %H:%M} ({source})"],
             )
         cleared = self._resolve(
             account,
