@@ -194,10 +194,13 @@ def is_approver(client: WebClient, user_id: str, approvers: list[str]) -> bool:
     if user_id in approvers:
         return True
     for group in (a for a in approvers if a.startswith("S")):
-        fetched, members = _groups.get(group, (0.0, set()))
-        if time.monotonic() - fetched > GROUP_CACHE_SECONDS:
+        cached = _groups.get(group)
+        # Never "fresh" by default: monotonic time can be below the cache age on a new host.
+        if cached is None or time.monotonic() - cached[0] > GROUP_CACHE_SECONDS:
             members = set(client.usergroups_users_list(usergroup=group)["users"])
             _groups[group] = (time.monotonic(), members)
+        else:
+            members = cached[1]
         if user_id in members:
             return True
     return False
