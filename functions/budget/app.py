@@ -21,7 +21,7 @@ settings = runtime.Settings.from_env()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    results = respond(settings, event)
+    results = respond(settings, event, context)
     for kind in ("breach", "duplicate", "unreadable"):
         count = sum(1 for r in results if kind in r)
         metrics.add_metric(name=f"Alerts{kind.title()}", unit=MetricUnit.Count, value=count)

@@ -7,8 +7,8 @@ import pytest
 
 from govbot.aws import AwsClients
 from govbot.demo import moto_extensions as ext
-from govbot.store import State
-from govbot.worker import RemediationRequest
+from govbot.contracts import State
+from govbot.contracts import RemediationRequest
 from tests.conftest import FakeLambdaContext, load_event, load_function
 
 MANAGEMENT = "123456789012"

@@ -15,7 +15,7 @@ from govbot.demo.estate import (
 )
 from govbot.engine import govern
 from govbot.policy import parse_policy
-from govbot.store import State
+from govbot.contracts import State
 from tests.conftest import load_event, load_function, queued
 
 REGION = "us-east-1"

@@ -9,8 +9,8 @@ from govbot.decisions import Decision, decide_one
 from govbot.demo.estate import make_endpoint, make_traffic, make_variant, team_tags
 from govbot.engine import govern
 from govbot.policy import parse_policy
-from govbot.store import State
-from govbot.worker import RemediationRequest, SlackContext
+from govbot.contracts import State
+from govbot.contracts import RemediationRequest, SlackContext
 from tests.conftest import load_event, load_function
 
 REGION = "us-east-1"
@@ -46,7 +46,12 @@ def sqs_event(*requests: RemediationRequest | str) -> dict:
 
 def request_for(sf, slack=None) -> RemediationRequest:
     return RemediationRequest(
-        finding_id=sf.finding_id, decided_at=sf.decided_at, decided_by=sf.decided_by, slack=slack
+        finding_id=sf.finding_id,
+        account_id=sf.finding.account_id,
+        region=sf.finding.region,
+        decided_at=sf.decided_at,
+        decided_by=sf.decided_by,
+        slack=slack,
     )
 
 

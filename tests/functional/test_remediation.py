@@ -19,12 +19,12 @@ from govbot.demo.estate import (
     make_volume,
     team_tags,
 )
-from govbot.engine import govern
+from govbot.engine import Cycle, govern
 from govbot.models import Outcome, SweepReport
 from govbot.policy import parse_policy
-from govbot.remediation import remediate
 from govbot.restore import RestoreError, restore_endpoint, restore_volume
-from govbot.store import State, StateConflict, Store
+from govbot.contracts import State
+from govbot.store import StateConflict, Store
 from tests.helpers.aws_errors import fail_operation
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -48,9 +48,8 @@ def run(clients: AwsClients, store: Store, pol: Any, now: datetime, apply: bool)
 def act(clients: AwsClients, store: Store, now: datetime) -> dict[str, Outcome]:
     """Act on approved findings without a sweep first, as after a click in Slack: only the
     engine's re-check stands between the approval and the change."""
-    done = remediate(
-        store, policy(), clients, now=now, dry_run=False, actor="test", account_id=ACCOUNT
-    )
+    cycle = Cycle(policy(), store, now, False, "test", lambda _account: clients)
+    done = [o for sf in store.by_state(State.APPROVED) for o in cycle.decided(sf.finding_id)]
     return {a.resource_id: a.outcome for a in done}
 
 
@@ -296,13 +295,16 @@ def test_endpoint_that_served_a_request_since_the_sweep_is_not_deleted(clients, 
     assert store.get(finding_id).state is State.RESOLVED
 
 
-def test_already_gone_counts_as_done(clients, store, now) -> None:
+def test_gone_before_acting_is_resolved_never_claimed_as_a_fix(clients, store, now) -> None:
     idle_endpoint(clients, now)
     finding_id = fid(run(clients, store, policy(), now, False), "idle-endpoint", "idle")
     approve(store, finding_id, now=now)
     clients.sagemaker(REGION).delete_endpoint(EndpointName="idle")
     assert act(clients, store, now) == {"idle": Outcome.ALREADY_GONE}
-    assert store.get(finding_id).state is State.REMEDIATED
+    stored = store.get(finding_id)
+    assert stored.state is State.RESOLVED  # somebody else removed it: not govbot's fix
+    assert "already gone" in stored.note
+    assert store.audit_trail(ACCOUNT, REGION, "AWS::SageMaker::Endpoint", "idle") == []
 
 
 def test_blast_radius_acts_on_the_costliest_and_defers_the_rest(clients, store, now) -> None:
@@ -354,9 +356,9 @@ def test_two_runs_claiming_the_same_finding_one_wins(clients, store, now) -> Non
     finding_id = fid(run(clients, store, policy(), now, False), "idle-endpoint", "idle")
     approve(store, finding_id, now=now)
     planned = store.get(finding_id)
-    store.claim(planned, now=now, lease=HOUR, finding=planned.finding)
+    store.claim(finding_id, now=now, lease=HOUR, finding=planned.finding)
     with pytest.raises(StateConflict, match="is acting"):
-        store.claim(planned, now=now, lease=HOUR, finding=planned.finding)
+        store.claim(finding_id, now=now, lease=HOUR, finding=planned.finding)
 
 
 def test_failed_action_is_recorded_and_can_be_approved_again(clients, store, now) -> None:
@@ -496,7 +498,7 @@ def test_the_re_check_reads_in_bulk_and_the_actions_reuse_it(clients, store, now
     run(clients, store, pol, now, False)
     counted = AwsClients()
     approved = store.by_state(State.APPROVED)
-    done = remediate(store, pol, counted, now=now, dry_run=False, actor="t", account_id=ACCOUNT)
+    done = Cycle(pol, store, now, False, "t", lambda _account: counted).settle(approved)
     assert {a.outcome for a in done} == {Outcome.REMEDIATED}
     assert len(approved) == 5
     calls = counted.calls

@@ -10,7 +10,7 @@ from govbot.demo.estate import make_endpoint, make_variant, team_tags
 from govbot.engine import govern
 from govbot.interactions import verify
 from govbot.policy import parse_policy
-from govbot.store import State
+from govbot.contracts import State
 from tests.conftest import PUBLIC_EVENTS, load_function, queued
 from tests.helpers.slack import (
     click_payload,

@@ -10,7 +10,7 @@ from govbot import queue, store
 from govbot.actions import action_permissions
 from govbot.detectors import sweep_permissions
 from govbot.notify import sns
-from govbot.worker_app import IDEMPOTENCY_PERMISSIONS
+from govbot.runtime import IDEMPOTENCY_PERMISSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -39,8 +39,11 @@ class AwsClients:
         external_id: str | None = None,
         role_session_name: str = "govbot",
         max_attempts: int | None = None,
+        account_id: str | None = None,
     ) -> None:
         self._base_session = session
+        # The account these credentials act in, once known (a member role's ARN names it).
+        self._account_id = account_id
         self._role_arn = role_arn
         self._external_id = external_id
         self._role_session_name = role_session_name
@@ -127,4 +130,7 @@ class AwsClients:
         return self.client("sts", region)  # type: ignore[no-any-return]
 
     def account_id(self, region: str) -> str:
-        return self.sts(region).get_caller_identity()["Account"]
+        """The account these credentials reach: asked of STS once, then remembered."""
+        if self._account_id is None:
+            self._account_id = self.sts(region).get_caller_identity()["Account"]
+        return self._account_id

@@ -6,21 +6,60 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from govbot import runtime
 from govbot.budget import Breach, Unreadable, read_alerts
+from govbot.delivery import acting_clients, notify, queue_dispatch
 from govbot.engine import govern
-from govbot.nightly import notify, queue_dispatch
 from govbot.notify import sns
 from govbot.runtime import Settings
 
 log = logging.getLogger(__name__)
 
 
-def respond(settings: Settings, event: dict[str, Any]) -> list[dict[str, Any]]:
+IDEMPOTENCY_DAYS = 7  # a breach redelivered within a week is the same breach
+
+
+def respond(
+    settings: Settings, event: dict[str, Any], context: LambdaContext | None = None
+) -> list[dict[str, Any]]:
+    handle = _handler(settings, context)
     return [
-        _unreadable(settings, alert) if isinstance(alert, Unreadable) else _breach(settings, alert)
+        _unreadable(settings, alert) if isinstance(alert, Unreadable) else handle(breach=alert)
         for alert in read_alerts(event)
     ]
+
+
+def _as_duplicate(response: Any, _record: DataRecord) -> Any:
+    """A breach handled before is answered as a duplicate (what was done is in the log)."""
+    return {"duplicate": response.get("breach")}
+
+
+def _handler(settings: Settings, context: LambdaContext | None) -> Any:
+    # Handled once per breach key: an SNS retry or the same anomaly by SNS and EventBridge does
+    # nothing twice. A delivery that fails releases its key; one that times out holds it only
+    # until the invocation's own deadline (Powertools' in-progress expiry), so a retry after a
+    # timeout handles the breach instead of calling it a duplicate.
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        expires_after_seconds=IDEMPOTENCY_DAYS * 24 * 3600,
+        response_hook=_as_duplicate,  # type: ignore[arg-type]
+    )
+    if context is not None:
+        config.register_lambda_context(context)
+
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="breach",
+        persistence_store=runtime.idempotency_store(settings, "budget"),
+        config=config,
+    )
+    def handle(breach: Breach) -> dict[str, Any]:
+        return _breach(settings, breach)
+
+    return handle
 
 
 def _unreadable(settings: Settings, alert: Unreadable) -> dict[str, Any]:
@@ -40,30 +79,23 @@ def _unreadable(settings: Settings, alert: Unreadable) -> dict[str, Any]:
 
 
 def _breach(settings: Settings, breach: Breach) -> dict[str, Any]:
-    store = runtime.store(settings)
     now = datetime.now(UTC)
-    key = f"BREACH#{breach.key}"
-    if not store.claim_once(key, now, breach.model_dump(mode="json")):
-        return {"duplicate": breach.key}  # SNS retried, or it came by SNS and EventBridge
-    try:
-        policy = runtime.load_policy(settings).breach_policy()
-        if breach.detectors:
-            policy = policy.only(breach.detectors)
-        cycle = govern(
-            policy,
-            runtime.clients(),
-            store,
-            now=now,
-            dry_run=settings.dry_run,
-            actor=f"budget:{breach.title}",
-            regions=breach.regions or policy.regions or [settings.region],
-            dispatch=queue_dispatch(settings, now),
-        )
-        errors = notify(settings, policy, cycle.report, cycle.states, breach.headline())
-    except Exception:
-        store.release(key)  # let the retry do what this delivery could not
-        raise
-    report = cycle.report
+    policy = runtime.load_policy(settings).breach_policy()
+    if breach.detectors:
+        policy = policy.only(breach.detectors)
+    governed = govern(
+        policy,
+        runtime.clients(),
+        runtime.store(settings),
+        now=now,
+        dry_run=settings.dry_run,
+        actor=f"budget:{breach.title}",
+        regions=breach.regions or policy.regions or [settings.region],
+        dispatch=queue_dispatch(settings, now),
+        clients_for=acting_clients(settings, policy),
+    )
+    errors = notify(settings, policy, governed.report, governed.states, breach.headline())
+    report = governed.report
     return {
         "breach": breach.key,
         "headline": breach.headline(),

@@ -17,12 +17,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from govbot.aws import AwsClients
+from govbot.contracts import State
 from govbot.decisions import decide
 from govbot.engine import govern
 from govbot.policy import Policy, PolicyError, load_policy
 from govbot.report import render, render_stored, to_json
 from govbot.restore import RestoreError, restore_endpoint, restore_volume
-from govbot.store import DEFAULT_TABLE, State, StateConflict, Store
+from govbot.store import DEFAULT_TABLE, StateConflict, Store
 
 app = typer.Typer(
     help="Governance bots for ML workloads on AWS: find idle, orphaned, untagged and runaway "

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from govbot.store import State, StateConflict, Store, StoredFinding
+from govbot.contracts import State, StoredFinding
+from govbot.store import StateConflict, Store
 
 
 class Decision(StrEnum):

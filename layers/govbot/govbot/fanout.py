@@ -10,11 +10,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from govbot import org, runtime
+from govbot.contracts import State
+from govbot.delivery import acting_clients, notify, queue_dispatch
 from govbot.engine import govern
 from govbot.models import SweepReport
-from govbot.nightly import notify, queue_dispatch
 from govbot.runtime import Settings
-from govbot.store import State
 
 
 class PlanEvent(BaseModel):
@@ -52,6 +52,7 @@ def sweep_target(settings: Settings, target: org.Target) -> dict[str, Any]:
         regions=[target.region],
         account_id=target.account_id,
         dispatch=queue_dispatch(settings, now),
+        clients_for=acting_clients(settings, policy),
     )
     report = cycle.report
     if report.nothing_swept:

@@ -18,11 +18,11 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from govbot.actions import describe_fix
+from govbot.contracts import RemediationRequest, Respond, SlackContext, decision_block
 from govbot.decisions import Decision, decide_one
 from govbot.notify.slack import ACTION_IDS
 from govbot.policy import Policy
 from govbot.store import StateConflict, Store
-from govbot.worker import RemediationRequest, Respond, SlackContext, decision_block
 
 DECISION_OF = {action_id: Decision(name) for name, action_id in ACTION_IDS.items()}
 PAST = {Decision.APPROVE: "Approved", Decision.REJECT: "Rejected", Decision.SNOOZE: "Snoozed"}
@@ -119,6 +119,8 @@ def handle_click(
         enqueue(
             RemediationRequest(
                 finding_id=f.finding_id,
+                account_id=f.account_id,
+                region=f.region,
                 decided_at=now,
                 decided_by=click.user_id,
                 slack=SlackContext(response_url=click.response_url, blocks=click.blocks),

@@ -136,7 +136,7 @@ class RegionInventory:
             n["NotebookInstanceArn"] for n in self.notebook_instances
         ]
 
-    def _scoped(self, resource_type: str) -> list[str]:
+    def scoped_ids(self, resource_type: str) -> list[str]:
         return sorted((self.scope or {}).get(resource_type, ()))
 
     def _tags_of_training_job(self, arn: str) -> dict[str, str]:
@@ -153,7 +153,7 @@ class RegionInventory:
     @cached_property
     def endpoints(self) -> list[EndpointSummaryTypeDef]:
         if self.scope is not None:
-            described = (self.endpoint(n) for n in self._scoped("AWS::SageMaker::Endpoint"))
+            described = (self.endpoint(n) for n in self.scoped_ids("AWS::SageMaker::Endpoint"))
             return [_summary(d, EndpointSummaryKeys) for d in described if d]  # type: ignore[misc]
         return _every(
             self.clients.sagemaker(self.region), "list_endpoints", "Endpoints", SAGEMAKER_PAGE
@@ -271,7 +271,9 @@ class RegionInventory:
     @cached_property
     def training_jobs_in_progress(self) -> list[TrainingJobSummaryTypeDef]:
         if self.scope is not None:
-            described = (self.training_job(n) for n in self._scoped("AWS::SageMaker::TrainingJob"))
+            described = (
+                self.training_job(n) for n in self.scoped_ids("AWS::SageMaker::TrainingJob")
+            )
             return [
                 _summary(d, TrainingJobSummaryKeys)  # type: ignore[misc]
                 for d in described
@@ -323,7 +325,7 @@ class RegionInventory:
         if self.scope is not None:
             found = []
             sagemaker = self.clients.sagemaker(self.region)
-            for name in self._scoped("AWS::SageMaker::NotebookInstance"):
+            for name in self.scoped_ids("AWS::SageMaker::NotebookInstance"):
                 try:
                     desc = sagemaker.describe_notebook_instance(NotebookInstanceName=name)
                 except ClientError as err:
@@ -344,7 +346,7 @@ class RegionInventory:
     @cached_property
     def volumes(self) -> list[VolumeTypeDef]:
         if self.scope is not None:
-            ids = self._scoped("AWS::EC2::Volume")
+            ids = self.scoped_ids("AWS::EC2::Volume")
             if not ids:
                 return []
             # A filter, not VolumeIds: a volume gone since the sweep is simply absent.
@@ -370,7 +372,7 @@ class RegionInventory:
         states = ["pending", "running", "stopping", "stopped"]
         filters: list[Any] = [{"Name": "instance-state-name", "Values": states}]
         if self.scope is not None:
-            ids = self._scoped("AWS::EC2::Instance")
+            ids = self.scoped_ids("AWS::EC2::Instance")
             if not ids:
                 return []
             filters.append({"Name": "instance-id", "Values": ids})
@@ -391,7 +393,7 @@ class RegionInventory:
             logs = self.clients.logs(self.region)
             return [
                 g
-                for name in self._scoped("AWS::Logs::LogGroup")
+                for name in self.scoped_ids("AWS::Logs::LogGroup")
                 for g in logs.describe_log_groups(logGroupNamePrefix=name, limit=LOGS_PAGE)[
                     "logGroups"
                 ]

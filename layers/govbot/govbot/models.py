@@ -61,6 +61,7 @@ class ActionOutcome(BaseModel):
     detector: str
     resource_id: str
     region: str
+    account_id: str | None = None
     action: str | None
     outcome: Outcome
     message: str

@@ -104,4 +104,5 @@ def member_clients(
         role_arn=f"arn:{partition}:iam::{account_id}:role/{role_name}",
         external_id=external_id,
         role_session_name=f"govbot-{run_id}"[:64],
+        account_id=account_id,
     )

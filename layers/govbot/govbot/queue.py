@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from govbot.aws import AwsClients
-from govbot.worker import RemediationRequest
+from govbot.contracts import RemediationRequest
 
 BATCH = 10  # SendMessageBatch takes ten entries
 PERMISSIONS = ("sqs:SendMessage",)

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from govbot.aws import AwsClients
+from govbot.contracts import RESOLVABLE, State
 from govbot.detectors import DETECTORS
 from govbot.detectors.runaway_training_job import runtime_limit
-from govbot.engine import Dispatch
+from govbot.engine import Cycle
 from govbot.events import (
     CloudTrailDetail,
     EndpointStateDetail,
@@ -28,11 +28,9 @@ from govbot.events import (
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
 from govbot.models import ActionOutcome, Finding
-from govbot.policy import Policy
 from govbot.pricing import Pricer
-from govbot.recording import record_some
-from govbot.remediation import execute, plan
-from govbot.store import RESOLVABLE, State, StateConflict, Store
+from govbot.resources import cloudtrail_call
+from govbot.store import quietly
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +50,11 @@ class Judgement(BaseModel):
 
 
 class Realtime:
-    def __init__(
-        self,
-        *,
-        policy: Policy,
-        clients: AwsClients,
-        store: Store,
-        now: datetime,
-        dry_run: bool,
-        dispatch: Dispatch | None = None,
-    ) -> None:
-        self.policy, self.clients, self.store, self.now = policy, clients, store, now
-        self.dry_run, self.dispatch = dry_run, dispatch
+    """Judges one event's resource through the engine's cycle (record, plan, act or queue)."""
+
+    def __init__(self, cycle: Cycle) -> None:
+        self.cycle = cycle
+        self.policy, self.store, self.now = cycle.policy, cycle.store, cycle.now
 
     # -- entry ----------------------------------------------------------------------------
 
@@ -98,49 +89,22 @@ class Realtime:
         region = call.awsRegion or region
         when = call.eventTime or at
         req, resp = call.requestParameters or {}, call.responseElements or {}
-        try:
-            if name == "logs:CreateLogGroup":
-                return self._judge(
-                    name,
-                    account,
-                    region,
-                    "AWS::Logs::LogGroup",
-                    req["logGroupName"],
-                    ["log-retention-gap", "untagged-resource"],
-                )
-            if name == "ec2:CreateVolume":
-                vid = resp["volumeId"]
-                self.store.set_clock(account, region, "AWS::EC2::Volume", vid, when, "created")
-                return self._judge(
-                    name, account, region, "AWS::EC2::Volume", vid, ["untagged-resource"]
-                )
-            if name == "ec2:DetachVolume":
-                vid = req.get("volumeId") or resp["volumeId"]
-                self.store.set_clock(account, region, "AWS::EC2::Volume", vid, when, "detached")
-                return Judgement(
-                    event=name,
-                    resource=vid,
-                    notes=[f"orphan clock of {vid} starts at {when:%Y-%m-%d %H:%M}"],
-                )
-            if name == "sagemaker:CreateEndpoint":
-                return self._judge(
-                    name,
-                    account,
-                    region,
-                    "AWS::SageMaker::Endpoint",
-                    req["endpointName"],
-                    ["untagged-resource"],
-                )
-            if name == "sagemaker:CreateTrainingJob":
-                job = req["trainingJobName"]
-                judged = self._judge(
-                    name, account, region, "AWS::SageMaker::TrainingJob", job, ["untagged-resource"]
-                )
-                judged.notes += self._stopping_condition(job, req)
-                return judged
-        except (KeyError, TypeError) as err:
-            return Judgement(event=name, ignored=f"the event does not name its resource ({err!r})")
-        return Judgement(event=name, ignored=f"govbot does not judge {name}")
+        known = cloudtrail_call(name)
+        if known is None:
+            return Judgement(event=name, ignored=f"govbot does not judge {name}")
+        rtype, rule = known
+        rid = rule.resource_id(req, resp)
+        if rid is None:
+            return Judgement(event=name, ignored="the event does not name its resource")
+        notes = []
+        if rule.clock:
+            self.store.set_clock(account, region, rtype.type, rid, when, rule.clock)
+            notes.append(f"{rule.clock}: waste clock of {rid} starts at {when:%Y-%m-%d %H:%M}")
+        judged = self._judge(name, account, region, rtype.type, rid, rule.detectors)
+        judged.notes = notes + judged.notes
+        if name == "sagemaker:CreateTrainingJob":
+            judged.notes += self._stopping_condition(rid, req)
+        return judged
 
     def _stopping_condition(self, job: str, req: dict[str, Any]) -> list[str]:
         settings = self.policy.settings("runaway-training-job")
@@ -223,10 +187,18 @@ class Realtime:
     # -- the shared path ------------------------------------------------------------------
 
     def _judge(
-        self, event: str, account: str, region: str, rtype: str, rid: str, detectors: list[str]
+        self,
+        event: str,
+        account: str,
+        region: str,
+        rtype: str,
+        rid: str,
+        detectors: tuple[str, ...],
     ) -> Judgement:
+        if not detectors:
+            return Judgement(event=event, resource=rid)
         inv = RegionInventory(
-            self.clients,
+            self.cycle.clients_for(account),
             region,
             account,
             self.now,
@@ -248,29 +220,14 @@ class Realtime:
             ]
         if not found:
             return Judgement(event=event, resource=rid)
-        recorded = record_some(self.store, self.policy, found, self.now)
-        cleared = plan(
-            self.store, self.policy, now=self.now, dry_run=self.dry_run, account_id=account
+        governed = self.cycle.found(found)
+        return Judgement(
+            event=event,
+            resource=rid,
+            findings=found,
+            states=governed.states,
+            actions=governed.report.actions,
         )
-        ids = {f.finding_id for f in found}
-        mine = [sf for sf in cleared.to_act if sf.finding_id in ids]
-        actions = [o for o in cleared.outcomes if o.finding_id in ids]
-        if mine:
-            actions += (
-                self.dispatch(mine)
-                if self.dispatch
-                else execute(
-                    self.store,
-                    self.policy,
-                    self.clients,
-                    mine,
-                    now=self.now,
-                    actor="realtime",
-                    account_id=account,
-                )
-            )
-        states = {fid: sf.state for fid, sf in recorded.items()}
-        return Judgement(event=event, resource=rid, findings=found, states=states, actions=actions)
 
     def _resolve(self, account: str, region: str, rtype: str, rid: str, why: str) -> int:
         count = 0
@@ -278,13 +235,10 @@ class Realtime:
             for sf in self.store.in_scope(account, region, det):
                 f = sf.finding
                 if (f.resource_type, f.resource_id) == (rtype, rid) and sf.state in RESOLVABLE:
-                    try:
-                        self.store.replace(
-                            sf, sf.model_copy(update={"state": State.RESOLVED, "note": why})
-                        )
-                        count += 1
-                    except StateConflict:
-                        log.info("finding %s moved meanwhile", sf.finding_id)
+                    moved = quietly(
+                        self.store.transition, sf.finding_id, RESOLVABLE, State.RESOLVED, note=why
+                    )
+                    count += moved is not None
         return count
 
 

@@ -6,24 +6,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from govbot import runtime
+from govbot.delivery import acting_clients, notify, queue_dispatch
+from govbot.engine import Cycle
 from govbot.models import SweepReport
-from govbot.nightly import notify, queue_dispatch
 from govbot.realtime import Judgement, Realtime
 from govbot.runtime import Settings
 
 
 def judge(settings: Settings, event: dict[str, Any]) -> Judgement:
     policy = runtime.load_policy(settings)
-    store = runtime.store(settings)
     now = datetime.now(UTC)
-    judgement = Realtime(
+    cycle = Cycle(
         policy=policy,
-        clients=runtime.clients(),
-        store=store,
+        store=runtime.store(settings),
         now=now,
         dry_run=settings.dry_run,
+        actor="realtime",
+        clients_for=acting_clients(settings, policy),
         dispatch=queue_dispatch(settings, now),
-    ).handle(event)
+    )
+    judgement = Realtime(cycle).handle(event)
     if judgement.findings:
         # Reported within seconds, through the same SNS and Slack digest as the nightly run.
         report = SweepReport.build(

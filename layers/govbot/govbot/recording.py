@@ -12,10 +12,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from govbot.contracts import RESOLVABLE, STICKY, State, StoredFinding
 from govbot.detectors import Mode
 from govbot.models import WASTE_SINCE, Finding, SweepReport
 from govbot.policy import Policy
-from govbot.store import RESOLVABLE, STICKY, State, Store, StoredFinding, quietly
+from govbot.store import Store, quietly
 
 INITIAL_STATE = {
     Mode.REPORT: State.OPEN,
@@ -31,8 +32,9 @@ INITIAL_STATE = {
 def record(
     store: Store, policy: Policy, report: SweepReport, now: datetime
 ) -> dict[str, StoredFinding]:
-    """Store a sweep's findings and resolve what its detectors no longer report. Returns every
-    reported finding as now stored (with its state)."""
+    """Store a sweep's findings and resolve what its detectors no longer report. Returns what
+    this cycle considers, by id: every reported finding as now stored, and any finding in the
+    swept scope that a run left acting (the resource may be gone; its lease decides)."""
     written: dict[str, StoredFinding] = {}
     by_unit: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
     for f in report.findings:
@@ -55,7 +57,9 @@ def record(
                 store, stored.pop(f.finding_id, None), f, INITIAL_STATE[mode], now
             )
         for gone in stored.values():
-            if gone.state in RESOLVABLE:
+            if gone.state is State.ACTING:
+                written[gone.finding_id] = gone
+            elif gone.state in RESOLVABLE:
                 quietly(
                     store.replace,
                     gone,
@@ -93,6 +97,20 @@ def _record_one(
     initial: State,
     now: datetime,
 ) -> StoredFinding:
+    """Store one finding as seen now; a write that loses a race is re-applied to the winner."""
+    stored = store.update(
+        f.finding_id,
+        lambda current: _seen_again(current, f, initial, now),
+        current=old,
+        missing=old is None,
+    )
+    assert stored is not None
+    return stored
+
+
+def _seen_again(
+    old: StoredFinding | None, f: Finding, initial: State, now: datetime
+) -> StoredFinding:
     auto: dict[str, Any] = (
         {"decided_by": "policy:auto", "decided_at": now} if initial is State.APPROVED else {}
     )
@@ -100,18 +118,13 @@ def _record_one(
     first_seen = min(now, datetime.fromisoformat(began)) if began else now
     fresh = StoredFinding(finding=f, state=initial, first_seen=first_seen, last_seen=now, **auto)
     if old is None:
-        store.put_new(fresh)
         return fresh
     if initial is State.APPROVED and old.state in (State.OPEN, State.PENDING_APPROVAL):
         # The policy now says auto (a budget breach's overlay, or a changed policy): the
         # finding no longer waits for a person. Rejected, snoozed or failed ones still do.
-        promoted = old.model_copy(update={"finding": f, "last_seen": now, "state": initial, **auto})
-        return quietly(store.replace, old, promoted) or old
+        return old.model_copy(update={"finding": f, "last_seen": now, "state": initial, **auto})
     snooze_over = old.state is State.SNOOZED and old.snooze_until and old.snooze_until <= now
     if old.state in STICKY and not snooze_over:
-        return (
-            quietly(store.replace, old, old.model_copy(update={"finding": f, "last_seen": now}))
-            or old
-        )
+        return old.model_copy(update={"finding": f, "last_seen": now})
     # Resolved, remediated or a snooze that ran out: a new cycle for the same resource.
-    return quietly(store.replace, old, fresh) or old
+    return fresh

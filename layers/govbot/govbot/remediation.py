@@ -1,15 +1,20 @@
 """Remediation: the safety rails, once, in this order.
 
-``plan``: dry run (say, change nothing), the policy asks for a fix at all, grace period (first
-seen long enough ago), blast radius (at most ``max_actions_per_run`` per detector, costliest
-first). ``execute``: re-check (the same detector on just those resources: gone counts as done,
-no longer qualifying or newly exempt means no action), claim (a conditional write, so one run
-acts once), audit the before-state, act, record.
+``plan`` (over exactly the findings a cycle considers): dry run (say, change nothing), the
+policy asks for a fix at all, grace period (first seen long enough ago), blast radius (at most
+``max_actions_per_run`` per detector, costliest first). ``execute``: the right account (the
+credentials must reach the finding's account), re-check (the same detector on just those
+resources: gone means nothing to do, no longer qualifying or newly exempt means no action),
+claim (a conditional write, so one run acts once), audit the before-state, act, record.
+
+A finding is ``remediated`` only when govbot itself made the change; one that was gone before
+govbot acted is ``resolved``, so no report ever claims a fix govbot did not make.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,32 +23,44 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from govbot.actions import ActionContext, Result, action_for, describe_fix
 from govbot.aws import AwsClients
+from govbot.contracts import AuditRecord, State, StoredFinding
 from govbot.detectors import DETECTORS
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
 from govbot.models import ActionOutcome, Finding, Outcome
 from govbot.policy import Policy
 from govbot.pricing import Pricer
-from govbot.store import AuditRecord, State, StateConflict, Store, StoredFinding, quietly
+from govbot.resources import resource_type
+from govbot.store import StateConflict, Store, quietly
 
 LEASE = timedelta(minutes=15)  # a claim older than this belongs to a run that died
+
+# Clients that act in an account: the sweep's own, or a member's through its remediation role.
+ClientsFor = Callable[[str], AwsClients]
+
+
+class WrongAccount(RuntimeError):
+    """The credentials at hand reach another account than the finding's."""
 
 
 @dataclass
 class Plan:
-    """What a run will do: findings cleared to act on (costliest first), and the outcome of
+    """What a cycle will do: findings cleared to act on (costliest first), and the outcome of
     every other due finding (no fix in the policy, grace period, blast radius, dry run)."""
 
     to_act: list[StoredFinding]
     outcomes: list[ActionOutcome]
 
 
-def plan(store: Store, policy: Policy, *, now: datetime, dry_run: bool, account_id: str) -> Plan:
-    due = store.by_state(State.APPROVED) + [
-        sf for sf in store.by_state(State.ACTING) if sf.lease_until and sf.lease_until <= now
-    ]
-    due = [sf for sf in due if sf.finding.account_id == account_id]
-    due.sort(key=lambda sf: -(sf.finding.monthly_cost_usd or 0.0))
+def plan(
+    considered: Iterable[StoredFinding], policy: Policy, *, now: datetime, dry_run: bool
+) -> Plan:
+    """The rails over exactly the findings given: those not due (undecided, rejected, done)
+    are left out, the rest cleared or held back with the reason."""
+    due = sorted(
+        (sf for sf in considered if sf.due(now)),
+        key=lambda sf: (-(sf.finding.monthly_cost_usd or 0.0), sf.finding_id),
+    )
     result = Plan(to_act=[], outcomes=[])
     taken: dict[str, int] = defaultdict(int)
     for sf in due:
@@ -76,43 +93,39 @@ def plan(store: Store, policy: Policy, *, now: datetime, dry_run: bool, account_
 def execute(
     store: Store,
     policy: Policy,
-    clients: AwsClients,
+    clients_for: ClientsFor,
     findings: list[StoredFinding],
     *,
     now: datetime,
     actor: str,
-    account_id: str,
 ) -> list[ActionOutcome]:
-    """Re-check, claim and act on findings cleared by ``plan`` (or approved in Slack)."""
-    batches: dict[tuple[str, str], list[StoredFinding]] = defaultdict(list)
+    """Re-check, claim and act on findings cleared by ``plan``, each in its own account."""
+    batches: dict[tuple[str, str, str], list[StoredFinding]] = defaultdict(list)
     for sf in findings:
-        batches[(sf.finding.region, sf.finding.detector)].append(sf)
-    run = _Run(store, policy, clients, Pricer(policy.pricing), now, actor, account_id)
-    return [
-        o for (region, det), batch in batches.items() for o in run.act_on_batch(region, det, batch)
-    ]
-
-
-def remediate(
-    store: Store,
-    policy: Policy,
-    clients: AwsClients,
-    *,
-    now: datetime,
-    dry_run: bool,
-    actor: str,
-    account_id: str,
-) -> list[ActionOutcome]:
-    """Plan and act in this process (the command line)."""
-    cleared = plan(store, policy, now=now, dry_run=dry_run, account_id=account_id)
-    return cleared.outcomes + execute(
-        store, policy, clients, cleared.to_act, now=now, actor=actor, account_id=account_id
-    )
+        f = sf.finding
+        batches[(f.account_id, f.region, f.detector)].append(sf)
+    pricer = Pricer(policy.pricing)
+    outcomes: list[ActionOutcome] = []
+    for (account, region, detector), batch in batches.items():
+        try:
+            clients = clients_for(account)
+            reached = clients.account_id(region)
+            if reached != account:
+                raise WrongAccount(
+                    f"the credentials reach account {reached}, not the finding's {account}: "
+                    "nothing was done"
+                )
+        except (ClientError, BotoCoreError, WrongAccount) as err:
+            outcomes += [outcome_of(sf, Outcome.FAILED, f"cannot act: {err}") for sf in batch]
+            continue
+        run = _Run(store, policy, clients, pricer, now, actor, account)
+        outcomes += run.act_on_batch(region, detector, batch)
+    return outcomes
 
 
 @dataclass
 class _Run:
-    """One remediation run: what every step needs, held once."""
+    """One account's remediation: what every step needs, held once."""
 
     store: Store
     policy: Policy
@@ -139,7 +152,8 @@ class _Run:
             clocks=self.store.clocks(self.account_id, region),
         )
         detected = DETECTORS[detector]().detect(inv, self.policy.settings(detector))
-        return {f.finding_id: f for f in detected}, _existing_ids(inv)
+        exists = {rid for rtype in scope for rid in resource_type(rtype).existing(inv)}
+        return {f.finding_id: f for f in detected}, exists
 
     def settle(self, sf: StoredFinding, state: State, note: str) -> None:
         """Close a finding without acting on it."""
@@ -165,11 +179,7 @@ class _Run:
             if current is None:
                 gone = sf.finding.resource_id not in exists
                 outcome = Outcome.ALREADY_GONE if gone else Outcome.NO_LONGER_QUALIFIES
-                self.settle(
-                    sf,
-                    State.REMEDIATED if gone else State.RESOLVED,
-                    f"re-check before acting: {outcome.value}",
-                )
+                self.settle(sf, State.RESOLVED, f"re-check before acting: {outcome.value}")
                 outcomes.append(outcome_of(sf, outcome, "nothing to do"))
                 continue
             pol = self.policy
@@ -181,19 +191,36 @@ class _Run:
             outcomes.append(self.act_on_one(sf, current))
         return outcomes
 
+    def _finish(
+        self, finding_id: str, progress: dict[str, Any] | None = None, **changes: Any
+    ) -> None:
+        """Record how an action ended, on whatever version is stored now (a sweep may have
+        refreshed the finding meanwhile); only a claimed finding is finished."""
+
+        def finish(current: StoredFinding | None) -> StoredFinding | None:
+            if current is None or current.state is not State.ACTING:
+                return None
+            merged = {**current.progress, **(progress or {})}
+            return current.model_copy(update={**changes, "progress": merged, "lease_until": None})
+
+        quietly(self.store.update, finding_id, finish)
+
     def act_on_one(self, sf: StoredFinding, current: Finding) -> ActionOutcome:
         action = action_for(current.detector)
         assert action is not None  # checked when the batch was made
         try:
-            latest = self.store.claim(sf, now=self.now, lease=LEASE, finding=current)
+            latest = self.store.claim(sf.finding_id, now=self.now, lease=LEASE, finding=current)
         except StateConflict as err:
             return outcome_of(sf, Outcome.TAKEN, str(err))
         first_attempt = not latest.progress
 
         def save_progress(progress: dict[str, Any]) -> None:
-            nonlocal latest
-            merged = {**latest.progress, **progress}
-            latest = self.store.replace(latest, latest.model_copy(update={"progress": merged}))
+            def add(cur: StoredFinding | None) -> StoredFinding | None:
+                if cur is None:
+                    return None
+                return cur.model_copy(update={"progress": {**cur.progress, **progress}})
+
+            self.store.update(sf.finding_id, add)
 
         ctx = ActionContext(
             clients=self.clients,
@@ -206,33 +233,21 @@ class _Run:
             if first_attempt:  # the before-state is recorded once, before the first change
                 audit("before", before=action.capture(ctx, current))
             result = action.apply(ctx, current)
-        except (ClientError, BotoCoreError, RuntimeError) as err:
+        except (ClientError, BotoCoreError, RuntimeError, StateConflict) as err:
             audit("failed", message=str(err))
-            quietly(
-                self.store.transition,
-                sf.finding_id,
-                {State.ACTING},
-                State.FAILED,
-                error=str(err),
-                lease_until=None,
-            )
+            self._finish(sf.finding_id, state=State.FAILED, error=str(err))
             return outcome_of(sf, Outcome.FAILED, str(err), action.name)
 
-        pending = result.result is Result.PENDING
-        if not pending:
-            audit("done", after=result.after, message=result.message)
-        quietly(
-            self.store.replace,
-            latest,
-            latest.model_copy(
-                update={
-                    "state": State.APPROVED if pending else State.REMEDIATED,
-                    "lease_until": None,
-                    "note": result.message,
-                    "progress": {**latest.progress, **result.after},
-                    "error": None,
-                }
-            ),
+        state = {
+            Result.PENDING: State.APPROVED,  # a later run finishes it
+            Result.GONE: State.RESOLVED,  # gone before govbot's change: not govbot's fix
+            Result.DONE: State.REMEDIATED,
+        }[result.result]
+        if result.result is not Result.PENDING:
+            phase = "done" if result.result is Result.DONE else "gone"
+            audit(phase, after=result.after, message=result.message)
+        self._finish(
+            sf.finding_id, state=state, note=result.message, progress=result.after, error=None
         )
         outcome = {
             Result.PENDING: Outcome.IN_PROGRESS,
@@ -240,25 +255,6 @@ class _Run:
             Result.DONE: Outcome.REMEDIATED,
         }[result.result]
         return outcome_of(sf, outcome, result.message, action.name)
-
-
-def _existing_ids(inv: RegionInventory) -> set[str]:
-    """Ids of the scoped resources that still exist (read from the inventory's caches)."""
-    found: set[str] = set()
-    for rtype, ids in (inv.scope or {}).items():
-        if rtype == "AWS::SageMaker::Endpoint":
-            found |= {e["EndpointName"] for e in inv.endpoints}
-        elif rtype == "AWS::SageMaker::TrainingJob":
-            found |= {n for n in ids if inv.training_job(n)}
-        elif rtype == "AWS::SageMaker::NotebookInstance":
-            found |= {n["NotebookInstanceName"] for n in inv.notebook_instances}
-        elif rtype == "AWS::EC2::Volume":
-            found |= {v["VolumeId"] for v in inv.volumes}
-        elif rtype == "AWS::EC2::Instance":
-            found |= {i["InstanceId"] for i in inv.instances}
-        elif rtype == "AWS::Logs::LogGroup":
-            found |= {g["logGroupName"] for g in inv.log_groups}
-    return found
 
 
 def _auditor(store: Store, f: Finding, action: str, actor: str, now: datetime) -> Any:
@@ -294,6 +290,7 @@ def outcome_of(
         detector=f.detector,
         resource_id=f.resource_id,
         region=f.region,
+        account_id=f.account_id,
         action=action,
         outcome=outcome,
         message=message,

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from govbot.contracts import StoredFinding
 from govbot.models import SweepReport
-from govbot.store import StoredFinding
 
 
 def money(value: float | None) -> str:

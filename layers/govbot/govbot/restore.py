@@ -16,7 +16,8 @@ from govbot.actions.base import error_code
 from govbot.actions.delete_endpoint import DeleteEndpoint
 from govbot.actions.snapshot_volume import SnapshotThenDeleteVolume
 from govbot.aws import AwsClients
-from govbot.store import AuditRecord, State, StateConflict, Store
+from govbot.contracts import AuditRecord, State
+from govbot.store import StateConflict, Store
 
 RESTORED_FROM_TAG = "govbot:restored-from"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +15,13 @@ from govbot.policy import Policy, policy_from_yaml
 from govbot.store import DEFAULT_TABLE, Store
 
 POLICY_CACHE_SECONDS = 300
+# What Powertools Idempotency does to its records in the state table.
+IDEMPOTENCY_PERMISSIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
 
 
 class Settings(BaseModel):
@@ -77,7 +85,24 @@ def store(settings: Settings) -> Store:
     return Store(clients(), settings.region, settings.table)
 
 
+def idempotency_store(settings: Settings, name: str) -> DynamoDBPersistenceLayer:
+    """Powertools Idempotency records in the state table, under ``IDEMPOTENCY#<name>``."""
+    return _idempotency_store(settings.table, settings.region, name)
+
+
+@cache
+def _idempotency_store(table: str, region: str, name: str) -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(
+        table_name=table,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value=f"IDEMPOTENCY#{name}",
+        boto3_client=clients().client("dynamodb", region),
+    )
+
+
 def reset() -> None:
     """Forget cached clients and providers (a fresh container; tests use it)."""
     clients.cache_clear()
     _ssm_provider.cache_clear()
+    _idempotency_store.cache_clear()

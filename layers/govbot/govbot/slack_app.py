@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-from slack_sdk.webhook import WebhookClient
 
 from govbot import queue, runtime
+from govbot.contracts import RemediationRequest
 from govbot.interactions import Click, handle_click, handle_request
 from govbot.notify import slack as slack_notify
 from govbot.runtime import Settings
-from govbot.worker import RemediationRequest
-
-
-def respond(response_url: str, payload: dict[str, Any]) -> None:
-    """Update or answer through the click's response_url (slack_sdk's webhook client)."""
-    WebhookClient(response_url, timeout=2).send_dict(payload)
 
 
 class SlackApp:
@@ -59,6 +51,6 @@ class SlackApp:
             policy=policy,
             approver=lambda user: slack_notify.is_approver(client, user, policy.slack.approvers),
             enqueue=enqueue,
-            respond=respond,
+            respond=slack_notify.respond,
             now=now,
         )

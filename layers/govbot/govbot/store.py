@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, Field
 
 from govbot.aws import AwsClients
+from govbot.contracts import AuditRecord, State, StoredFinding
 from govbot.models import Finding
 
 log = logging.getLogger(__name__)
@@ -40,32 +39,8 @@ STATE_INDEX = "by-state"
 SCOPE_INDEX = "by-scope"
 # DynamoDB permissions the store uses, for the template test.
 PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
-
-
-class State(StrEnum):
-    OPEN = "open"  # stored (report) or told (notify)
-    PENDING_APPROVAL = "pending_approval"
-    APPROVED = "approved"  # to be acted on (by a person, or by policy in auto mode)
-    ACTING = "acting"  # claimed by a run; its lease lets a later run resume after a crash
-    REJECTED = "rejected"
-    REMEDIATED = "remediated"
-    FAILED = "failed"
-    SNOOZED = "snoozed"
-    RESOLVED = "resolved"  # the resource no longer qualifies
-
-
-# States a finding seen again keeps; from the others it opens anew.
-STICKY = {
-    State.OPEN,
-    State.PENDING_APPROVAL,
-    State.APPROVED,
-    State.ACTING,
-    State.REJECTED,
-    State.FAILED,
-    State.SNOOZED,
-}
-# States a finding leaves for RESOLVED when its detector no longer reports it.
-RESOLVABLE = {State.OPEN, State.PENDING_APPROVAL, State.APPROVED, State.FAILED}
+# How often a write that lost a race to another writer is tried again on the winner's version.
+RACE_ATTEMPTS = 5
 
 
 class StateConflict(Exception):
@@ -78,40 +53,6 @@ class StateConflict(Exception):
         if found and found.decided_by:
             where += f" (decided by {found.decided_by})"
         super().__init__(f"finding {finding_id} {where}: cannot {wanted}")
-
-
-class StoredFinding(BaseModel):
-    finding: Finding
-    state: State
-    first_seen: datetime
-    last_seen: datetime
-    version: int = 1
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-    note: str | None = None
-    progress: dict[str, Any] = Field(default_factory=dict)
-    lease_until: datetime | None = None
-    snooze_until: datetime | None = None
-    error: str | None = None
-
-    @property
-    def finding_id(self) -> str:
-        return self.finding.finding_id
-
-
-class AuditRecord(BaseModel):
-    finding_id: str
-    account_id: str
-    region: str
-    resource_type: str
-    resource_id: str
-    action: str
-    phase: str  # "before" (written before the change), "done", "failed", "restored"
-    at: datetime
-    actor: str
-    before: dict[str, Any] = Field(default_factory=dict)
-    after: dict[str, Any] = Field(default_factory=dict)
-    message: str = ""
 
 
 def audit_pk(account_id: str, region: str, resource_type: str, resource_id: str) -> str:
@@ -256,12 +197,20 @@ class Store:
         value = f"SCOPE#{account_id}#{region}#{detector}"
         return list(self._query(SCOPE_INDEX, "gsi2pk", value))
 
-    def put_new(self, sf: StoredFinding) -> None:
-        self._db.put_item(
-            TableName=self.table,
-            Item=_finding_item(sf),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+    def put_new(self, sf: StoredFinding) -> StoredFinding:
+        """Write a finding that is not stored yet; StateConflict (with the one that is) if
+        another writer stored it first."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_finding_item(sf),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise StateConflict(sf.finding_id, self.get(sf.finding_id), "store it") from err
+        return sf
 
     def replace(self, old: StoredFinding, new: StoredFinding) -> StoredFinding:
         """Write ``new`` over ``old`` only if nobody changed ``old`` meanwhile."""
@@ -281,6 +230,33 @@ class Store:
             ) from err
         return new
 
+    def update(
+        self,
+        finding_id: str,
+        change: Callable[[StoredFinding | None], StoredFinding | None],
+        *,
+        current: StoredFinding | None = None,
+        missing: bool = False,
+    ) -> StoredFinding | None:
+        """Read, change, write conditionally; a write that loses a race re-reads and changes
+        the winner's version instead. ``change`` returns the new finding, or None to leave it
+        as it is (it may raise StateConflict to refuse). ``current`` saves the first read when
+        the caller has just read it; ``missing`` says it is known not to be stored yet.
+
+        Concurrent writers are normal (two sweeps, a sweep and a click): nothing here fails
+        because another writer went first, only because ``change`` refuses what it finds."""
+        if current is None and not missing:
+            current = self.get(finding_id)
+        for _ in range(RACE_ATTEMPTS):
+            new = change(current)
+            if new is None:
+                return current
+            try:
+                return self.replace(current, new) if current else self.put_new(new)
+            except StateConflict as lost:
+                current = lost.found
+        raise StateConflict(finding_id, current, f"write it after {RACE_ATTEMPTS} races")
+
     def transition(
         self,
         finding_id: str,
@@ -290,37 +266,32 @@ class Store:
     ) -> StoredFinding:
         """Move a finding to ``to`` if it is in one of ``allowed``; StateConflict otherwise."""
         allowed = set(allowed)
-        current = self.get(finding_id)
-        if current is None or current.state not in allowed:
-            raise StateConflict(finding_id, current, f"move to {to}")
-        return self.replace(current, current.model_copy(update={"state": to, **changes}))
+
+        def move(current: StoredFinding | None) -> StoredFinding:
+            if current is None or current.state not in allowed:
+                raise StateConflict(finding_id, current, f"move to {to}")
+            return current.model_copy(update={"state": to, **changes})
+
+        moved = self.update(finding_id, move)
+        assert moved is not None
+        return moved
 
     def claim(
-        self, planned: StoredFinding, *, now: datetime, lease: timedelta, finding: Finding
+        self, finding_id: str, *, now: datetime, lease: timedelta, finding: Finding
     ) -> StoredFinding:
-        """Take a finding to act on: it must be as planned (same version) and approved, or
-        acting under a lease that ran out (its run died). Exactly one claimant wins."""
-        current = self.get(planned.finding_id)
-        free = current is not None and (
-            current.state is State.APPROVED
-            or (
-                current.state is State.ACTING
-                and current.lease_until is not None
-                and current.lease_until <= now
+        """Take a finding to act on: it must be approved, or acting under a lease that ran out
+        (its run died), when the claim is written. Exactly one claimant wins."""
+
+        def take(current: StoredFinding | None) -> StoredFinding:
+            if current is None or not current.due(now):
+                raise StateConflict(finding_id, current, "claim it")
+            return current.model_copy(
+                update={"state": State.ACTING, "lease_until": now + lease, "finding": finding}
             )
-        )
-        if current is None or not free or current.version != planned.version:
-            raise StateConflict(planned.finding_id, current, "claim it")
-        return self.replace(
-            current,
-            current.model_copy(
-                update={
-                    "state": State.ACTING,
-                    "lease_until": now + lease,
-                    "finding": finding,
-                }
-            ),
-        )
+
+        claimed = self.update(finding_id, take)
+        assert claimed is not None
+        return claimed
 
     # -- clocks: when a waste clock started, learned from events ---------------------------
 
@@ -380,10 +351,6 @@ class Store:
                 return False
             raise
         return True
-
-    def release(self, key: str) -> None:
-        """Forget a ``claim_once`` whose work failed, so a retry can do it."""
-        self._db.delete_item(TableName=self.table, Key=_to_item({"pk": key, "sk": "ONCE"}))
 
     # -- audit ----------------------------------------------------------------------------
 

@@ -6,28 +6,18 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
-from govbot import org, runtime
+from govbot import runtime
+from govbot.contracts import RemediationRequest
+from govbot.delivery import acting_clients
+from govbot.engine import Cycle
+from govbot.notify.slack import respond
 from govbot.runtime import Settings
-from govbot.slack_app import respond
-from govbot.worker import RemediationRequest, remediate_request
-
-IDEMPOTENCY_PK = "IDEMPOTENCY#remediate"
-# What Powertools Idempotency does to its records in the state table.
-IDEMPOTENCY_PERMISSIONS = (
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-)
+from govbot.worker import remediate_request
 
 
 class RemediationRecord(SqsRecordModel):
@@ -43,23 +33,6 @@ def _config() -> IdempotencyConfig:
     )
 
 
-@cache
-def _persistence(table: str, region: str) -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
-        table_name=table,
-        key_attr="pk",
-        sort_key_attr="sk",
-        static_pk_value=IDEMPOTENCY_PK,
-        boto3_client=runtime.clients().client("dynamodb", region),
-    )
-
-
-def _account_of(context: LambdaContext | None) -> str | None:
-    arn = getattr(context, "invoked_function_arn", "") or ""
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 4 else None
-
-
 class WorkerApp:
     def __init__(self, settings: Settings, context: LambdaContext | None) -> None:
         self.settings = settings
@@ -67,33 +40,22 @@ class WorkerApp:
         if context is not None:
             config.register_lambda_context(context)
 
-        own_account = _account_of(context)
-
         @idempotent_function(  # type: ignore[untyped-decorator]
             data_keyword_argument="request",
-            persistence_store=_persistence(settings.table, settings.region),
+            persistence_store=runtime.idempotency_store(settings, "remediate"),
             config=config,
         )
         def run(request: RemediationRequest) -> dict[str, Any]:
             policy = runtime.load_policy(settings)
-            clients = runtime.clients()
-            if request.account_id and own_account and request.account_id != own_account:
-                # A member account's resource: act through its remediation role.
-                clients = org.member_clients(
-                    request.account_id,
-                    policy.organization.remediation_role,
-                    settings.external_id,
-                    "remediate",
-                )
-            return remediate_request(
-                request,
-                store=runtime.store(settings),
+            cycle = Cycle(
                 policy=policy,
-                clients=clients,
+                store=runtime.store(settings),
                 now=datetime.now(UTC),
-                respond=respond,
-                dry_run=settings.dry_run,
+                dry_run=settings.dry_run,  # a dry-run deployment takes decisions, changes nothing
+                actor=f"slack:{request.decided_by}",
+                clients_for=acting_clients(settings, policy),
             )
+            return remediate_request(request, cycle=cycle, respond=respond)
 
         self._run = run
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from govbot.contracts import State
 from govbot.detectors import DETECTORS, Mode
 from govbot.models import Finding, SweepReport
 from govbot.policy import Policy
-from govbot.store import State
 
 # Severity of a sweep by the monthly waste it found (filterable in SNS subscriptions).
 SEVERITY = ((1000.0, "high"), (100.0, "medium"), (0.0, "low"))

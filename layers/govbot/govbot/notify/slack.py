@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from pydantic import BaseModel, SecretStr
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
 from govbot.actions import describe_fix
 from govbot.aws import AwsClients
@@ -182,6 +183,14 @@ def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSet
     for blocks in rest:
         client.chat_postMessage(channel=channel, thread_ts=ts, text=fallback, blocks=blocks)
     return ts
+
+
+# -- replies to a click --------------------------------------------------------------------
+
+
+def respond(response_url: str, payload: dict[str, Any]) -> None:
+    """Update or answer through a click's response_url (slack_sdk's webhook client)."""
+    WebhookClient(response_url, timeout=2).send_dict(payload)
 
 
 # -- approvers ----------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""The kinds of resource govbot judges, each described once, as data.
+
+What the engine, the actions, the real-time function and restore need to know about a kind of
+resource lives in its entry here: the word people use for it, the error codes that mean it is
+gone, which of a re-check's listings says it still exists, the CloudTrail calls that name it
+(and where in the call its id is), and whether govbot can restore it. A new kind is one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from govbot.inventory import RegionInventory
+
+
+@dataclass(frozen=True)
+class CloudTrailCall:
+    """A CloudTrail "AWS API Call" that names a resource of this kind."""
+
+    # Where the id is, tried in order: (section, key), section "request" or "response".
+    id_from: tuple[tuple[str, str], ...]
+    detectors: tuple[str, ...] = ()  # judged at once
+    clock: str | None = None  # starts the resource's waste clock, with this reason
+
+    def resource_id(self, request: Mapping[str, Any], response: Mapping[str, Any]) -> str | None:
+        sections = {"request": request, "response": response}
+        for section, key in self.id_from:
+            value = sections[section].get(key)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    type: str  # CloudFormation type name, as findings carry it
+    kind: str  # the word for it on the command line and in messages
+    # Ids of the scoped resources a re-check's inventory still holds.
+    existing: Callable[[RegionInventory], set[str]]
+    gone_codes: frozenset[str]  # AWS error codes that mean "no such resource"
+    cloudtrail: Mapping[str, CloudTrailCall] = field(default_factory=dict)  # "svc:EventName"
+    restorable: bool = False
+
+    def is_gone(self, err: Exception) -> bool:
+        code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
+        return code in self.gone_codes
+
+
+# SageMaker answers ValidationException for a name it does not know (and for a job that ended).
+SAGEMAKER_GONE = frozenset({"ValidationException", "ResourceNotFound"})
+
+RESOURCE_TYPES: dict[str, ResourceType] = {
+    rt.type: rt
+    for rt in (
+        ResourceType(
+            type="AWS::SageMaker::Endpoint",
+            kind="endpoint",
+            existing=lambda inv: {e["EndpointName"] for e in inv.endpoints},
+            gone_codes=SAGEMAKER_GONE,
+            cloudtrail={
+                "sagemaker:CreateEndpoint": CloudTrailCall(
+                    (("request", "endpointName"),), ("untagged-resource",)
+                )
+            },
+            restorable=True,
+        ),
+        ResourceType(
+            type="AWS::SageMaker::TrainingJob",
+            kind="training-job",
+            # Training jobs are described one by one (no listing by name); ended ones still exist.
+            existing=lambda inv: {
+                n for n in inv.scoped_ids("AWS::SageMaker::TrainingJob") if inv.training_job(n)
+            },
+            gone_codes=SAGEMAKER_GONE,
+            cloudtrail={
+                "sagemaker:CreateTrainingJob": CloudTrailCall(
+                    (("request", "trainingJobName"),), ("untagged-resource",)
+                )
+            },
+        ),
+        ResourceType(
+            type="AWS::SageMaker::NotebookInstance",
+            kind="notebook",
+            existing=lambda inv: {n["NotebookInstanceName"] for n in inv.notebook_instances},
+            gone_codes=SAGEMAKER_GONE,
+        ),
+        ResourceType(
+            type="AWS::EC2::Volume",
+            kind="volume",
+            existing=lambda inv: {v["VolumeId"] for v in inv.volumes},
+            gone_codes=frozenset({"InvalidVolume.NotFound"}),
+            cloudtrail={
+                "ec2:CreateVolume": CloudTrailCall(
+                    (("response", "volumeId"),), ("untagged-resource",), clock="created"
+                ),
+                "ec2:DetachVolume": CloudTrailCall(
+                    (("request", "volumeId"), ("response", "volumeId")), clock="detached"
+                ),
+            },
+            restorable=True,
+        ),
+        ResourceType(
+            type="AWS::EC2::Instance",
+            kind="instance",
+            existing=lambda inv: {i["InstanceId"] for i in inv.instances},
+            gone_codes=frozenset({"InvalidInstanceID.NotFound"}),
+        ),
+        ResourceType(
+            type="AWS::Logs::LogGroup",
+            kind="log-group",
+            existing=lambda inv: {g["logGroupName"] for g in inv.log_groups},
+            gone_codes=frozenset({"ResourceNotFoundException"}),
+            cloudtrail={
+                "logs:CreateLogGroup": CloudTrailCall(
+                    (("request", "logGroupName"),), ("log-retention-gap", "untagged-resource")
+                )
+            },
+        ),
+    )
+}
+
+
+def resource_type(type_name: str) -> ResourceType:
+    try:
+        return RESOURCE_TYPES[type_name]
+    except KeyError:
+        raise ValueError(f"govbot knows no resource type {type_name!r}") from None
+
+
+def by_kind(kind: str) -> ResourceType:
+    for rt in RESOURCE_TYPES.values():
+        if rt.kind == kind:
+            return rt
+    known = ", ".join(rt.kind for rt in RESOURCE_TYPES.values())
+    raise ValueError(f"no resource kind {kind!r}; known: {known}")
+
+
+def cloudtrail_call(event: str) -> tuple[ResourceType, CloudTrailCall] | None:
+    """The resource type and rule for a CloudTrail call ("service:EventName"), if any."""
+    for rt in RESOURCE_TYPES.values():
+        if event in rt.cloudtrail:
+            return rt, rt.cloudtrail[event]
+    return None
