@@ -6,9 +6,8 @@ import boto3
 import pytest
 
 from govbot.aws import AwsClients
+from govbot.contracts import RemediationRequest, State
 from govbot.demo import moto_extensions as ext
-from govbot.contracts import State
-from govbot.contracts import RemediationRequest
 from tests.conftest import FakeLambdaContext, load_event, load_function
 
 MANAGEMENT = "123456789012"

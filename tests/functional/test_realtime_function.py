@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from govbot.contracts import State
 from govbot.demo.estate import (
     make_endpoint,
     make_log_group,
@@ -15,7 +16,6 @@ from govbot.demo.estate import (
 )
 from govbot.engine import govern
 from govbot.policy import parse_policy
-from govbot.contracts import State
 from tests.conftest import load_event, load_function, queued
 
 REGION = "us-east-1"

@@ -5,12 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from govbot.contracts import RemediationRequest, SlackContext, State
 from govbot.decisions import Decision, decide_one
 from govbot.demo.estate import make_endpoint, make_traffic, make_variant, team_tags
 from govbot.engine import govern
 from govbot.policy import parse_policy
-from govbot.contracts import State
-from govbot.contracts import RemediationRequest, SlackContext
 from tests.conftest import load_event, load_function
 
 REGION = "us-east-1"

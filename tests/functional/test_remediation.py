@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients
+from govbot.contracts import State
 from govbot.decisions import decide
 from govbot.demo import moto_extensions as ext
 from govbot.demo.estate import (
@@ -23,7 +24,6 @@ from govbot.engine import Cycle, govern
 from govbot.models import Outcome, SweepReport
 from govbot.policy import parse_policy
 from govbot.restore import RestoreError, restore_endpoint, restore_volume
-from govbot.contracts import State
 from govbot.store import StateConflict, Store
 from tests.helpers.aws_errors import fail_operation
 

@@ -6,11 +6,11 @@ import time
 import pytest
 from slack_sdk.signature import Clock
 
+from govbot.contracts import State
 from govbot.demo.estate import make_endpoint, make_variant, team_tags
 from govbot.engine import govern
 from govbot.interactions import verify
 from govbot.policy import parse_policy
-from govbot.contracts import State
 from tests.conftest import PUBLIC_EVENTS, load_function, queued
 from tests.helpers.slack import (
     click_payload,

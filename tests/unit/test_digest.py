@@ -4,12 +4,12 @@ import json
 
 import pytest
 
+from govbot.contracts import State
 from govbot.models import Finding, SweepReport
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.notify.slack import MAX_BLOCKS, MAX_TEXT, digest_messages
 from govbot.policy import Policy, parse_policy
-from govbot.contracts import State
 
 
 def finding(i: int, detector: str = "idle-endpoint", cost: float | None = 10.0, **kw) -> Finding:
