@@ -18,7 +18,8 @@ from govbot.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
-PUBLIC_EVENTS = ROOT.parent / "shared" / "events" / "public"
+# Payloads published by AWS and Slack, copied in with their sources (tests/fixtures/public).
+PUBLIC_EVENTS = ROOT / "tests" / "fixtures" / "public"
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -32,9 +32,7 @@ def budget(seeded, store, slack, slack_secret, monkeypatch):
 
 def budgets_event() -> dict:
     published = PUBLIC_EVENTS / "sns-lambda-event-aws-budgets-notification-real_killswitch.json"
-    return (
-        json.loads(published.read_text()) if published.exists() else load_event("budgets-sns.json")
-    )
+    return json.loads(published.read_text())
 
 
 def job_status(seeded, name):

@@ -433,7 +433,7 @@ def test_restore_brings_the_endpoint_and_the_volume_back(clients, store, now) ->
     assert volume_state(clients, vid) is None
 
     restore_endpoint(
-        store, clients, region=REGION, account_id=ACCOUNT, name="idle", actor="ana", now=now
+        store, clients, region=REGION, account_id=ACCOUNT, resource_id="idle", actor="ana", now=now
     )
     desc = clients.sagemaker(REGION).describe_endpoint(EndpointName="idle")
     assert desc["EndpointConfigName"] == "idle-config"
@@ -441,7 +441,20 @@ def test_restore_brings_the_endpoint_and_the_volume_back(clients, store, now) ->
     assert {"Key": "project", "Value": "churn"} in tags
 
     message = restore_volume(
-        store, clients, region=REGION, account_id=ACCOUNT, volume_id=vid, actor="ana", now=now
+        store, clients, region=REGION, account_id=ACCOUNT, resource_id=vid, actor="ana", now=now
+    )
+    again = restore_volume(
+        store, clients, region=REGION, account_id=ACCOUNT, resource_id=vid, actor="ana", now=now
+    )
+    assert again.startswith("already restored on")
+    assert message in again
+    assert (
+        len(
+            clients.ec2(REGION).describe_volumes(
+                Filters=[{"Name": "tag:govbot:restored-from", "Values": [vid]}]
+            )["Volumes"]
+        )
+        == 1
     )
     new_id = message.split(" as ")[1].split()[0]
     [vol] = clients.ec2(REGION).describe_volumes(VolumeIds=[new_id])["Volumes"]
@@ -462,7 +475,13 @@ def test_restore_brings_the_endpoint_and_the_volume_back(clients, store, now) ->
 def test_restore_without_a_record_changes_nothing(clients, store, now) -> None:
     with pytest.raises(RestoreError, match="no record of govbot deleting endpoint ghost"):
         restore_endpoint(
-            store, clients, region=REGION, account_id=ACCOUNT, name="ghost", actor="ana", now=now
+            store,
+            clients,
+            region=REGION,
+            account_id=ACCOUNT,
+            resource_id="ghost",
+            actor="ana",
+            now=now,
         )
     with pytest.raises(RestoreError, match="no record of govbot deleting volume vol-1"):
         restore_volume(
@@ -470,7 +489,7 @@ def test_restore_without_a_record_changes_nothing(clients, store, now) -> None:
             clients,
             region=REGION,
             account_id=ACCOUNT,
-            volume_id="vol-1",
+            resource_id="vol-1",
             actor="ana",
             now=now,
         )

@@ -50,9 +50,7 @@ def emf_metrics(printed: str) -> dict[tuple[str, str | None], float]:
     [
         json.loads(
             (PUBLIC_EVENTS / "eventbridge-scheduled-event_eb-userguide-awsdocs.json").read_text()
-        )
-        if PUBLIC_EVENTS.exists()
-        else load_event("scheduled-event.json"),
+        ),
         load_event("scheduled-event.json"),
         load_event("scheduler-event.json"),
     ],

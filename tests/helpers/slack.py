@@ -4,7 +4,6 @@ Function URL event."""
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import time
 from typing import Any
@@ -26,12 +25,7 @@ def click_payload(
 ) -> dict[str, Any]:
     """The published bolt-python block_actions payload, pointed at one finding's button."""
     published = PUBLIC_EVENTS / "slack-block-actions-payload_bolt-python-test.json"
-    payload = (
-        json.loads(published.read_text())
-        if published.exists()
-        else load_event("slack-block-actions.json")
-    )
-    payload = copy.deepcopy(payload)
+    payload = json.loads(published.read_text())
     payload["user"]["id"] = user
     payload["response_url"] = response_url
     payload["actions"][0].update(

@@ -75,3 +75,16 @@ def test_runtime_limit_ignores_an_unusable_tag_and_says_so() -> None:
         hours, source = runtime_limit({"govbot:expected-hours": bad}, settings)
         assert hours == 10
         assert "not a positive number" in source
+
+
+def test_every_restorable_resource_type_has_a_restorer_and_no_other() -> None:
+    from govbot.resources import RESOURCE_TYPES
+    from govbot.restore import RESTORERS
+
+    assert set(RESTORERS) == {t for t, rt in RESOURCE_TYPES.items() if rt.restorable}
+
+
+def test_every_action_s_resource_types_know_their_gone_codes() -> None:
+    from govbot.resources import RESOURCE_TYPES
+
+    assert all(rt.gone_codes for rt in RESOURCE_TYPES.values())

@@ -97,7 +97,7 @@ def test_only_the_worker_may_change_resources_exactly_as_the_actions_declare(tem
 
 @pytest.mark.parametrize(
     ("name", "store_extra"),
-    [("RealtimeFunction", set()), ("BudgetFunction", {"dynamodb:DeleteItem"})],
+    [("RealtimeFunction", set()), ("BudgetFunction", set(IDEMPOTENCY_PERMISSIONS))],
 )
 def test_realtime_and_budget_read_store_queue_and_tell(template, name, store_extra) -> None:
     fn = function(template, name)
@@ -110,13 +110,10 @@ def test_realtime_and_budget_read_store_queue_and_tell(template, name, store_ext
 def test_realtime_rules_cover_every_event_it_judges(template) -> None:
     events = function(template, "RealtimeFunction")["Properties"]["Events"]
     calls = events["ApiCalls"]["Properties"]["Pattern"]["detail"]["eventName"]
-    assert set(calls) == {
-        "CreateLogGroup",
-        "CreateVolume",
-        "DetachVolume",
-        "CreateEndpoint",
-        "CreateTrainingJob",
-    }
+    from govbot.resources import RESOURCE_TYPES
+
+    judged = {e.split(":")[1] for rt in RESOURCE_TYPES.values() for e in rt.cloudtrail}
+    assert set(calls) == judged
     states = events["SageMakerStates"]["Properties"]["Pattern"]["detail-type"]
     assert set(states) == {"SageMaker Training Job State Change", "SageMaker Endpoint State Change"}
     config = function(template, "RealtimeFunction")["Properties"]["EventInvokeConfig"]

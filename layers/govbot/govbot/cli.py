@@ -22,7 +22,8 @@ from govbot.decisions import decide
 from govbot.engine import govern
 from govbot.policy import Policy, PolicyError, load_policy
 from govbot.report import render, render_stored, to_json
-from govbot.restore import RestoreError, restore_endpoint, restore_volume
+from govbot.resources import by_kind
+from govbot.restore import RESTORERS, RestoreError
 from govbot.store import DEFAULT_TABLE, StateConflict, Store
 
 app = typer.Typer(
@@ -266,23 +267,51 @@ def reject(
     _decide(finding_ids, False, by, table, table_region)
 
 
+AccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="Account the resource was in (as govbot's restore hint says). Default: the "
+        "account your credentials reach.",
+    ),
+]
+RoleOption = Annotated[
+    str | None,
+    typer.Option("--role-arn", help="Assume this role first (a member account's)."),
+]
+
+
 def _restore(
-    kind: str, resource: str, region: str | None, table: str, table_region: str | None
+    kind: str,
+    resource: str,
+    region: str | None,
+    account: str | None,
+    role_arn: str | None,
+    table: str,
+    table_region: str | None,
 ) -> None:
-    clients = AwsClients()
-    where = _region(clients, region)
-    store = _store(clients, table, table_region or where, must_exist=True)
-    restore = restore_endpoint if kind == "endpoint" else restore_volume
-    key = "name" if kind == "endpoint" else "volume_id"
+    base = AwsClients()
+    where = _region(base, region)
+    # The state table is in govbot's own account; the resource may be in a member's.
+    store = _store(base, table, table_region, must_exist=True)
+    clients = AwsClients(role_arn=role_arn) if role_arn else base
+    reached = clients.account_id(where)
+    account = account or reached
+    if account != reached:
+        _fail(
+            f"{kind} {resource} was in account {account}, your credentials reach {reached}: "
+            f"pass --role-arn arn:aws:iam::{account}:role/<govbot remediation role>"
+        )
+    rtype = by_kind(kind)
     try:
-        message = restore(
+        message = RESTORERS[rtype.type](
             store,
             clients,
             region=where,
-            account_id=clients.account_id(where),
+            account_id=account,
+            resource_id=resource,
             actor=_actor(),
             now=datetime.now(UTC),
-            **{key: resource},
         )
     except RestoreError as exc:
         _fail(str(exc), 1)
@@ -293,22 +322,26 @@ def _restore(
 def restore_endpoint_cmd(
     name: Annotated[str, typer.Argument(help="Endpoint name.")],
     region: RegionOption = None,
+    account: AccountOption = None,
+    role_arn: RoleOption = None,
     table: TableOption = DEFAULT_TABLE,
     table_region: TableRegionOption = None,
 ) -> None:
     """Recreate a deleted endpoint from its recorded config and tags."""
-    _restore("endpoint", name, region, table, table_region)
+    _restore("endpoint", name, region, account, role_arn, table, table_region)
 
 
 @restore_app.command("volume")
 def restore_volume_cmd(
     volume_id: Annotated[str, typer.Argument(help="Id of the deleted volume.")],
     region: RegionOption = None,
+    account: AccountOption = None,
+    role_arn: RoleOption = None,
     table: TableOption = DEFAULT_TABLE,
     table_region: TableRegionOption = None,
 ) -> None:
     """Create a volume from the snapshot taken before deletion: same AZ, type and tags."""
-    _restore("volume", volume_id, region, table, table_region)
+    _restore("volume", volume_id, region, account, role_arn, table, table_region)
 
 
 @policy_app.command("check")

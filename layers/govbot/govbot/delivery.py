@@ -27,17 +27,24 @@ log = logging.getLogger(__name__)
 
 
 def acting_clients(settings: Settings, policy: Policy) -> ClientsFor:
-    """Clients for the account a finding is in: the function's own, or a member's through the
-    policy's remediation role (with the deployment's ExternalId)."""
+    """Clients that change resources in the account a finding is in: the function's own, or
+    a member's through the policy's remediation role (with the deployment's ExternalId)."""
+    return _clients_for(settings, policy.organization.remediation_role, "remediate")
+
+
+def reading_clients(settings: Settings, policy: Policy) -> ClientsFor:
+    """Clients that read an account: the function's own, or a member's read-only role."""
+    return _clients_for(settings, policy.organization.member_role, "read")
+
+
+def _clients_for(settings: Settings, role_name: str, purpose: str) -> ClientsFor:
     own = runtime.clients()
 
     @cache
     def for_account(account_id: str) -> AwsClients:
         if account_id == own.account_id(settings.region):
             return own
-        return org.member_clients(
-            account_id, policy.organization.remediation_role, settings.external_id, "remediate"
-        )
+        return org.member_clients(account_id, role_name, settings.external_id, purpose)
 
     return for_account
 

@@ -29,6 +29,7 @@ from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
 from govbot.models import ActionOutcome, Finding
 from govbot.pricing import Pricer
+from govbot.remediation import ClientsFor
 from govbot.resources import cloudtrail_call
 from govbot.store import quietly
 
@@ -52,8 +53,8 @@ class Judgement(BaseModel):
 class Realtime:
     """Judges one event's resource through the engine's cycle (record, plan, act or queue)."""
 
-    def __init__(self, cycle: Cycle) -> None:
-        self.cycle = cycle
+    def __init__(self, cycle: Cycle, readers: ClientsFor) -> None:
+        self.cycle, self.readers = cycle, readers
         self.policy, self.store, self.now = cycle.policy, cycle.store, cycle.now
 
     # -- entry ----------------------------------------------------------------------------
@@ -198,7 +199,7 @@ class Realtime:
         if not detectors:
             return Judgement(event=event, resource=rid)
         inv = RegionInventory(
-            self.cycle.clients_for(account),
+            self.readers(account),
             region,
             account,
             self.now,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from govbot import runtime
-from govbot.delivery import acting_clients, notify, queue_dispatch
+from govbot.delivery import acting_clients, notify, queue_dispatch, reading_clients
 from govbot.engine import Cycle
 from govbot.models import SweepReport
 from govbot.realtime import Judgement, Realtime
@@ -25,7 +25,7 @@ def judge(settings: Settings, event: dict[str, Any]) -> Judgement:
         clients_for=acting_clients(settings, policy),
         dispatch=queue_dispatch(settings, now),
     )
-    judgement = Realtime(cycle).handle(event)
+    judgement = Realtime(cycle, reading_clients(settings, policy)).handle(event)
     if judgement.findings:
         # Reported within seconds, through the same SNS and Slack digest as the nightly run.
         report = SweepReport.build(

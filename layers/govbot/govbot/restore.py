@@ -7,6 +7,7 @@ A restored resource's finding becomes ``rejected`` (decided by whoever restored 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,21 @@ def _record(
 ) -> AuditRecord | None:
     trail = store.audit_trail(account_id, region, rtype, rid)
     return next((r for r in trail if r.action == action and r.phase == phase), None)
+
+
+def _already(
+    store: Store, account_id: str, region: str, rtype: str, rid: str, action: str
+) -> str | None:
+    """What an earlier restore of the same fix did, so a second one repeats nothing."""
+    trail = store.audit_trail(account_id, region, rtype, rid)  # newest first
+    for r in trail:
+        if r.action != action:
+            continue
+        if r.phase == "restored":
+            return f"already restored on {r.at:%Y-%m-%d %H:%M} by {r.actor}: {r.message}"
+        if r.phase in ("before", "done"):
+            return None  # a fix after the last restore: this one is not restored yet
+    return None
 
 
 def _exists(describe: Any) -> bool:
@@ -70,11 +86,15 @@ def restore_endpoint(
     *,
     region: str,
     account_id: str,
-    name: str,
+    resource_id: str,
     actor: str,
     now: datetime,
 ) -> str:
+    name = resource_id
     rtype = "AWS::SageMaker::Endpoint"
+    done = _already(store, account_id, region, rtype, name, DeleteEndpoint.name)
+    if done:
+        return done
     before = _record(store, account_id, region, rtype, name, DeleteEndpoint.name, "before")
     if before is None or not before.before:
         raise RestoreError(f"no record of govbot deleting endpoint {name} in {region}")
@@ -98,12 +118,16 @@ def restore_volume(
     *,
     region: str,
     account_id: str,
-    volume_id: str,
+    resource_id: str,
     actor: str,
     now: datetime,
 ) -> str:
+    volume_id = resource_id
     rtype = "AWS::EC2::Volume"
     action = SnapshotThenDeleteVolume.name
+    restored = _already(store, account_id, region, rtype, volume_id, action)
+    if restored:
+        return restored
     done = _record(store, account_id, region, rtype, volume_id, action, "done")
     before = _record(store, account_id, region, rtype, volume_id, action, "before")
     if done is None or before is None:
@@ -130,3 +154,11 @@ def restore_volume(
     note = f"restored volume {volume_id} as {new_id} from snapshot {snapshot_id}"
     _mark_restored(store, done, actor, now, note)
     return note
+
+
+Restorer = Callable[..., str]
+# What govbot can undo, by resource type (resources.py marks the same types restorable).
+RESTORERS: dict[str, Restorer] = {
+    "AWS::SageMaker::Endpoint": restore_endpoint,
+    "AWS::EC2::Volume": restore_volume,
+}

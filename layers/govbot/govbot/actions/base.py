@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from govbot.aws import AwsClients
 from govbot.detectors.base import DetectorSettings
 from govbot.models import Finding
+from govbot.resources import resource_type
 
 
 class Result(StrEnum):
@@ -61,6 +62,20 @@ class Action(ABC):
     @abstractmethod
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
         """Make the change. Idempotent: a retry after a crash must not repeat damage."""
+
+
+def restore_hint(finding: Finding) -> str:
+    """The command that undoes a fix, with everything it needs to find the audit record."""
+    kind = resource_type(finding.resource_type).kind
+    return (
+        f"`govbot restore {kind} {finding.resource_id} --region {finding.region} "
+        f"--account {finding.account_id}`"
+    )
+
+
+def gone(finding: Finding, err: Exception) -> bool:
+    """Whether an AWS error says the finding's resource no longer exists."""
+    return resource_type(finding.resource_type).is_gone(err)
 
 
 def error_code(err: Exception) -> str:

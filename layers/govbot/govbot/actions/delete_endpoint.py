@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.models import Finding
 
 
@@ -35,12 +35,10 @@ class DeleteEndpoint(Action):
         try:
             ctx.clients.sagemaker(finding.region).delete_endpoint(EndpointName=finding.resource_id)
         except ClientError as err:
-            # SageMaker answers ValidationException for an endpoint that does not exist.
-            if error_code(err) == "ValidationException":
+            if gone(finding, err):
                 return ActionResult(Result.GONE, f"endpoint {finding.resource_id} already gone")
             raise
         return ActionResult(
             Result.DONE,
-            f"deleted endpoint {finding.resource_id}; restore with "
-            f"`govbot restore endpoint {finding.resource_id} --region {finding.region}`",
+            f"deleted endpoint {finding.resource_id}; restore with {restore_hint(finding)}",
         )

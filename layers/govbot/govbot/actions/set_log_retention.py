@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
 from govbot.models import Finding
 
 
@@ -31,7 +31,7 @@ class SetLogRetention(Action):
                 logGroupName=finding.resource_id, retentionInDays=days
             )
         except ClientError as err:
-            if error_code(err) == "ResourceNotFoundException":
+            if gone(finding, err):
                 return ActionResult(Result.GONE, f"log group {finding.resource_id} already gone")
             raise
         return ActionResult(

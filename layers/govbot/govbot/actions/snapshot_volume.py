@@ -12,11 +12,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.models import Finding
 
 SOURCE_TAG = "govbot:source-volume"
-GONE_CODES = {"InvalidVolume.NotFound"}
 
 
 @register
@@ -63,7 +62,7 @@ class SnapshotThenDeleteVolume(Action):
                     TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}],
                 )
             except ClientError as err:
-                if error_code(err) in GONE_CODES:
+                if gone(finding, err):
                     return ActionResult(Result.GONE, f"volume {vid} already gone")
                 raise
             snapshot_id = snapshot["SnapshotId"]
@@ -81,11 +80,11 @@ class SnapshotThenDeleteVolume(Action):
         try:
             ec2.delete_volume(VolumeId=vid)
         except ClientError as err:
-            if error_code(err) not in GONE_CODES:
+            if not gone(finding, err):
                 raise
         return ActionResult(
             Result.DONE,
             f"deleted volume {vid} after snapshot {snapshot_id}; restore with "
-            f"`govbot restore volume {vid} --region {finding.region}`",
+            f"{restore_hint(finding)}",
             {"snapshot_id": snapshot_id},
         )

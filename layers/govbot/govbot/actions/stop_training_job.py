@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
 from govbot.models import Finding
 
 
@@ -41,7 +41,7 @@ class StopTrainingJob(Action):
             )
         except ClientError as err:
             # A job that already ended (or never existed) answers ValidationException.
-            if error_code(err) in ("ValidationException", "ResourceNotFound"):
+            if gone(finding, err):
                 return ActionResult(Result.GONE, f"training job {finding.resource_id} not running")
             raise
         return ActionResult(

@@ -10,12 +10,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, error_code
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
 from govbot.detectors.base import DetectorSettings
 from govbot.models import Finding
 
 MISSING_TAG = "govbot:missing-tags"
-GONE_CODES = {"ValidationException", "InvalidVolume.NotFound", "InvalidInstanceID.NotFound"}
 
 
 @register
@@ -49,7 +48,7 @@ class TagMissing(Action):
                     ResourceArn=finding.resource_arn, Tags=[tag]
                 )
         except ClientError as err:
-            if error_code(err) in GONE_CODES:
+            if gone(finding, err):
                 return ActionResult(Result.GONE, f"{finding.resource_id} already gone")
             raise
         return ActionResult(Result.DONE, self.describe(finding).replace("tag ", "tagged ", 1))

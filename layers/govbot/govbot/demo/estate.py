@@ -89,6 +89,7 @@ def make_endpoint(
     variants: list[dict[str, Any]],
     tags: list[dict[str, str]],
     created: datetime,
+    account: str = ext.DEFAULT_ACCOUNT,
 ) -> None:
     sm = clients.sagemaker(region)
     for v in variants:
@@ -99,7 +100,7 @@ def make_endpoint(
         v["ModelName"] = model
     sm.create_endpoint_config(EndpointConfigName=f"{name}-config", ProductionVariants=variants)
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=tags)
-    ext.set_endpoint_created(region, name, created)
+    ext.set_endpoint_created(region, name, created, account)
 
 
 def make_variant(name: str, instance_type: str, count: int = 1) -> dict[str, Any]:

@@ -40,7 +40,8 @@ def _logs(region: str, account: str) -> Any:
 
 
 def install() -> None:
-    """Teach moto the calls govbot makes that it lacks: StopTrainingJob. Idempotent."""
+    """Teach moto the calls govbot makes that it lacks (StopTrainingJob) or gets wrong
+    (AddTags on a resource that is gone). Idempotent."""
     from moto.core.responses import EmptyResult
     from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.models import SageMakerModelBackend
@@ -67,6 +68,18 @@ def install() -> None:
         self.sagemaker_backend.stop_training_job(self._get_param("TrainingJobName"))
         return EmptyResult()
 
+    original_add_tags = SageMakerModelBackend.add_tags
+
+    def add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> Any:
+        # moto fails with an AttributeError on a resource that is gone; SageMaker answers a
+        # ValidationException naming the ARN.
+        if self._get_resource_from_arn(arn) is None:
+            raise ValidationError(message=f"Resource not found: {arn}")
+        return original_add_tags(self, arn, tags)
+
+    if not getattr(original_add_tags, "govbot", False):
+        add_tags.govbot = True  # type: ignore[attr-defined]
+        setattr(SageMakerModelBackend, "add_tags", add_tags)  # noqa: B010
     setattr(SageMakerModelBackend, "stop_training_job", stop_training_job)  # noqa: B010
     setattr(SageMakerResponse, "stop_training_job", stop_training_job_response)  # noqa: B010
 
