@@ -38,6 +38,19 @@ def test_every_finding_is_complete(seeded) -> None:
         assert f.details["cost_basis"]
 
 
+def test_every_finding_carries_exactly_its_detectors_typed_details(seeded) -> None:
+    from pydantic import ConfigDict
+
+    from govbot.detectors import DETECTORS
+
+    report = run_sweep(POLICY, seeded.clients, now=seeded.now)
+    for f in report.findings:
+        model = DETECTORS[f.detector].details_model
+        strict = type("Strict", (model,), {"model_config": ConfigDict(extra="forbid")})
+        strict.model_validate(f.details)  # no key the model does not name
+        assert set(f.details) == set(model.model_fields)
+
+
 def test_one_failing_region_and_detector_does_not_stop_the_rest(seeded) -> None:
     fail_operation(
         seeded.clients, "logs", "DescribeLogGroups", "eu-west-1", "AccessDeniedException"

@@ -102,3 +102,34 @@ def test_restore_of_something_govbot_never_touched(server_account) -> None:
     result = run_govbot("restore", "volume", "vol-0123456789abcdef0", "--region", "us-east-1")
     assert result.returncode == 1
     assert "no record of govbot deleting volume vol-0123456789abcdef0" in result.stderr
+
+
+def test_approve_apply_acts_now_under_the_policys_rails(server_estate, tmp_path) -> None:
+    assert run_govbot("init").returncode == 0
+    sweep_json()
+    pending = json.loads(run_govbot("findings", "--state", "pending_approval", "-f", "json").stdout)
+    endpoint = next(
+        p["finding"]["finding_id"]
+        for p in pending
+        if p["finding"]["resource_id"] == "churn-model-staging"
+    )
+    # A policy whose rails hold the fix back: the approval is kept, nothing is deleted.
+    held = tmp_path / "held.yaml"
+    held.write_text("detectors:\n  idle-endpoint: {max_actions_per_run: 0}\n")
+    result = run_govbot("approve", endpoint, "--apply", "--policy", str(held))
+    assert result.returncode == 0, result.stderr
+    assert "deferred: max actions per run" in result.stdout
+    sm = server_estate.clients.sagemaker("us-east-1")
+    assert sm.describe_endpoint(EndpointName="churn-model-staging")
+
+    # The default rails let it through on the next decision.
+    states = {
+        p["finding"]["finding_id"]: p["state"]
+        for p in json.loads(run_govbot("findings", "-f", "json").stdout)
+    }
+    assert states[endpoint] == "approved"
+    run_govbot("reject", endpoint)
+    from_reject = run_govbot("approve", endpoint, "--apply")
+    # A rejected finding cannot be approved again from the CLI's approve: it says so.
+    assert from_reject.returncode == 1
+    assert "is rejected" in from_reject.stderr

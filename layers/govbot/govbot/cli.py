@@ -19,7 +19,8 @@ from rich.console import Console
 from govbot.aws import AwsClients
 from govbot.contracts import State
 from govbot.decisions import decide
-from govbot.engine import govern
+from govbot.engine import Cycle, govern
+from govbot.models import Outcome
 from govbot.policy import Policy, PolicyError, load_policy
 from govbot.report import render, render_stored, to_json
 from govbot.resources import by_kind
@@ -69,6 +70,20 @@ TableRegionOption = Annotated[
 RegionOption = Annotated[
     str | None,
     typer.Option("--region", help="Region of the resource. Default: your default region."),
+]
+
+
+AccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="Account the resource was in (as govbot's restore hint says). Default: the "
+        "account your credentials reach.",
+    ),
+]
+RoleOption = Annotated[
+    str | None,
+    typer.Option("--role-arn", help="Assume this role first (a member account's)."),
 ]
 
 
@@ -220,23 +235,41 @@ def findings(
 
 
 def _decide(
-    ids: list[str], approve: bool, by: str | None, table: str, table_region: str | None
+    ids: list[str],
+    approve: bool,
+    by: str | None,
+    table: str,
+    table_region: str | None,
+    *,
+    apply: bool = False,
+    policy: Path | None = None,
+    role_arn: str | None = None,
 ) -> None:
-    store = _store(AwsClients(), table, table_region, must_exist=True)
+    base = AwsClients()
+    store = _store(base, table, table_region, must_exist=True)
     verb = "approved" if approve else "rejected"
     failed = 0
-    for fid, result in decide(
-        store, ids, approve=approve, by=by or _actor(), now=datetime.now(UTC)
-    ):
+    decided = []
+    now = datetime.now(UTC)
+    for fid, result in decide(store, ids, approve=approve, by=by or _actor(), now=now):
         if isinstance(result, StateConflict):
             failed += 1
             err.print(f"[yellow]{fid}[/]: {result}", highlight=False)
         else:
+            decided.append(fid)
             out.print(
                 f"{fid}: {verb} ({result.finding.detector} {result.finding.resource_id}"
                 f" in {result.finding.region})",
                 highlight=False,
             )
+    if apply and decided:
+        # The same cycle as a click in Slack: the policy's rails, the re-check, the claim.
+        acting = AwsClients(role_arn=role_arn) if role_arn else base
+        cycle = Cycle(_policy_or_exit(policy), store, now, False, _actor(), lambda _a: acting)
+        for fid in decided:
+            for o in cycle.decided(fid):
+                failed += o.outcome is Outcome.FAILED
+                out.print(f"{fid}: {o.outcome.value}: {o.message}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 
@@ -249,11 +282,23 @@ IdsArgument = Annotated[list[str], typer.Argument(help="Finding ids (see `govbot
 def approve(
     finding_ids: IdsArgument,
     by: ByOption = None,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="Act now, under the policy's rails, as a click in Slack would. Default: the "
+            "next `govbot sweep --apply` (or Lambda run) acts.",
+        ),
+    ] = False,
+    policy: PolicyOption = None,
+    role_arn: RoleOption = None,
     table: TableOption = DEFAULT_TABLE,
     table_region: TableRegionOption = None,
 ) -> None:
     """Approve findings: the next `govbot sweep --apply` (or Lambda run) acts on them."""
-    _decide(finding_ids, True, by, table, table_region)
+    _decide(
+        finding_ids, True, by, table, table_region, apply=apply, policy=policy, role_arn=role_arn
+    )
 
 
 @app.command()
@@ -265,20 +310,6 @@ def reject(
 ) -> None:
     """Reject findings: govbot will not act on them, however often they are found."""
     _decide(finding_ids, False, by, table, table_region)
-
-
-AccountOption = Annotated[
-    str | None,
-    typer.Option(
-        "--account",
-        help="Account the resource was in (as govbot's restore hint says). Default: the "
-        "account your credentials reach.",
-    ),
-]
-RoleOption = Annotated[
-    str | None,
-    typer.Option("--role-arn", help="Assume this role first (a member account's)."),
-]
 
 
 def _restore(
@@ -315,7 +346,7 @@ def _restore(
         )
     except RestoreError as exc:
         _fail(str(exc), 1)
-    out.print(message, highlight=False)
+    out.print(message, highlight=False, soft_wrap=True)
 
 
 @restore_app.command("endpoint")

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.models import Finding
 
 
@@ -23,11 +24,12 @@ class DeleteEndpoint(Action):
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
         # The finding was re-checked seconds ago: its config name, variants and tags are the
         # endpoint's current ones, so recording them costs no further call.
+        d = IdleEndpointDetails.model_validate(finding.details)
         return {
             "endpoint_name": finding.resource_id,
-            "endpoint_config_name": finding.details["endpoint_config_name"],
+            "endpoint_config_name": d.endpoint_config_name,
             "endpoint_arn": finding.resource_arn,
-            "variants": finding.details.get("variants", []),
+            "variants": [v.model_dump() for v in d.variants],
             "tags": [{"Key": k, "Value": v} for k, v in finding.tags.items()],
         }
 

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
+from govbot.detectors.log_retention_gap import LogRetentionGapDetails
 from govbot.models import Finding
 
 
@@ -17,15 +18,19 @@ class SetLogRetention(Action):
     detector = "log-retention-gap"
     permissions = ("logs:PutRetentionPolicy",)
 
+    @staticmethod
+    def _details(finding: Finding) -> LogRetentionGapDetails:
+        return LogRetentionGapDetails.model_validate(finding.details)
+
     def describe(self, finding: Finding) -> str:
-        days = finding.details["retention_days"]
+        days = self._details(finding).retention_days
         return f"set retention of {finding.resource_id} to {days} days"
 
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
-        return {"retention_days": None, "stored_bytes": finding.details.get("stored_bytes")}
+        return {"retention_days": None, "stored_bytes": self._details(finding).stored_bytes}
 
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
-        days = finding.details["retention_days"]
+        days = self._details(finding).retention_days
         try:
             ctx.clients.logs(finding.region).put_retention_policy(
                 logGroupName=finding.resource_id, retentionInDays=days

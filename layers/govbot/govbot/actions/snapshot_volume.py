@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.detectors.orphaned_volume import OrphanedVolumeDetails
 from govbot.models import Finding
 
 SOURCE_TAG = "govbot:source-volume"
@@ -33,15 +34,15 @@ class SnapshotThenDeleteVolume(Action):
         return f"snapshot volume {finding.resource_id}, then delete it"
 
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
-        d = finding.details
+        d = OrphanedVolumeDetails.model_validate(finding.details)
         return {
             "volume_id": finding.resource_id,
-            "availability_zone": d.get("availability_zone"),
-            "volume_type": d.get("volume_type"),
-            "size_gib": d.get("size_gib"),
-            "iops": d.get("iops"),
-            "throughput": d.get("throughput"),
-            "encrypted": d.get("encrypted"),
+            "availability_zone": d.availability_zone,
+            "volume_type": d.volume_type,
+            "size_gib": d.size_gib,
+            "iops": d.iops,
+            "throughput": d.throughput,
+            "encrypted": d.encrypted,
             "tags": finding.tags,
         }
 

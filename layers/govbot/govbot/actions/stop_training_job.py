@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
+from govbot.detectors.runaway_training_job import RunawayTrainingJobDetails
 from govbot.models import Finding
 
 
@@ -21,18 +22,18 @@ class StopTrainingJob(Action):
         return f"stop training job {finding.resource_id}"
 
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
-        d = finding.details
-        return {
-            k: d.get(k)
-            for k in (
+        d = RunawayTrainingJobDetails.model_validate(finding.details)
+        return d.model_dump(
+            mode="json",
+            include={
                 "started",
                 "elapsed_hours",
                 "limit_hours",
                 "instance_type",
                 "instance_count",
                 "secondary_status",
-            )
-        }
+            },
+        )
 
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
         try:

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
 from govbot.detectors.base import DetectorSettings
+from govbot.detectors.untagged_resource import UntaggedResourceDetails
 from govbot.models import Finding
 
 MISSING_TAG = "govbot:missing-tags"
@@ -31,7 +32,7 @@ class TagMissing(Action):
 
     @staticmethod
     def _value(finding: Finding) -> str:
-        return " ".join(finding.details["missing_tags"])
+        return " ".join(UntaggedResourceDetails.model_validate(finding.details).missing_tags)
 
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
         return {"tags": finding.tags}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 
 DETECTORS: dict[str, type[Detector[Any]]] = {}
 
@@ -14,6 +14,8 @@ def register(cls: type[Detector[Any]]) -> type[Detector[Any]]:
         raise ValueError(f"detector {cls.id!r} registered twice")
     if not cls.permissions:
         raise ValueError(f"detector {cls.id!r} declares no IAM permissions")
+    if "details_model" not in cls.__dict__:
+        raise ValueError(f"detector {cls.id!r} declares no details model")
     DETECTORS[cls.id] = cls
     return cls
 
@@ -34,6 +36,7 @@ from govbot.detectors import (  # noqa: E402
 
 __all__ = [
     "DETECTORS",
+    "Details",
     "Detector",
     "DetectorSettings",
     "Mode",

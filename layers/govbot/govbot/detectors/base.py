@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbot.models import Finding
+
 if TYPE_CHECKING:
     from govbot.inventory import RegionInventory
-    from govbot.models import Finding
 
 
 class Mode(StrEnum):
@@ -38,14 +39,30 @@ class DetectorSettings(BaseModel):
     )
 
 
+class Details(BaseModel):
+    """What a detector tells the actions, the digest and the report about one finding. Each
+    detector declares its own, so an action reads typed fields, not a dict's keys."""
+
+    # Findings stored by an older govbot may carry keys a model has since dropped.
+    model_config = ConfigDict(extra="ignore")
+
+    cost_basis: str = Field(description="How the monthly cost was worked out.")
+
+
+DetailsT = TypeVar("DetailsT", bound=Details)
 SettingsT = TypeVar("SettingsT", bound=DetectorSettings)
 
 
 class Detector(ABC, Generic[SettingsT]):
     id: ClassVar[str]
     settings_model: ClassVar[type[DetectorSettings]]
+    details_model: ClassVar[type[Details]]
     # IAM actions the detector reads with; template.yaml must grant the sweep exactly these.
     permissions: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def details(cls, finding: Finding) -> Details:
+        return cls.details_model.model_validate(finding.details)
 
     @abstractmethod
     def detect(self, inv: RegionInventory, settings: SettingsT) -> Iterable[Finding]:

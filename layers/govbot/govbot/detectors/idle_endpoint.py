@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from govbot.detectors import register
-from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.inventory import RegionInventory
 from govbot.models import Finding
 
@@ -21,10 +21,25 @@ class IdleEndpointSettings(DetectorSettings):
     )
 
 
+class Variant(BaseModel):
+    variant_name: str
+    instance_type: str | None
+    instance_count: int
+    serverless: bool
+
+
+class IdleEndpointDetails(Details):
+    endpoint_config_name: str | None
+    variants: list[Variant]
+    idle_hours: float
+    created: datetime
+
+
 @register
 class IdleEndpoint(Detector[IdleEndpointSettings]):
     id = "idle-endpoint"
     settings_model = IdleEndpointSettings
+    details_model = IdleEndpointDetails
     permissions = (
         "sagemaker:ListEndpoints",
         "sagemaker:DescribeEndpoint",
@@ -80,12 +95,12 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
                     f"{summary['CreationTime']:%Y-%m-%d}"
                 ),
                 proposed_action="delete the endpoint (its config and model are kept)",
-                details={
-                    "endpoint_config_name": desc["EndpointConfigName"] if desc else None,
-                    "variants": variants,
-                    "idle_hours": settings.idle_hours,
-                    "created": summary["CreationTime"].isoformat(),
-                    "cost_basis": cost.basis,
-                },
+                details=IdleEndpointDetails(
+                    endpoint_config_name=desc["EndpointConfigName"] if desc else None,
+                    variants=[Variant.model_validate(v) for v in variants],
+                    idle_hours=settings.idle_hours,
+                    created=summary["CreationTime"],
+                    cost_basis=cost.basis,
+                ).model_dump(mode="json"),
                 tags=inv.tags(summary["EndpointArn"]),
             )

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from govbot.detectors import register
-from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.inventory import RegionInventory, log_group_arn
 from govbot.models import Finding
 
@@ -52,10 +52,17 @@ class LogRetentionGapSettings(DetectorSettings):
         return self.prefix_retention_days[max(matches, key=len)] if matches else self.retention_days
 
 
+class LogRetentionGapDetails(Details):
+    stored_bytes: int
+    retention_days: int
+    log_group_class: str
+
+
 @register
 class LogRetentionGap(Detector[LogRetentionGapSettings]):
     id = "log-retention-gap"
     settings_model = LogRetentionGapSettings
+    details_model = LogRetentionGapDetails
     permissions = ("logs:DescribeLogGroups", "tag:GetResources")
 
     def detect(self, inv: RegionInventory, settings: LogRetentionGapSettings) -> Iterator[Finding]:
@@ -77,11 +84,11 @@ class LogRetentionGap(Detector[LogRetentionGapSettings]):
                 monthly_cost_usd=cost.monthly_usd,
                 reason=f"log group never expires its events ({stored / 1024**3:.2f} GB stored)",
                 proposed_action=f"set retention to {days} days (deletes older events)",
-                details={
-                    "stored_bytes": stored,
-                    "retention_days": days,
-                    "log_group_class": group.get("logGroupClass", "STANDARD"),
-                    "cost_basis": cost.basis,
-                },
+                details=LogRetentionGapDetails(
+                    stored_bytes=stored,
+                    retention_days=days,
+                    log_group_class=group.get("logGroupClass", "STANDARD"),
+                    cost_basis=cost.basis,
+                ).model_dump(mode="json"),
                 tags=inv.tags(arn),
             )

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from pydantic import Field
 
 from govbot.detectors import register
-from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.inventory import RegionInventory, tags_to_dict
-from govbot.models import WASTE_SINCE, Finding
+from govbot.models import Finding
 
 
 class OrphanedVolumeSettings(DetectorSettings):
@@ -18,10 +18,25 @@ class OrphanedVolumeSettings(DetectorSettings):
     min_age_days: float = Field(7, ge=0, description="Only volumes created longer ago than this.")
 
 
+class OrphanedVolumeDetails(Details):
+    size_gib: int
+    volume_type: str
+    iops: int | None = None
+    throughput: int | None = None
+    availability_zone: str
+    created: datetime
+    age_days: int
+    unattached_since: datetime
+    waste_since: datetime | None = None  # known from an event (a detach): the first_seen
+    snapshot_id: str | None = None
+    encrypted: bool = False
+
+
 @register
 class OrphanedVolume(Detector[OrphanedVolumeSettings]):
     id = "orphaned-volume"
     settings_model = OrphanedVolumeSettings
+    details_model = OrphanedVolumeDetails
     permissions = ("ec2:DescribeVolumes",)
 
     def detect(self, inv: RegionInventory, settings: OrphanedVolumeSettings) -> Iterator[Finding]:
@@ -45,24 +60,19 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     f"{age_days} days"
                 ),
                 proposed_action="snapshot the volume, then delete it once the snapshot completes",
-                details={
-                    "size_gib": v["Size"],
-                    "volume_type": v["VolumeType"],
-                    "iops": v.get("Iops"),
-                    "throughput": v.get("Throughput"),
-                    "availability_zone": v["AvailabilityZone"],
-                    "created": v["CreateTime"].isoformat(),
-                    "age_days": age_days,
-                    "unattached_since": since.isoformat(),
-                    # Known from an event (a detach): the finding's first_seen.
-                    WASTE_SINCE: _iso(inv.clock("AWS::EC2::Volume", v["VolumeId"])),
-                    "snapshot_id": v.get("SnapshotId") or None,
-                    "encrypted": v.get("Encrypted", False),
-                    "cost_basis": cost.basis,
-                },
+                details=OrphanedVolumeDetails(
+                    size_gib=v["Size"],
+                    volume_type=v["VolumeType"],
+                    iops=v.get("Iops"),
+                    throughput=v.get("Throughput"),
+                    availability_zone=v["AvailabilityZone"],
+                    created=v["CreateTime"],
+                    age_days=age_days,
+                    unattached_since=since,
+                    waste_since=inv.clock("AWS::EC2::Volume", v["VolumeId"]),
+                    snapshot_id=v.get("SnapshotId") or None,
+                    encrypted=v.get("Encrypted", False),
+                    cost_basis=cost.basis,
+                ).model_dump(mode="json"),
                 tags=tags_to_dict(v.get("Tags")),
             )
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when else None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import Field
 
 from govbot.detectors import register
-from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.inventory import RegionInventory
 from govbot.models import Finding
 
@@ -41,10 +41,23 @@ def runtime_limit(tags: dict[str, str], settings: RunawayTrainingJobSettings) ->
     return settings.max_runtime_hours, source
 
 
+class RunawayTrainingJobDetails(Details):
+    started: datetime
+    elapsed_hours: float
+    limit_hours: float
+    limit_source: str
+    instance_type: str | None = None
+    instance_count: int | None = None
+    max_runtime_seconds: int | None = None
+    managed_spot: bool = False
+    secondary_status: str | None = None
+
+
 @register
 class RunawayTrainingJob(Detector[RunawayTrainingJobSettings]):
     id = "runaway-training-job"
     settings_model = RunawayTrainingJobSettings
+    details_model = RunawayTrainingJobDetails
     permissions = (
         "sagemaker:ListTrainingJobs",
         "sagemaker:DescribeTrainingJob",
@@ -84,19 +97,17 @@ class RunawayTrainingJob(Detector[RunawayTrainingJobSettings]):
                     f"({limit_source})"
                 ),
                 proposed_action="stop the training job (it gets 120 s to save a checkpoint)",
-                details={
-                    "started": started.isoformat(),
-                    "elapsed_hours": round(elapsed_hours, 2),
-                    "limit_hours": limit_hours,
-                    "limit_source": limit_source,
-                    "instance_type": rc.get("InstanceType"),
-                    "instance_count": rc.get("InstanceCount"),
-                    "max_runtime_seconds": job.get("StoppingCondition", {}).get(
-                        "MaxRuntimeInSeconds"
-                    ),
-                    "managed_spot": job.get("EnableManagedSpotTraining", False),
-                    "secondary_status": job.get("SecondaryStatus"),
-                    "cost_basis": cost.basis,
-                },
+                details=RunawayTrainingJobDetails(
+                    started=started,
+                    elapsed_hours=round(elapsed_hours, 2),
+                    limit_hours=limit_hours,
+                    limit_source=limit_source,
+                    instance_type=rc.get("InstanceType"),
+                    instance_count=rc.get("InstanceCount"),
+                    max_runtime_seconds=job.get("StoppingCondition", {}).get("MaxRuntimeInSeconds"),
+                    managed_spot=job.get("EnableManagedSpotTraining", False),
+                    secondary_status=job.get("SecondaryStatus"),
+                    cost_basis=cost.basis,
+                ).model_dump(mode="json"),
                 tags=tags,
             )

@@ -10,7 +10,7 @@ from typing import Literal, get_args
 from pydantic import Field
 
 from govbot.detectors import register
-from govbot.detectors.base import Detector, DetectorSettings, Mode
+from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.inventory import RegionInventory, tags_to_dict
 from govbot.models import Finding
 from govbot.pricing import Cost
@@ -36,6 +36,11 @@ class UntaggedResourceSettings(DetectorSettings):
     )
 
 
+class UntaggedResourceDetails(Details):
+    missing_tags: list[str]
+    kind: ResourceKind
+
+
 @dataclass(frozen=True)
 class Candidate:
     """What the detector needs of any kind of resource. ``cost`` is called only for findings,
@@ -52,6 +57,7 @@ class Candidate:
 class UntaggedResource(Detector[UntaggedResourceSettings]):
     id = "untagged-resource"
     settings_model = UntaggedResourceSettings
+    details_model = UntaggedResourceDetails
     permissions = (
         "sagemaker:ListEndpoints",
         "sagemaker:DescribeEndpoint",
@@ -82,11 +88,11 @@ class UntaggedResource(Detector[UntaggedResourceSettings]):
                     monthly_cost_usd=cost.monthly_usd,
                     reason=f"missing required tag(s): {', '.join(missing)}",
                     proposed_action="ask the owner to tag it (its spend cannot be attributed)",
-                    details={
-                        "missing_tags": missing,
-                        "kind": kind,
-                        "cost_basis": f"unattributed spend: {cost.basis}",
-                    },
+                    details=UntaggedResourceDetails(
+                        missing_tags=missing,
+                        kind=kind,
+                        cost_basis=f"unattributed spend: {cost.basis}",
+                    ).model_dump(mode="json"),
                     tags=res.tags,
                 )
 
