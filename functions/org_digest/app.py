@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
+from govbot.events import parse_event
 from govbot.fanout import DigestEvent, organisation_digest
 
 logger = Logger()
@@ -18,8 +18,8 @@ settings = runtime.Settings.from_env()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@event_parser(model=DigestEvent)
-def handler(event: DigestEvent, context: LambdaContext) -> dict[str, Any]:
+def handler(raw: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    event = parse_event(DigestEvent, raw, "the organisation digest")
     digest = organisation_digest(settings, event.started, event.results)
     logger.info("organisation digest", extra=digest)
     return digest

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
+from govbot.events import parse_event
 from govbot.fanout import PlanEvent, plan_targets
 
 logger = Logger()
@@ -18,8 +18,8 @@ settings = runtime.Settings.from_env()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@event_parser(model=PlanEvent)
-def handler(event: PlanEvent, context: LambdaContext) -> dict[str, Any]:
+def handler(raw: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    event = parse_event(PlanEvent, raw, "the plan function")
     planned = plan_targets(settings, event.run_id)
     logger.info("planned", extra={"run_id": event.run_id, "targets": len(planned["targets"])})
     return planned

@@ -19,7 +19,10 @@ from govbot.worker_app import RemediationRecord, WorkerApp
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS, model=RemediationRecord)
+# Every record failing (one throttled fix) is a partial response too: SQS redelivers those.
+processor = BatchProcessor(
+    event_type=EventType.SQS, model=RemediationRecord, raise_on_entire_batch_failure=False
+)
 settings = runtime.Settings.from_env()
 
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Respo
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
+from govbot.interactions import raw_body
 from govbot.slack_app import SlackApp
 
 logger = Logger()
@@ -21,10 +22,9 @@ settings = runtime.Settings.from_env()
 @app.post("/slack/actions")
 def actions() -> Response[str]:
     event = app.current_event
-    status, body = SlackApp(settings).answer(
-        event.decoded_body or "", event.headers, datetime.now(UTC)
-    )
-    return Response(status_code=status, content_type="text/plain", body=body)
+    body = raw_body(event.body, event.is_base64_encoded)  # None: cannot be Slack's
+    status, answer = SlackApp(settings).answer(body, event.headers, datetime.now(UTC))
+    return Response(status_code=status, content_type="text/plain", body=answer)
 
 
 @logger.inject_lambda_context

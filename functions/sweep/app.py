@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from govbot.events import ScheduledEvent
+from govbot.events import ScheduledEvent, parse_event
 from govbot.nightly import NothingSweptError, nightly_sweep, record_metrics
 from govbot.runtime import Settings
 
@@ -21,8 +20,8 @@ settings = Settings.from_env()
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
-@event_parser(model=ScheduledEvent)
-def handler(event: ScheduledEvent, context: LambdaContext) -> dict[str, Any]:
+def handler(raw: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    event = parse_event(ScheduledEvent, raw, "the sweep function")
     report = nightly_sweep(settings, account_id=event.account)
     record_metrics(metrics, report)
     logger.info(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
+from govbot.events import parse_event
 from govbot.fanout import sweep_target
 from govbot.org import Target
 
@@ -19,8 +19,8 @@ settings = runtime.Settings.from_env()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@event_parser(model=Target)
-def handler(event: Target, context: LambdaContext) -> dict[str, Any]:
+def handler(raw: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    event = parse_event(Target, raw, "the sweep worker")
     summary = sweep_target(settings, event)
     logger.info("swept", extra=summary)
     return summary

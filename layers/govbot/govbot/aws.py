@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -26,6 +27,54 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 DEFAULT_MAX_ATTEMPTS = 6
+
+
+def _readable_5xx(response_dict: dict[str, Any], **_: Any) -> None:
+    """A 5xx whose body is not the service's own (a gateway's plain-text "Bad Gateway") would
+    make botocore's XML parser raise, and the call fail at once without a retry. Seen as an
+    empty body it is the generic 5xx botocore already retries with backoff."""
+    if response_dict.get("status_code", 0) < 500:
+        return
+    body = (response_dict.get("body") or b"").strip()
+    if body and not body.startswith((b"<", b"{")):
+        response_dict["body"] = b""
+
+
+# Error codes AWS uses for "slow down", as botocore's retry modes list them, and the HTTP
+# statuses of a service that failed for now; anything else (access denied, validation) is final.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+TRANSIENT_CODES = frozenset(
+    {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete", "InternalError"}
+)
+
+
+def is_transient(err: BaseException) -> bool:
+    """Whether a failed call may well succeed later: throttling, a 5xx, a timeout or a broken
+    connection (after botocore's own retries ran out), as opposed to a refusal that stands."""
+    if isinstance(err, ClientError):
+        error = err.response.get("Error", {})
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code = error.get("Code", "")
+        return code in THROTTLING_CODES or code in TRANSIENT_CODES or int(status or 0) >= 500
+    # Timeouts and unreachable endpoints are subclasses of these two.
+    return isinstance(err, ConnectionError | HTTPClientError)
 
 
 class AwsClients:
@@ -94,11 +143,14 @@ class AwsClients:
         key = (service, region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self._get_session().client(
+                client = self._get_session().client(
                     service,  # type: ignore[call-overload]
                     region_name=region,
                     config=self._config,
                 )
+                service_id = client.meta.service_model.service_id.hyphenize()
+                client.meta.events.register(f"before-parse.{service_id}", _readable_5xx)
+                self._clients[key] = client
             return self._clients[key]
 
     @property

@@ -10,6 +10,7 @@ that cannot be read is kept with its raw text and reported, never dropped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -106,7 +107,9 @@ def parse_budgets_text(subject: str, message: str, sent: datetime | None) -> Bre
     )
 
 
-def parse_anomaly(detail: dict[str, Any]) -> Breach:
+def parse_anomaly(detail: Any) -> Breach:
+    if not isinstance(detail, dict):
+        raise ValueError("the anomaly detail is not an object")
     anomaly_id = detail.get("anomalyId")
     if not anomaly_id:
         raise ValueError("no anomalyId")
@@ -129,10 +132,21 @@ def parse_anomaly(detail: dict[str, Any]) -> Breach:
     )
 
 
-def read_alerts(event: dict[str, Any]) -> list[Breach | Unreadable]:
-    """Every alert in a Lambda event: SNS records, or one EventBridge event."""
+def read_alerts(event: Any) -> list[Breach | Unreadable]:
+    """Every alert in a Lambda event: SNS records, or one EventBridge event. Whatever else
+    arrives (a JSON string, a list, a record of another shape) is kept as unreadable."""
+    if isinstance(event, str | bytes):
+        with contextlib.suppress(ValueError):  # not JSON: kept as unreadable below
+            event = json.loads(event)
+    if not isinstance(event, dict):
+        raw = event if isinstance(event, str) else json.dumps(event, default=str)
+        return [Unreadable(key=_key(raw), why="the event is not a JSON object", raw=raw[:20000])]
     if event.get("source") == "aws.ce" and event.get("detail-type") == "Anomaly Detected":
-        return [_safely(json.dumps(event), lambda: parse_anomaly(event.get("detail") or {}))]
+        return [
+            _safely(
+                json.dumps(event, default=str), lambda: parse_anomaly(event.get("detail") or {})
+            )
+        ]
     alerts: list[Breach | Unreadable] = []
     records = event.get("Records")
     if not isinstance(records, list):
@@ -140,11 +154,15 @@ def read_alerts(event: dict[str, Any]) -> list[Breach | Unreadable]:
             Unreadable(
                 key=_key(json.dumps(event, sort_keys=True)),
                 why="neither SNS records nor a Cost Anomaly event",
-                raw=json.dumps(event)[:20000],
+                raw=json.dumps(event, default=str)[:20000],
             )
         ]
     for record in records:
-        sns = record.get("Sns", {}) if isinstance(record, dict) else {}
+        sns = record.get("Sns") if isinstance(record, dict) else None
+        if not isinstance(sns, dict):
+            raw = json.dumps(record, default=str)
+            alerts.append(Unreadable(key=_key(raw), why="an SNS record without Sns", raw=raw))
+            continue
         message, subject = str(sns.get("Message", "")), str(sns.get("Subject") or "")
         sent = sns.get("Timestamp")
         alerts.append(_safely(message, lambda m=message, s=subject, t=sent: _sns(s, m, t)))
@@ -155,11 +173,18 @@ def _sns(subject: str, message: str, timestamp: str | None) -> Breach:
     try:
         body = json.loads(message)
     except ValueError:
-        sent = datetime.fromisoformat(timestamp.replace("Z", "+00:00")) if timestamp else None
+        sent = _when(timestamp)
         return parse_budgets_text(subject, message, sent)
     if not isinstance(body, dict):
         raise ValueError("a JSON message that is not an object")
     return parse_anomaly(body)
+
+
+def _when(timestamp: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(timestamp).replace("Z", "+00:00")) if timestamp else None
+    except ValueError:
+        return None  # the alert is still read; only its day is unknown
 
 
 def _safely(raw: str, parse: Any) -> Breach | Unreadable:

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Json, ValidationError, field_validator
 
 
 class ScheduledEvent(EventBridgeModel):
     """An EventBridge rule's "Scheduled Event"; EventBridge Scheduler sends ``detail`` as the
-    string "{}", so both forms are accepted."""
+    string "{}", so both forms are accepted, and shapes that leave out fields govbot does not
+    read (``version``, ``id``, ``resources``) are taken as they are."""
 
-    detail: dict[str, Any] | Json[dict[str, Any]]
+    version: str = "0"
+    id: str = ""
+    resources: list[str] = Field(default_factory=list)
+    detail: dict[str, Any] | Json[dict[str, Any]] = Field(default_factory=dict)
+
+
+def _object_or_none(value: Any) -> Any:
+    # CloudTrail writes "null" (a string) or nothing where a call returned no elements.
+    return value if isinstance(value, dict) else None
 
 
 class CloudTrailDetail(BaseModel):
@@ -29,6 +38,10 @@ class CloudTrailDetail(BaseModel):
     errorCode: str | None = None
     requestParameters: dict[str, Any] | None = None
     responseElements: dict[str, Any] | None = None
+
+    _objects = field_validator("requestParameters", "responseElements", mode="before")(
+        _object_or_none
+    )
 
 
 class TrainingJobStateDetail(BaseModel):
@@ -57,3 +70,23 @@ class EndpointStateDetail(BaseModel):
     EndpointName: str
     EndpointStatus: str
     EndpointArn: str | None = None
+
+
+class BadEvent(ValueError):
+    """An event a function cannot take; the message names what is wrong with it."""
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_event(model: type[ModelT], raw: Any, what: str) -> ModelT:
+    """``raw`` as ``model``, or BadEvent naming the first field that is wrong (and how many
+    more are), instead of a bare validation error."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        problems = err.errors()
+        first = problems[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the event"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise BadEvent(f"{what} expects {model.__name__}: {where}: {first['msg']}{more}") from None

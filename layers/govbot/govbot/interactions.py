@@ -8,13 +8,16 @@ nothing but the finding id and the decision; the rest is read from the store.
 
 from __future__ import annotations
 
-import json
+import base64
+import binascii
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from urllib.parse import parse_qs
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from govbot.actions import describe_fix
@@ -23,6 +26,8 @@ from govbot.decisions import Decision, decide_one
 from govbot.notify.slack import ACTION_IDS
 from govbot.policy import Policy
 from govbot.store import StateConflict, Store
+
+log = logging.getLogger(__name__)
 
 DECISION_OF = {action_id: Decision(name) for name, action_id in ACTION_IDS.items()}
 PAST = {Decision.APPROVE: "Approved", Decision.REJECT: "Rejected", Decision.SNOOZE: "Snoozed"}
@@ -41,34 +46,99 @@ class Click:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
+def raw_body(body: str | None, base64_encoded: bool) -> str | None:
+    """The request body as Slack signed it, or None when it cannot be what Slack sent (not
+    base64 where it says so, not UTF-8): such a request is unauthenticated, never parsed."""
+    if body is None:
+        return ""
+    if not base64_encoded:
+        return body
+    try:
+        return base64.b64decode(body, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
 def verify(
     body: str, headers: Mapping[str, str], signing_secret: str, clock: Clock | None = None
 ) -> bool:
-    lower = {k.lower(): v for k, v in headers.items()}
+    """slack_sdk's verifier, behind checks that keep malformed headers from raising in it
+    (a timestamp that is not a whole number, a signature that is not ASCII)."""
+    lower = {str(k).lower(): v for k, v in headers.items()}
+    timestamp, signature = lower.get("x-slack-request-timestamp"), lower.get("x-slack-signature")
+    if not isinstance(timestamp, str) or not (timestamp.isascii() and timestamp.isdigit()):
+        return False
+    if not isinstance(signature, str) or not signature.isascii():
+        return False
     verifier = SignatureVerifier(signing_secret, clock or Clock())
-    return verifier.is_valid(
-        body, lower.get("x-slack-request-timestamp"), lower.get("x-slack-signature")
-    )
+    try:
+        return verifier.is_valid(body, timestamp, signature)
+    except (ValueError, TypeError):
+        return False
+
+
+class _User(BaseModel):
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Button(BaseModel):
+    action_id: str
+    value: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Message(BaseModel):
+    blocks: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+
+
+class _BlockActions(BaseModel):
+    """The parts of Slack's block_actions payload a decision needs, each of its type."""
+
+    type: Literal["block_actions"]
+    user: _User
+    actions: Annotated[list[_Button], Field(min_length=1)]
+    response_url: str | None = None
+    message: _Message | None = None
+
+    @field_validator("response_url")
+    @classmethod
+    def _a_web_address(cls, url: str | None) -> str | None:
+        # Slack sends https://hooks.slack.com/...; plain http only to this host (a stand-in).
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not parts.hostname or not (
+            parts.scheme == "https" or (parts.scheme == "http" and local)
+        ):
+            raise ValueError("response_url is not an https address")
+        return url
 
 
 def parse_click(body: str) -> Click:
+    """A govbot button click from a signed request body; BadRequest says what is wrong."""
     try:
-        payload = json.loads(parse_qs(body, strict_parsing=True)["payload"][0])
-        if payload.get("type") != "block_actions":
-            raise BadRequest(f"not a button click: {payload.get('type')!r}")
-        action = payload["actions"][0]
-        decision = DECISION_OF[action["action_id"]]
-        return Click(
-            user_id=payload["user"]["id"],
-            decision=decision,
-            finding_id=str(action["value"]),
-            response_url=payload.get("response_url"),
-            blocks=payload.get("message", {}).get("blocks", []),
-        )
-    except BadRequest:
-        raise
-    except (KeyError, IndexError, ValueError, TypeError) as err:
-        raise BadRequest(f"not a govbot button click: {err!r}") from err
+        form = parse_qs(body, strict_parsing=True)
+    except ValueError as err:
+        raise BadRequest("the body is not a form") from err
+    if len(form.get("payload", [])) != 1:
+        raise BadRequest("the form has no single 'payload' field")
+    try:
+        payload = _BlockActions.model_validate_json(form["payload"][0])
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        raise BadRequest(f"not a govbot button click: {where}: {first['msg']}") from err
+    action = payload.actions[0]
+    decision = DECISION_OF.get(action.action_id)
+    if decision is None:
+        raise BadRequest(f"not a govbot button: {action.action_id[:60]!r}")
+    return Click(
+        user_id=payload.user.id,
+        decision=decision,
+        finding_id=action.value,
+        response_url=payload.response_url,
+        blocks=payload.message.blocks if payload.message else [],
+    )
 
 
 def ephemeral(text: str) -> dict[str, Any]:
@@ -89,10 +159,23 @@ def handle_click(
     url = click.response_url
 
     def reply(payload: dict[str, Any]) -> None:
-        if url:
+        # The decision stands whatever happens to the reply: a response_url that refuses or
+        # hangs is logged, never turned into an error for a click that worked.
+        if not url:
+            return
+        try:
             respond(url, payload)
+        except Exception:
+            log.warning("could not update the Slack message through response_url", exc_info=True)
 
-    if not approver(click.user_id):
+    try:
+        allowed = approver(click.user_id)
+    except Exception:  # Slack's API down or refusing: decide nothing, say so
+        log.exception("could not check whether %s is an approver", click.user_id)
+        text = "govbot could not check its approvers just now; nothing changed. Try again."
+        reply(ephemeral(text))
+        return text
+    if not allowed:
         text = "You are not allowed to decide govbot findings; ask one of its approvers."
         reply(ephemeral(text))
         return text
@@ -116,17 +199,25 @@ def handle_click(
         return text
     f = decided.finding
     if click.decision is Decision.APPROVE:
-        enqueue(
-            RemediationRequest(
-                finding_id=f.finding_id,
-                account_id=f.account_id,
-                region=f.region,
-                decided_at=now,
-                decided_by=click.user_id,
-                slack=SlackContext(response_url=click.response_url, blocks=click.blocks),
-            )
-        )
         text = f":hourglass_flowing_sand: Approved by <@{click.user_id}>: {describe_fix(f)}…"
+        try:
+            enqueue(
+                RemediationRequest(
+                    finding_id=f.finding_id,
+                    account_id=f.account_id,
+                    region=f.region,
+                    decided_at=now,
+                    decided_by=click.user_id,
+                    slack=SlackContext(response_url=click.response_url, blocks=click.blocks),
+                )
+            )
+        except Exception:
+            # The approval is stored: the next sweep's cycle acts on it under the same rails.
+            log.exception("could not queue the approved fix of %s", f.finding_id)
+            text = (
+                f":hourglass_flowing_sand: Approved by <@{click.user_id}>: {describe_fix(f)} "
+                "with the next sweep (the worker's queue could not be reached)."
+            )
     elif click.decision is Decision.SNOOZE:
         until = decided.snooze_until
         text = f":zzz: Snoozed by <@{click.user_id}> until {until:%Y-%m-%d}" if until else "Snoozed"
@@ -145,7 +236,7 @@ def handle_click(
 
 
 def handle_request(
-    body: str,
+    body: str | None,
     headers: Mapping[str, str],
     *,
     signing_secret: str,
@@ -153,8 +244,9 @@ def handle_request(
     clock: Clock | None = None,
 ) -> tuple[int, str]:
     """HTTP status and body for Slack. Anything not correctly signed is 401 and changes
-    nothing; a signed request that is not a govbot click is 400."""
-    if not verify(body, headers, signing_secret, clock):
+    nothing; a signed request that is not a govbot click is 400. ``body`` is None when it
+    could not be decoded (see ``raw_body``)."""
+    if body is None or not verify(body, headers, signing_secret, clock):
         return 401, "invalid signature"
     try:
         click = parse_click(body)

@@ -53,6 +53,7 @@ class Outcome(StrEnum):
     DEFERRED = "deferred: max actions per run"
     TAKEN = "taken by another run"
     NO_ACTION = "no action in policy"
+    RETRY = "retry later"  # failed for now (throttled, 5xx, timeout): tried again later
     FAILED = "failed"
 
 

@@ -109,13 +109,15 @@ class Realtime:
 
     def _stopping_condition(self, job: str, req: dict[str, Any]) -> list[str]:
         settings = self.policy.settings("runaway-training-job")
+        listed = req.get("tags")
         tags = {
-            t.get("key", t.get("Key")): t.get("value", t.get("Value", ""))
-            for t in req.get("tags") or []
+            str(t.get("key", t.get("Key"))): str(t.get("value", t.get("Value", "")))
+            for t in (listed if isinstance(listed, list) else [])
             if isinstance(t, dict)
         }
         limit_hours, source = runtime_limit(tags, settings)  # type: ignore[arg-type]
-        raw = (req.get("stoppingCondition") or {}).get("maxRuntimeInSeconds")
+        condition = req.get("stoppingCondition")
+        raw = condition.get("maxRuntimeInSeconds") if isinstance(condition, dict) else None
         try:
             allowed = float(raw) / 3600 if raw is not None else None
         except (TypeError, ValueError):

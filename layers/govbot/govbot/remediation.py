@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govbot.actions import ActionContext, Result, action_for, describe_fix
-from govbot.aws import AwsClients
+from govbot.aws import AwsClients, is_transient
 from govbot.contracts import AuditRecord, State, StoredFinding
 from govbot.detectors import DETECTORS
 from govbot.exemptions import exemption
@@ -172,7 +172,9 @@ class _Run:
         try:
             fresh, exists = self.recheck(region, detector, batch)
         except (ClientError, BotoCoreError) as err:
-            return [outcome_of(sf, Outcome.FAILED, f"re-check failed: {err}") for sf in batch]
+            # Nothing was claimed or changed: the findings stay approved for a later try.
+            outcome = Outcome.RETRY if is_transient(err) else Outcome.FAILED
+            return [outcome_of(sf, outcome, f"re-check failed: {err}") for sf in batch]
         outcomes = []
         for sf in batch:
             current = fresh.get(sf.finding_id)
@@ -205,6 +207,13 @@ class _Run:
 
         quietly(self.store.update, finding_id, finish)
 
+    def _failed(self, sf: StoredFinding, audit: Any, err: Exception, action: str) -> ActionOutcome:
+        """A refusal that stands (access denied, validation, a failed snapshot): recorded
+        with its reason; a person can approve the finding again."""
+        audit("failed", message=str(err))
+        self._finish(sf.finding_id, state=State.FAILED, error=str(err))
+        return outcome_of(sf, Outcome.FAILED, str(err), action)
+
     def act_on_one(self, sf: StoredFinding, current: Finding) -> ActionOutcome:
         action = action_for(current.detector)
         assert action is not None  # checked when the batch was made
@@ -233,10 +242,16 @@ class _Run:
             if first_attempt:  # the before-state is recorded once, before the first change
                 audit("before", before=action.capture(ctx, current))
             result = action.apply(ctx, current)
-        except (ClientError, BotoCoreError, RuntimeError, StateConflict) as err:
-            audit("failed", message=str(err))
-            self._finish(sf.finding_id, state=State.FAILED, error=str(err))
-            return outcome_of(sf, Outcome.FAILED, str(err), action.name)
+        except (ClientError, BotoCoreError) as err:
+            if is_transient(err):
+                # Throttled, a 5xx or a timeout past botocore's retries: hand the finding
+                # back, approved, so the worker's redelivery or the next run tries again.
+                audit("interrupted", message=str(err))
+                self._finish(sf.finding_id, state=State.APPROVED, error=str(err))
+                return outcome_of(sf, Outcome.RETRY, str(err), action.name)
+            return self._failed(sf, audit, err, action.name)
+        except (RuntimeError, StateConflict) as err:
+            return self._failed(sf, audit, err, action.name)
 
         state = {
             Result.PENDING: State.APPROVED,  # a later run finishes it

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from govbot.interactions import Click, handle_click, handle_request
 from govbot.notify import slack as slack_notify
 from govbot.runtime import Settings
 
+log = logging.getLogger(__name__)
+
 
 class SlackApp:
     def __init__(self, settings: Settings) -> None:
@@ -19,17 +22,25 @@ class SlackApp:
             raise RuntimeError("SLACK_SECRET_ARN is not set: the Slack function has no secret")
         self.settings = settings
 
-    def answer(self, body: str, headers: Mapping[str, str], now: datetime) -> tuple[int, str]:
-        creds = slack_notify.load_credentials(
-            runtime.clients(), str(self.settings.slack_secret_arn)
-        )
-        # The policy and Slack client are read only for correctly signed requests.
-        return handle_request(
-            body,
-            headers,
-            signing_secret=creds.signing_secret.get_secret_value(),
-            handle=lambda click: self._decide(click, creds.bot_token.get_secret_value(), now),
-        )
+    def answer(
+        self, body: str | None, headers: Mapping[str, str], now: datetime
+    ) -> tuple[int, str]:
+        try:
+            creds = slack_notify.load_credentials(
+                runtime.clients(), str(self.settings.slack_secret_arn)
+            )
+            # The policy and Slack client are read only for correctly signed requests.
+            return handle_request(
+                body,
+                headers,
+                signing_secret=creds.signing_secret.get_secret_value(),
+                handle=lambda click: self._decide(click, creds.bot_token.get_secret_value(), now),
+            )
+        except Exception:
+            # An AWS service down (the secret, the table): a deliberate answer, not a crash.
+            # Nothing is stored before these can fail, so the user can simply click again.
+            log.exception("could not handle a Slack request")
+            return 503, "govbot could not handle this click just now; nothing changed"
 
     def _decide(self, click: Click, token: str, now: datetime) -> str:
         policy = runtime.load_policy(self.settings)

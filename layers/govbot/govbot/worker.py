@@ -8,11 +8,19 @@ a finding fixed meanwhile all end with at most one change.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from govbot.contracts import RemediationRequest, Respond, decision_block
 from govbot.engine import Cycle
-from govbot.models import ActionOutcome
+from govbot.models import ActionOutcome, Outcome
+
+log = logging.getLogger(__name__)
+
+
+class TryAgainLater(RuntimeError):
+    """The fix failed for now (throttled, a 5xx, a timeout): the message is to be redelivered."""
+
 
 ICONS = {"remediated": ":white_check_mark:", "failed": ":x:"}
 
@@ -36,6 +44,11 @@ def remediate_request(
         # Redelivered, or decided otherwise since: nothing to do, and nothing to retry.
         return {"finding_id": sf.finding_id, "outcome": f"nothing to do: {sf.state.value}"}
     [outcome] = outcomes
+    if outcome.outcome is Outcome.RETRY:
+        # The record fails, so SQS delivers it again after its visibility timeout (and the
+        # dead-letter queue keeps it after the last try; the finding stays approved for the
+        # next sweep). Slack hears only the end.
+        raise TryAgainLater(f"{outcome.finding_id}: {outcome.message}")
     _tell(request, outcome, respond)
     return outcome.model_dump(mode="json")
 
@@ -47,11 +60,14 @@ def _tell(request: RemediationRequest, outcome: ActionOutcome, respond: Respond)
     icon = ICONS.get(outcome.outcome.value, ":information_source:")
     by = f"<@{request.decided_by}>"
     text = f"{icon} {outcome.outcome.value}: {outcome.message} (approved by {by})"
-    respond(
-        slack.response_url,
-        {
-            "replace_original": True,
-            "text": text,
-            "blocks": decision_block(slack.blocks, outcome.finding_id, text),
-        },
-    )
+    try:
+        respond(
+            slack.response_url,
+            {
+                "replace_original": True,
+                "text": text,
+                "blocks": decision_block(slack.blocks, outcome.finding_id, text),
+            },
+        )
+    except Exception:  # the fix is done and recorded; a lost message update is only logged
+        log.warning("could not update the Slack message of %s", outcome.finding_id, exc_info=True)

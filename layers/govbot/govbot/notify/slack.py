@@ -190,7 +190,8 @@ def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSet
 
 def respond(response_url: str, payload: dict[str, Any]) -> None:
     """Update or answer through a click's response_url (slack_sdk's webhook client)."""
-    WebhookClient(response_url, timeout=2).send_dict(payload)
+    # One second: the click's answer must reach Slack within its three.
+    WebhookClient(response_url, timeout=1).send_dict(payload)
 
 
 # -- approvers ----------------------------------------------------------------------------
@@ -200,7 +201,8 @@ _groups: dict[str, tuple[float, set[str]]] = {}
 
 def is_approver(client: WebClient, user_id: str, approvers: list[str]) -> bool:
     """A listed user, or a member of a listed user group (resolved and cached five minutes)."""
-    if user_id in approvers:
+    # Only a user id (U…, W…) matches by name; a group id counts through its members only.
+    if user_id[:1] in ("U", "W") and user_id in approvers:
         return True
     for group in (a for a in approvers if a.startswith("S")):
         cached = _groups.get(group)
