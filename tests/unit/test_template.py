@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from govbot import queue, store
-from govbot.actions import action_permissions
+from govbot.actions import action_permissions, action_writes
 from govbot.detectors import sweep_permissions
 from govbot.notify import sns
 from govbot.runtime import IDEMPOTENCY_PERMISSIONS
@@ -67,6 +67,8 @@ def granted(fn: dict[str, Any]) -> set[str]:
 
 
 STORE = set(store.PERMISSIONS)
+# Publishing to a topic encrypted with govbot's key, and reading a secret under a user's key.
+TOPIC_KEY = {"kms:GenerateDataKey", "kms:Decrypt"}
 
 
 def test_sweep_role_reads_stores_queues_and_tells_but_changes_nothing(template) -> None:
@@ -75,9 +77,15 @@ def test_sweep_role_reads_stores_queues_and_tells_but_changes_nothing(template) 
     assert actions(statement(sweep, "StateTable")) == STORE
     assert actions(statement(sweep, "QueueFixes")) == set(queue.PERMISSIONS)
     assert actions(statement(sweep, "Digest")) == set(sns.PERMISSIONS)
-    assert granted(sweep) == sweep_permissions() | STORE | set(queue.PERMISSIONS) | set(
-        sns.PERMISSIONS
-    ) | {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
+    assert (
+        granted(sweep)
+        == sweep_permissions()
+        | STORE
+        | set(queue.PERMISSIONS)
+        | set(sns.PERMISSIONS)
+        | {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
+        | TOPIC_KEY
+    )
     assert not granted(sweep) & (action_permissions() - sweep_permissions())
 
 
@@ -102,9 +110,16 @@ def test_only_the_worker_may_change_resources_exactly_as_the_actions_declare(tem
 def test_realtime_and_budget_read_store_queue_and_tell(template, name, store_extra) -> None:
     fn = function(template, name)
     assert actions(statement(fn, "DetectorsReadOnly")) == sweep_permissions()
-    assert granted(fn) == sweep_permissions() | STORE | store_extra | set(queue.PERMISSIONS) | set(
-        sns.PERMISSIONS
-    ) | {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
+    assert (
+        granted(fn)
+        == sweep_permissions()
+        | STORE
+        | store_extra
+        | set(queue.PERMISSIONS)
+        | set(sns.PERMISSIONS)
+        | {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
+        | TOPIC_KEY
+    )
 
 
 def test_realtime_rules_cover_every_event_it_judges(template) -> None:
@@ -124,6 +139,7 @@ def test_the_slack_function_decides_and_queues_nothing_more(template) -> None:
     fn = function(template, "SlackFunction")
     assert granted(fn) == STORE | set(queue.PERMISSIONS) | {
         "secretsmanager:GetSecretValue",
+        "kms:Decrypt",  # only through Secrets Manager, for a secret under a customer key
         "ssm:GetParameter",
     }
     assert fn["Properties"]["FunctionUrlConfig"]["AuthType"] == "NONE"  # Slack signs instead
@@ -213,7 +229,8 @@ def test_iam_refuses_to_change_exempt_resources(template) -> None:
     assert deny["Condition"] == {
         "StringEqualsIgnoreCase": {"aws:ResourceTag/govbot:exempt": "true"}
     }
-    assert actions(deny) <= action_permissions()
+    # Every write any registered action makes, each of which supports aws:ResourceTag.
+    assert actions(deny) == action_writes()
 
 
 @pytest.fixture(scope="module")
@@ -235,9 +252,93 @@ def test_member_sweep_role_is_read_only_and_exactly_the_detectors(member) -> Non
 
 def test_member_remediation_role_is_exactly_the_actions_and_refuses_exempt(member) -> None:
     stmts = member_statements(member, "RemediationRole")
-    assert actions(stmts["Remediation"]) == action_permissions()
+    granted = actions(stmts["Remediation"]) | actions(stmts["RemediationDescribe"])
+    assert granted == action_permissions()
     assert actions(stmts["DetectorsReadOnly"]) == sweep_permissions()
     assert stmts["NeverTouchExempt"]["Effect"] == "Deny"
+    assert actions(stmts["NeverTouchExempt"]) == action_writes()
+    # Writes only on resources of the member's own account, by ARN pattern.
+    for arn in stmts["Remediation"]["Resource"]:
+        pattern = arn["Sub"]
+        assert "${AWS::AccountId}" in pattern or ":snapshot/" in pattern, pattern
+    assert actions(stmts["RemediationDescribe"]) == {"ec2:DescribeSnapshots"}
+
+
+def _allows(statement: dict[str, Any], service: str, action: str) -> bool:
+    principal = statement.get("Principal", {}).get("Service", [])
+    services = [principal] if isinstance(principal, str) else principal
+    listed = actions(statement)
+    wanted = {action} | {a for a in listed if a.endswith("*") and action.startswith(a[:-1])}
+    return statement["Effect"] == "Allow" and service in services and bool(listed & wanted)
+
+
+@pytest.mark.parametrize(
+    ("service", "topic", "topic_policy"),
+    [
+        ("budgets.amazonaws.com", "BudgetAlertsTopic", "BudgetAlertsTopicPolicy"),
+        ("costalerts.amazonaws.com", "BudgetAlertsTopic", "BudgetAlertsTopicPolicy"),
+        ("cloudwatch.amazonaws.com", "DigestTopic", "DigestTopicPolicy"),
+    ],
+)
+def test_each_aws_service_that_publishes_can_publish_encrypted(
+    template, service, topic, topic_policy
+) -> None:
+    resources = template["Resources"]
+    # The topic is under govbot's own key (the AWS-managed one cannot admit these services).
+    assert resources[topic]["Properties"]["KmsMasterKeyId"] == {"Ref": "TopicsKey"}
+    key = resources["TopicsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    key_statements = key["KeyPolicy"]["Statement"]
+    for needed in ("kms:GenerateDataKey", "kms:Decrypt"):
+        [grant] = [st for st in key_statements if _allows(st, service, needed)]
+        assert grant["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        }
+    policy = resources[topic_policy]["Properties"]
+    assert policy["Topics"] == [{"Ref": topic}]
+    [publish] = [
+        st for st in policy["PolicyDocument"]["Statement"] if _allows(st, service, "sns:Publish")
+    ]
+    assert publish["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+
+
+def test_every_function_that_publishes_may_use_the_topics_key(template) -> None:
+    publishers = [
+        name
+        for name, fn in resources_of(template, "AWS::Serverless::Function").items()
+        if any("sns:Publish" in actions(st) for st in statements(fn))
+    ]
+    assert len(publishers) == 4
+    for name in publishers:
+        key = statement(function(template, name), "DigestKey")
+        assert actions(key) == TOPIC_KEY
+        assert key["Resource"] == {"GetAtt": "TopicsKey.Arn"}
+
+
+def test_a_slack_secret_under_a_customer_key_stays_readable_through_secrets_manager(
+    template,
+) -> None:
+    readers = [
+        name
+        for name, fn in resources_of(template, "AWS::Serverless::Function").items()
+        if any("secretsmanager:GetSecretValue" in actions(st) for st in statements(fn))
+    ]
+    assert readers
+    for name in readers:
+        key = statement(function(template, name), "SlackSecretKey")
+        assert actions(key) == {"kms:Decrypt"}
+        assert key["Condition"] == {
+            "StringEquals": {
+                "kms:ViaService": {"Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
+            }
+        }
+
+
+def test_the_public_slack_function_has_reserved_concurrency(template) -> None:
+    props = function(template, "SlackFunction")["Properties"]
+    assert props["ReservedConcurrentExecutions"] == {"Ref": "SlackConcurrency"}
 
 
 @pytest.mark.parametrize("role", ["SweepRole", "RemediationRole"])

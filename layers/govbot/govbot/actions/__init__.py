@@ -36,6 +36,15 @@ def action_permissions() -> set[str]:
     return {p for cls in ACTIONS.values() for p in cls.permissions}
 
 
+READS = ("Describe", "List", "Get")
+
+
+def action_writes() -> set[str]:
+    """The actions' permissions that change something: each one is denied on a resource
+    tagged exempt (all of them support the aws:ResourceTag condition key)."""
+    return {p for p in action_permissions() if not p.split(":")[1].startswith(READS)}
+
+
 from govbot.actions import (  # noqa: E402
     delete_endpoint,
     set_log_retention,
@@ -52,6 +61,7 @@ __all__ = [
     "Result",
     "action_for",
     "action_permissions",
+    "action_writes",
     "delete_endpoint",
     "describe_fix",
     "register",
