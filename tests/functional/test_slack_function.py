@@ -187,7 +187,7 @@ def test_a_signed_request_that_is_not_a_click_is_a_clear_400(
     body = "payload=" + json.dumps({"type": "view_submission"})
     answer = load_function("slack")(function_url_event(body, signed_headers(body)), lambda_context)
     assert answer["statusCode"] == 400
-    assert "not a button click" in answer["body"]
+    assert "not a govbot button click: type" in answer["body"]
 
 
 def test_a_base64_encoded_body_is_verified_as_sent(finding, slack, store, lambda_context) -> None:

@@ -123,10 +123,13 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     # Describes only for what is left to judge: endpoints with no invocations (idle, serverless
     # or exempt: 4 + 1, the busy ones never), and the two training jobs past their limits.
     assert calls["sagemaker.DescribeEndpoint"] == 5
-    assert calls["cloudwatch.ListMetrics"] == 2
+    # One listing per traffic metric (Invocations, async work, async backlog) per region, and
+    # the inference components once per region.
+    assert calls["cloudwatch.ListMetrics"] == 6
+    assert calls["sagemaker.ListInferenceComponents"] == 2
     assert calls["sagemaker.DescribeTrainingJob"] == 2
     assert calls["sts.GetCallerIdentity"] == 1
-    assert sum(calls.values()) == 37
+    assert sum(calls.values()) == 43
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

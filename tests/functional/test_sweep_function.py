@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from pydantic import ValidationError
 
 from tests.conftest import PUBLIC_EVENTS, load_event, load_function, queued
 
@@ -116,7 +115,9 @@ def test_malformed_event_is_rejected_before_any_aws_call(
     put_policy(seeded, "regions: [us-east-1]\n")
     event = load_event("scheduled-event.json")
     mutate(event)
-    with pytest.raises(ValidationError):
+    from govbot.events import BadEvent
+
+    with pytest.raises(BadEvent, match="the sweep function expects ScheduledEvent: "):
         handler(event, lambda_context)
     assert sum(runtime.clients().calls.values()) == 0
 

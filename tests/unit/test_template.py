@@ -261,7 +261,10 @@ def test_member_remediation_role_is_exactly_the_actions_and_refuses_exempt(membe
     for arn in stmts["Remediation"]["Resource"]:
         pattern = arn["Sub"]
         assert "${AWS::AccountId}" in pattern or ":snapshot/" in pattern, pattern
-    assert actions(stmts["RemediationDescribe"]) == {"ec2:DescribeSnapshots"}
+    assert actions(stmts["RemediationDescribe"]) == {
+        "ec2:DescribeSnapshots",
+        "sagemaker:ListInferenceComponents",
+    }
 
 
 def _allows(statement: dict[str, Any], service: str, action: str) -> bool:

@@ -14,6 +14,15 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients
+from govbot.endpoints import NAMESPACE as ENDPOINT_NAMESPACE
+from govbot.endpoints import (
+    TRAFFIC_METRICS,
+    CannotJudge,
+    Series,
+    Shape,
+    read_shape,
+    series_owner,
+)
 from govbot.pricing import Cost, Pricer
 
 if TYPE_CHECKING:
@@ -179,91 +188,123 @@ class RegionInventory:
             ).describe_endpoint_config(EndpointConfigName=name)
         return self._endpoint_configs[name]
 
-    def endpoint_variants(self, name: str) -> list[dict[str, Any]] | None:
-        """Variants with what they run on: name, instance type and count, serverless or not."""
+    def endpoint_shape(self, name: str) -> Shape | None:
+        """The endpoint's kind and what it runs (None: gone since it was listed). Raises
+        CannotJudge when its config cannot be read or does not fit a known kind."""
         desc = self.endpoint(name)
         if desc is None:
             return None
-        config = self.endpoint_config(desc["EndpointConfigName"])
-        configured = {v["VariantName"]: v for v in config["ProductionVariants"]}
-        variants = []
-        for v in desc.get("ProductionVariants", []):
-            conf: Mapping[str, Any] = configured.get(v["VariantName"], {})
-            serverless = bool(v.get("CurrentServerlessConfig") or conf.get("ServerlessConfig"))
-            count = v.get("CurrentInstanceCount", conf.get("InitialInstanceCount", 0))
-            variants.append(
-                {
-                    "variant_name": v["VariantName"],
-                    "instance_type": None if serverless else conf.get("InstanceType"),
-                    "instance_count": 0 if serverless else count,
-                    "serverless": serverless,
-                }
-            )
-        return variants
+        try:
+            config = self.endpoint_config(desc["EndpointConfigName"])
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "error")
+            raise CannotJudge(f"its endpoint config cannot be read ({code})") from err
+        return read_shape(desc, config, self.inference_components.get(name, []))
 
-    def endpoint_cost(self, variants: list[dict[str, Any]]) -> Cost:
-        costs = [
-            self.pricer.instances(
-                "sagemaker_hosting_hourly", v["instance_type"], v["instance_count"], self.region
-            )
-            for v in variants
-            if not v["serverless"] and v["instance_count"]
-        ]
+    def endpoint_cost(self, shape: Shape) -> Cost:
+        """What the endpoint bills while idle: instances running now, and provisioned
+        concurrency of serverless variants; nothing for variants at zero."""
+        costs = []
+        for v in shape.variants:
+            if v.serverless and v.provisioned_concurrency:
+                costs.append(
+                    self.pricer.serverless_provisioned(
+                        v.memory_mb or 0, v.provisioned_concurrency, self.region
+                    )
+                )
+            elif v.instance_type and v.instance_count:
+                costs.append(
+                    self.pricer.instances(
+                        "sagemaker_hosting_hourly", v.instance_type, v.instance_count, self.region
+                    )
+                )
         if not costs:
-            return Cost(0.0, "serverless: no charge while idle")
+            return Cost(0.0, "nothing runs while idle (no instances, no provisioned concurrency)")
         return Cost.total(costs)
 
     @cached_property
-    def endpoint_variants_with_metrics(self) -> dict[str, set[str]]:
-        """Variants, by endpoint, that have any ``Invocations`` data in the last two weeks.
+    def inference_components(self) -> dict[str, list[str]]:
+        """Inference component names by endpoint: one paginated listing per region (scoped:
+        one per scoped endpoint)."""
+        sagemaker = self.clients.sagemaker(self.region)
+        if self.scope is not None:
+            found = [
+                c
+                for name in self.scoped_ids("AWS::SageMaker::Endpoint")
+                for c in _every(
+                    sagemaker,
+                    "list_inference_components",
+                    "InferenceComponents",
+                    SAGEMAKER_PAGE,
+                    EndpointNameEquals=name,
+                )
+            ]
+        else:
+            found = _every(
+                sagemaker, "list_inference_components", "InferenceComponents", SAGEMAKER_PAGE
+            )
+        by_endpoint: dict[str, list[str]] = {}
+        for c in found:
+            by_endpoint.setdefault(c["EndpointName"], []).append(c["InferenceComponentName"])
+        return by_endpoint
 
-        ListMetrics (500 a page) names every (endpoint, variant) pair CloudWatch holds data
-        for; an endpoint it does not name served nothing for two weeks.
-        """
+    @cached_property
+    def endpoint_traffic_series(self) -> dict[str, list[Series]]:
+        """Every traffic series CloudWatch holds for each endpoint, from ListMetrics (500 a
+        page, one listing per traffic metric): what the last two weeks could show. An endpoint
+        with none served nothing for two weeks."""
+        component_endpoint = {
+            c: endpoint for endpoint, cs in self.inference_components.items() for c in cs
+        }
         paginator = self.clients.cloudwatch(self.region).get_paginator("list_metrics")
-        found: dict[str, set[str]] = {}
-        for page in paginator.paginate(Namespace="AWS/SageMaker", MetricName="Invocations"):
-            for metric in page["Metrics"]:
-                dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
-                if "EndpointName" in dims and "VariantName" in dims:
-                    found.setdefault(dims["EndpointName"], set()).add(dims["VariantName"])
+        found: dict[str, list[Series]] = {}
+        for metric in TRAFFIC_METRICS:
+            for page in paginator.paginate(Namespace=ENDPOINT_NAMESPACE, MetricName=metric):
+                for m in page["Metrics"]:
+                    dims = {d["Name"]: d["Value"] for d in m.get("Dimensions", [])}
+                    owner = series_owner(dims, component_endpoint)
+                    if owner:
+                        found.setdefault(owner, []).append(
+                            Series(metric, tuple(sorted(dims.items())))
+                        )
         return found
 
-    def invocations(
-        self, pairs: list[tuple[str, str]], window: timedelta
-    ) -> dict[tuple[str, str], float]:
-        """Sum of ``Invocations`` over the window per (endpoint, variant), in batches of 500."""
+    def traffic(self, series: list[Series], window: timedelta) -> dict[Series, float]:
+        """Each series' total over the window (its peak, for a backlog), 500 to a call."""
         cloudwatch = self.clients.cloudwatch(self.region)
         period = max(60, int(window.total_seconds()) // 60 * 60)
-        totals: dict[tuple[str, str], float] = {pair: 0.0 for pair in pairs}
-        for start in range(0, len(pairs), METRIC_QUERIES_PER_CALL):
-            batch = pairs[start : start + METRIC_QUERIES_PER_CALL]
+        totals: dict[Series, float] = {s: 0.0 for s in series}
+        for start in range(0, len(series), METRIC_QUERIES_PER_CALL):
+            batch = series[start : start + METRIC_QUERIES_PER_CALL]
             queries: list[Any] = [
                 {
                     "Id": f"q{i}",
                     "ReturnData": True,
                     "MetricStat": {
                         "Metric": {
-                            "Namespace": "AWS/SageMaker",
-                            "MetricName": "Invocations",
-                            "Dimensions": [
-                                {"Name": "EndpointName", "Value": endpoint},
-                                {"Name": "VariantName", "Value": variant},
-                            ],
+                            "Namespace": ENDPOINT_NAMESPACE,
+                            "MetricName": s.metric,
+                            "Dimensions": [{"Name": k, "Value": v} for k, v in s.dimensions],
                         },
                         "Period": period,
-                        "Stat": "Sum",
+                        "Stat": s.stat,
                     },
                 }
-                for i, (endpoint, variant) in enumerate(batch)
+                for i, s in enumerate(batch)
             ]
             paginator = cloudwatch.get_paginator("get_metric_data")
             for page in paginator.paginate(
                 MetricDataQueries=queries, StartTime=self.now - window, EndTime=self.now
             ):
                 for result in page["MetricDataResults"]:
-                    pair = batch[int(result["Id"][1:])]
-                    totals[pair] += sum(result.get("Values", []))
+                    s = batch[int(result["Id"][1:])]
+                    values = result.get("Values", [])
+                    if not values:
+                        continue
+                    if s.stat == "Maximum":
+                        totals[s] = max(totals[s], *values)
+                    else:
+                        totals[s] += sum(values)
         return totals
 
     # -- SageMaker training jobs and notebooks --------------------------------------------

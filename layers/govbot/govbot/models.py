@@ -41,6 +41,18 @@ class Finding(BaseModel):
         return f"{self.detector}-{digest[:16]}"
 
 
+class Undecided(BaseModel):
+    """A resource a detector cannot judge (its kind or metrics cannot be read). It is reported
+    and counted, never stored as a finding, so nothing ever acts on it."""
+
+    detector: str
+    resource_id: str
+    resource_type: str
+    region: str
+    account_id: str
+    reason: str
+
+
 class Outcome(StrEnum):
     WOULD_ACT = "would act"  # dry run
     QUEUED = "queued for the worker"
@@ -95,10 +107,13 @@ class Summary(BaseModel):
     regions: list[str]
     units_swept: int
     units_failed: int
+    cannot_judge: int = 0
 
 
 class SweepReport(BaseModel):
     findings: list[Finding]
+    # Resources a detector could not judge; never findings, never acted on.
+    cannot_judge: list[Undecided] = Field(default_factory=list)
     summary: Summary
     errors: list[SweepError]
     api_calls: dict[str, int]
@@ -122,10 +137,12 @@ class SweepReport(BaseModel):
         units_swept: int = 0,
         units_failed: int = 0,
         account_id: str | None = None,
+        cannot_judge: Iterable[Undecided] = (),
     ) -> SweepReport:
         """A report; regions and detectors default to those of the findings (a report about a
         few findings: an event's, an organisation's)."""
         findings = list(findings)
+        undecided = list(cannot_judge)
         regions = regions if regions is not None else sorted({f.region for f in findings})
         if detector_ids is None:
             detector_ids = sorted({f.detector for f in findings})
@@ -155,9 +172,11 @@ class SweepReport(BaseModel):
             regions=regions,
             units_swept=units_swept,
             units_failed=units_failed,
+            cannot_judge=len(undecided),
         )
         return cls(
             findings=ordered,
+            cannot_judge=undecided,
             summary=summary,
             errors=list(errors),
             api_calls=dict(sorted(api_calls.items())),

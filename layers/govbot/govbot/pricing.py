@@ -42,6 +42,9 @@ class PriceTable(BaseModel):
     ebs_io1_iops_month: float
     ebs_io2_iops_month_tiers: list[tuple[int | None, float]]
     cloudwatch_logs_stored_gb_month: float
+    # Serverless Inference provisioned concurrency, per GB of memory per second. The bundled
+    # table has no figure for it (govbot makes none up): the policy's pricing can give one.
+    sagemaker_serverless_provisioned_gb_second: float | None = None
 
 
 class PriceOverrides(BaseModel):
@@ -55,6 +58,7 @@ class PriceOverrides(BaseModel):
     sagemaker_notebook_hourly: dict[str, float] = Field(default_factory=dict)
     ec2_hourly: dict[str, float] = Field(default_factory=dict)
     ebs_gb_month: dict[str, float] = Field(default_factory=dict)
+    sagemaker_serverless_provisioned_gb_second: float | None = Field(default=None, gt=0)
 
 
 @cache
@@ -85,7 +89,10 @@ class Pricer:
         if overrides:
             merged = table.model_dump()
             for key, values in overrides.model_dump().items():
-                merged[key] = {**merged[key], **values}
+                if isinstance(values, dict):
+                    merged[key] = {**merged[key], **values}
+                elif values is not None:
+                    merged[key] = values
             table = PriceTable.model_validate(merged)
         self.table = table
 
@@ -106,6 +113,23 @@ class Pricer:
             f"{count} x {instance_type} at ${price * factor:.4f}/h x "
             f"{self.table.hours_per_month:g} h ({label}, on-demand)",
         )
+
+    def serverless_provisioned(self, memory_mb: int, concurrency: int, region: str) -> Cost:
+        """Provisioned concurrency of a serverless variant, billed while idle."""
+        what = f"{concurrency} provisioned concurrency x {memory_mb} MB (serverless)"
+        price = self.table.sagemaker_serverless_provisioned_gb_second
+        if price is None:
+            return Cost(
+                None,
+                f"{what}: no provisioned concurrency price in the price table (set "
+                "pricing.sagemaker_serverless_provisioned_gb_second in the policy)",
+            )
+        factor = self._factor(region)
+        if factor is None:
+            return Cost(None, f"no price factor for region {region}")
+        seconds = self.table.hours_per_month * 3600
+        monthly = concurrency * memory_mb / 1024 * price * factor * seconds
+        return Cost(round(monthly, 2), f"{what} at ${price * factor:.8f}/GB-second")
 
     def ebs_volume(
         self,

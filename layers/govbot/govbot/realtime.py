@@ -217,7 +217,8 @@ class Realtime:
             found += [
                 f
                 for f in DETECTORS[det]().detect(inv, settings)
-                if not exemption(
+                if isinstance(f, Finding)
+                and not exemption(
                     f.tags, det, self.now.date(), self.policy.exempt_tag, self.policy.snooze_tag
                 )
             ]

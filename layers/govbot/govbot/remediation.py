@@ -151,7 +151,11 @@ class _Run:
             scope=dict(scope),
             clocks=self.store.clocks(self.account_id, region),
         )
-        detected = DETECTORS[detector]().detect(inv, self.policy.settings(detector))
+        detected = [
+            f
+            for f in DETECTORS[detector]().detect(inv, self.policy.settings(detector))
+            if isinstance(f, Finding)  # one that cannot be judged now is never acted on
+        ]
         exists = {rid for rtype in scope for rid in resource_type(rtype).existing(inv)}
         return {f.finding_id: f for f in detected}, exists
 

@@ -108,6 +108,21 @@ def restore_endpoint(
         EndpointName=name, EndpointConfigName=config, Tags=_user_tags(before.before["tags"])
     )
     note = f"restored endpoint {name} from config {config}"
+    components = before.before.get("components") or []
+    if components:  # deployed again once the endpoint is InService
+        sm.get_waiter("endpoint_in_service").wait(
+            EndpointName=name, WaiterConfig={"Delay": 30, "MaxAttempts": 60}
+        )
+    for c in components:
+        sm.create_inference_component(
+            InferenceComponentName=c["name"],
+            EndpointName=name,
+            VariantName=c["variant_name"],
+            Specification=c["specification"],
+            RuntimeConfig={"CopyCount": c["copy_count"]},
+        )
+    if components:
+        note += f" with its {len(components)} inference component(s)"
     _mark_restored(store, before, actor, now, note)
     return note
 

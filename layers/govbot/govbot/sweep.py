@@ -18,7 +18,7 @@ from govbot.aws import AwsClients
 from govbot.detectors import DETECTORS
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
-from govbot.models import Finding, SweepError, SweepReport
+from govbot.models import Finding, SweepError, SweepReport, Undecided
 from govbot.policy import Policy, PolicyError
 from govbot.pricing import Pricer
 
@@ -31,6 +31,7 @@ MAX_PARALLEL_REGIONS = 8
 @dataclass
 class _RegionResult:
     findings: list[Finding] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
     errors: list[SweepError] = field(default_factory=list)
     exempted: int = 0
     units_swept: int = 0
@@ -114,15 +115,19 @@ def run_sweep(
                 result.errors.append(error_of(exc, region, det_id))
                 say(f"{region} {det_id}: failed ({type(exc).__name__})")
                 continue
+            result.undecided += [u for u in found if isinstance(u, Undecided)]
+            judged = [f for f in found if isinstance(f, Finding)]
             kept = [
                 f
-                for f in found
+                for f in judged
                 if not exemption(f.tags, det_id, now.date(), policy.exempt_tag, policy.snooze_tag)
             ]
-            result.exempted += len(found) - len(kept)
+            result.exempted += len(judged) - len(kept)
             result.findings.extend(kept)
             result.units_swept += 1
-            say(f"{region} {det_id}: {len(kept)} finding(s)")
+            undecided = len(found) - len(judged)
+            said = f", {undecided} cannot be judged" if undecided else ""
+            say(f"{region} {det_id}: {len(kept)} finding(s){said}")
         return result
 
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_REGIONS, len(regions))) as pool:
@@ -130,6 +135,7 @@ def run_sweep(
 
     return SweepReport.build(
         findings=[f for r in results for f in r.findings],
+        cannot_judge=[u for r in results for u in r.undecided],
         errors=[e for r in results for e in r.errors],
         api_calls=dict(clients.calls),
         regions=regions,

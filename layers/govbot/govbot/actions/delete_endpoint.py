@@ -1,4 +1,9 @@
-"""idle-endpoint: delete the endpoint; its config, model and tags are kept and recorded."""
+"""idle-endpoint: delete the endpoint; its config, model and tags are kept and recorded.
+
+An endpoint that hosts inference components loses them first (each one's specification is
+recorded, so restore recreates them); SageMaker deletes components asynchronously, so while
+any is still being deleted the endpoint is left to a later run.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,12 @@ from govbot.models import Finding
 class DeleteEndpoint(Action):
     name = "delete-endpoint"
     detector = "idle-endpoint"
-    permissions = ("sagemaker:DeleteEndpoint",)
+    permissions = (
+        "sagemaker:DeleteEndpoint",
+        "sagemaker:DescribeInferenceComponent",
+        "sagemaker:DeleteInferenceComponent",
+        "sagemaker:ListInferenceComponents",
+    )
 
     def describe(self, finding: Finding) -> str:
         return f"delete endpoint {finding.resource_id} (config and model kept)"
@@ -25,17 +35,46 @@ class DeleteEndpoint(Action):
         # The finding was re-checked seconds ago: its config name, variants and tags are the
         # endpoint's current ones, so recording them costs no further call.
         d = IdleEndpointDetails.model_validate(finding.details)
+        sagemaker = ctx.clients.sagemaker(finding.region)
+        components = []
+        for name in d.components:  # what restore needs to deploy each one again
+            c = sagemaker.describe_inference_component(InferenceComponentName=name)
+            components.append(
+                {
+                    "name": name,
+                    "variant_name": c.get("VariantName"),
+                    "specification": c.get("Specification", {}),
+                    "copy_count": (c.get("RuntimeConfig") or {}).get("DesiredCopyCount", 1),
+                }
+            )
         return {
             "endpoint_name": finding.resource_id,
             "endpoint_config_name": d.endpoint_config_name,
             "endpoint_arn": finding.resource_arn,
             "variants": [v.model_dump() for v in d.variants],
+            "components": components,
             "tags": [{"Key": k, "Value": v} for k, v in finding.tags.items()],
         }
 
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        sagemaker = ctx.clients.sagemaker(finding.region)
+        d = IdleEndpointDetails.model_validate(finding.details)
+        if d.components:
+            for name in d.components:
+                try:
+                    sagemaker.delete_inference_component(InferenceComponentName=name)
+                except ClientError as err:
+                    if not gone(finding, err):
+                        raise
+            left = sagemaker.list_inference_components(EndpointNameEquals=finding.resource_id)
+            if left.get("InferenceComponents"):
+                return ActionResult(
+                    Result.PENDING,
+                    f"deleting the inference components of {finding.resource_id}; a later run "
+                    "deletes the endpoint",
+                )
         try:
-            ctx.clients.sagemaker(finding.region).delete_endpoint(EndpointName=finding.resource_id)
+            sagemaker.delete_endpoint(EndpointName=finding.resource_id)
         except ClientError as err:
             if gone(finding, err):
                 return ActionResult(Result.GONE, f"endpoint {finding.resource_id} already gone")

@@ -116,15 +116,33 @@ def make_traffic(
     hours_ago: Iterable[float] = (1, 5, 12),
     value: float = 120.0,
 ) -> None:
+    make_metric(
+        clients,
+        region,
+        "Invocations",
+        {"EndpointName": endpoint, "VariantName": variant},
+        now,
+        hours_ago,
+        value,
+    )
+
+
+def make_metric(
+    clients: AwsClients,
+    region: str,
+    metric: str,
+    dimensions: dict[str, str],
+    now: datetime,
+    hours_ago: Iterable[float] = (1,),
+    value: float = 1.0,
+) -> None:
+    """Data points of an AWS/SageMaker metric, as SageMaker publishes them."""
     clients.cloudwatch(region).put_metric_data(
         Namespace="AWS/SageMaker",
         MetricData=[
             {
-                "MetricName": "Invocations",
-                "Dimensions": [
-                    {"Name": "EndpointName", "Value": endpoint},
-                    {"Name": "VariantName", "Value": variant},
-                ],
+                "MetricName": metric,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
                 "Timestamp": now - timedelta(hours=ago),
                 "Value": value,
                 "Unit": "None",
@@ -132,6 +150,92 @@ def make_traffic(
             for ago in hours_ago
         ],
     )
+
+
+def make_component_endpoint(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    instance_type: str,
+    instances: int,
+    components: list[str],
+    created: datetime,
+) -> None:
+    """An endpoint that hosts inference components: a variant with instances under managed
+    instance scaling and no model of its own; each component deploys one model onto it."""
+    sm = clients.sagemaker(region)
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "InstanceType": instance_type,
+                "InitialInstanceCount": max(instances, 1),
+                "ManagedInstanceScaling": {
+                    "Status": "ENABLED",
+                    "MinInstanceCount": 0,
+                    "MaxInstanceCount": max(instances, 1) * 2,
+                },
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    ext.set_endpoint_created(region, name, created)
+    ext.set_variant_instances(region, name, "AllTraffic", instances)
+    for component in components:
+        model = f"{component}-model"
+        sm.create_model(
+            ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={"Image": IMAGE}
+        )
+        sm.create_inference_component(
+            InferenceComponentName=component,
+            EndpointName=name,
+            VariantName="AllTraffic",
+            Specification={
+                "ModelName": model,
+                "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024},
+            },
+            RuntimeConfig={"CopyCount": 1},
+        )
+
+
+def make_async_endpoint(
+    clients: AwsClients, region: str, name: str, instance_type: str, created: datetime
+) -> None:
+    sm = clients.sagemaker(region)
+    model = f"{name}-model"
+    sm.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={"Image": IMAGE})
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[make_variant("AllTraffic", instance_type) | {"ModelName": model}],
+        AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": f"s3://ml-async/{name}/"}},
+    )
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    ext.set_endpoint_created(region, name, created)
+
+
+def make_serverless_endpoint(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    memory_mb: int,
+    provisioned: int,
+    created: datetime,
+) -> None:
+    sm = clients.sagemaker(region)
+    model = f"{name}-model"
+    sm.create_model(ModelName=model, ExecutionRoleArn=ROLE_ARN, PrimaryContainer={"Image": IMAGE})
+    serverless: dict[str, Any] = {"MemorySizeInMB": memory_mb, "MaxConcurrency": 10}
+    if provisioned:
+        serverless["ProvisionedConcurrency"] = provisioned
+    sm.create_endpoint_config(
+        EndpointConfigName=f"{name}-config",
+        ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": model, "ServerlessConfig": serverless}
+        ],
+    )
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    ext.set_endpoint_created(region, name, created)
 
 
 def make_volume(

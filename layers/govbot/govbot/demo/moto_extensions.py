@@ -10,6 +10,7 @@ Only the demo and the tests import this module; no code path that talks to real 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,6 +83,118 @@ def install() -> None:
         setattr(SageMakerModelBackend, "add_tags", add_tags)  # noqa: B010
     setattr(SageMakerModelBackend, "stop_training_job", stop_training_job)  # noqa: B010
     setattr(SageMakerResponse, "stop_training_job", stop_training_job_response)  # noqa: B010
+    _install_inference_components()
+
+
+def _install_inference_components() -> None:
+    """Inference components (CreateInferenceComponent, DescribeInferenceComponent,
+    ListInferenceComponents, DeleteInferenceComponent), which moto lacks, in the shapes of
+    botocore's SageMaker service model; kept per account and region like moto's own."""
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+    from moto.sagemaker.utils import arn_formatter
+
+    original_validate = SageMakerModelBackend.validate_production_variants
+
+    def validate_production_variants(self: Any, production_variants: list[Any]) -> None:
+        # A variant that hosts inference components names no model of its own.
+        original_validate(self, [v for v in production_variants if "ModelName" in v])
+
+    if not getattr(original_validate, "govbot", False):
+        validate_production_variants.govbot = True  # type: ignore[attr-defined]
+        SageMakerModelBackend.validate_production_variants = validate_production_variants  # type: ignore[method-assign]
+
+    def components(self: Any) -> dict[str, dict[str, Any]]:
+        if not hasattr(self, "govbot_inference_components"):
+            self.govbot_inference_components = {}
+        return self.govbot_inference_components  # type: ignore[no-any-return]
+
+    def create(self: Any, params: dict[str, Any]) -> dict[str, Any]:
+        name, endpoint = params["InferenceComponentName"], params["EndpointName"]
+        if endpoint not in self.endpoints:
+            raise ValidationError(message=f"Could not find endpoint '{endpoint}'.")
+        if name in components(self):
+            raise ValidationError(message=f"Inference component {name} already exists.")
+        now = _moto_time(datetime.now(UTC))
+        copies = (params.get("RuntimeConfig") or {}).get("CopyCount", 1)
+        components(self)[name] = {
+            "InferenceComponentName": name,
+            "InferenceComponentArn": arn_formatter(
+                "inference-component", name, self.account_id, self.region_name
+            ),
+            "EndpointName": endpoint,
+            "EndpointArn": self.endpoints[endpoint].arn,
+            "VariantName": params.get("VariantName"),
+            "Specification": params.get("Specification", {}),
+            "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
+            "CreationTime": now,
+            "LastModifiedTime": now,
+            "InferenceComponentStatus": "InService",
+        }
+        return {"InferenceComponentArn": components(self)[name]["InferenceComponentArn"]}
+
+    summary_keys = (
+        "CreationTime",
+        "InferenceComponentArn",
+        "InferenceComponentName",
+        "EndpointArn",
+        "EndpointName",
+        "VariantName",
+        "InferenceComponentStatus",
+        "LastModifiedTime",
+    )
+
+    def listing(self: Any, params: dict[str, Any]) -> dict[str, Any]:
+        found = [
+            c
+            for c in sorted(components(self).values(), key=lambda c: c["InferenceComponentName"])
+            if params.get("EndpointNameEquals") in (None, c["EndpointName"])
+            and params.get("StatusEquals") in (None, c["InferenceComponentStatus"])
+        ]
+        start = int(params.get("NextToken") or 0)
+        size = min(int(params.get("MaxResults") or 10), 100)
+        page = [{k: c[k] for k in summary_keys} for c in found[start : start + size]]
+        answer: dict[str, Any] = {"InferenceComponents": page}
+        if start + size < len(found):
+            answer["NextToken"] = str(start + size)
+        return answer
+
+    def describe(self: Any, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return dict(components(self)[params["InferenceComponentName"]])
+        except KeyError:
+            raise ValidationError(
+                message=f"Could not find inference component '{params['InferenceComponentName']}'."
+            ) from None
+
+    def delete(self: Any, params: dict[str, Any]) -> dict[str, Any]:
+        components(self).pop(params["InferenceComponentName"], None)
+        return {}
+
+    def handler(method: Any) -> Any:
+        def respond(self: Any) -> str:
+            answer = method(self.sagemaker_backend, json.loads(self.body or "{}"))
+            return json.dumps(answer, default=lambda t: t.replace(tzinfo=UTC).timestamp())
+
+        return respond
+
+    for op, method in (
+        ("create_inference_component", create),
+        ("list_inference_components", listing),
+        ("describe_inference_component", describe),
+        ("delete_inference_component", delete),
+    ):
+        setattr(SageMakerResponse, op, handler(method))
+
+
+def set_variant_instances(
+    region: str, endpoint: str, variant: str, count: int, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """What managed instance scaling does: a variant's running instances, down to zero."""
+    for v in _sagemaker(region, account).endpoints[endpoint].production_variants:
+        if v["VariantName"] == variant:
+            v["CurrentInstanceCount"] = count
 
 
 def set_snapshot_state(

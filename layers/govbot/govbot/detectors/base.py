@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govbot.models import Finding
+from govbot.models import Finding, Undecided
 
 if TYPE_CHECKING:
     from govbot.inventory import RegionInventory
@@ -65,5 +65,6 @@ class Detector(ABC, Generic[SettingsT]):
         return cls.details_model.model_validate(finding.details)
 
     @abstractmethod
-    def detect(self, inv: RegionInventory, settings: SettingsT) -> Iterable[Finding]:
-        """Yield findings for one region. Raise botocore errors: the engine reports them."""
+    def detect(self, inv: RegionInventory, settings: SettingsT) -> Iterable[Finding | Undecided]:
+        """Yield findings for one region, and what it cannot judge (never acted on). Raise
+        botocore errors: the engine reports them."""

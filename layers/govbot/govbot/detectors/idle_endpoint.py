@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.endpoints import CannotJudge, EndpointKind, Shape, Variant
 from govbot.inventory import RegionInventory
-from govbot.models import Finding
+from govbot.models import Finding, Undecided
 
 
 class IdleEndpointSettings(DetectorSettings):
@@ -21,16 +22,11 @@ class IdleEndpointSettings(DetectorSettings):
     )
 
 
-class Variant(BaseModel):
-    variant_name: str
-    instance_type: str | None
-    instance_count: int
-    serverless: bool
-
-
 class IdleEndpointDetails(Details):
     endpoint_config_name: str | None
+    kind: EndpointKind
     variants: list[Variant]
+    components: list[str] = Field(default_factory=list)
     idle_hours: float
     created: datetime
 
@@ -44,12 +40,15 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
         "sagemaker:ListEndpoints",
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
+        "sagemaker:ListInferenceComponents",
         "cloudwatch:ListMetrics",
         "cloudwatch:GetMetricData",
         "tag:GetResources",
     )
 
-    def detect(self, inv: RegionInventory, settings: IdleEndpointSettings) -> Iterator[Finding]:
+    def detect(
+        self, inv: RegionInventory, settings: IdleEndpointSettings
+    ) -> Iterator[Finding | Undecided]:
         window = timedelta(hours=settings.idle_hours)
         # Endpoints younger than the window cannot have been idle for all of it: not judged.
         candidates = [
@@ -61,25 +60,38 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
                 window,
             )
         ]
-        # Sum invocations only for variants CloudWatch has data for; an endpoint none of whose
-        # variants has data served nothing. Only the idle ones are then described, for cost.
-        with_data = inv.endpoint_variants_with_metrics
-        pairs = [
-            (e["EndpointName"], variant)
+        # Every traffic series CloudWatch holds for the candidates (Invocations per variant or
+        # per inference component, async work and backlog), summed in one batch: any work at
+        # all means busy, and a busy endpoint costs no describe. Only the rest are described.
+        known = inv.endpoint_traffic_series
+        series = [s for e in candidates for s in known.get(e["EndpointName"], ())]
+        totals = inv.traffic(series, window)
+        busy = {
+            name
             for e in candidates
-            for variant in sorted(with_data.get(e["EndpointName"], ()))
-        ]
-        busy = {endpoint for (endpoint, _), n in inv.invocations(pairs, window).items() if n > 0}
-
+            for name in [e["EndpointName"]]
+            if any(totals[s] > 0 for s in known.get(name, ()))
+        }
         for summary in candidates:
             name = summary["EndpointName"]
             if name in busy:
                 continue
-            variants = inv.endpoint_variants(name)
-            # Gone since it was listed, or serverless only: nothing billed while idle.
-            if not variants or all(v["serverless"] for v in variants):
+            try:
+                shape = inv.endpoint_shape(name)
+            except CannotJudge as why:
+                # Never guess towards deletion.
+                yield Undecided(
+                    detector=self.id,
+                    resource_id=name,
+                    resource_type="AWS::SageMaker::Endpoint",
+                    region=inv.region,
+                    account_id=inv.account_id,
+                    reason=f"cannot judge: {why}",
+                )
                 continue
-            cost = inv.endpoint_cost(variants)
+            if shape is None or not shape.bills_while_idle:
+                continue  # gone since listed, or nothing billed while idle (scaled to zero)
+            cost = inv.endpoint_cost(shape)
             desc = inv.endpoint(name)
             yield Finding(
                 detector=self.id,
@@ -89,18 +101,35 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
-                reason=(
-                    f"no invocations in the last {settings.idle_hours:g} h across "
-                    f"{len(variants)} variant(s); InService since "
-                    f"{summary['CreationTime']:%Y-%m-%d}"
-                ),
+                reason=_reason(shape, settings.idle_hours, summary["CreationTime"]),
                 proposed_action="delete the endpoint (its config and model are kept)",
                 details=IdleEndpointDetails(
                     endpoint_config_name=desc["EndpointConfigName"] if desc else None,
-                    variants=[Variant.model_validate(v) for v in variants],
+                    kind=shape.kind,
+                    variants=shape.variants,
+                    components=shape.components,
                     idle_hours=settings.idle_hours,
                     created=summary["CreationTime"],
                     cost_basis=cost.basis,
                 ).model_dump(mode="json"),
                 tags=inv.tags(summary["EndpointArn"]),
             )
+
+
+def _reason(shape: Shape, hours: float, created: datetime) -> str:
+    since = f"InService since {created:%Y-%m-%d}"
+    running = sum(v.instance_count for v in shape.variants)
+    if shape.kind == "inference-components" and not shape.components:
+        return f"{running} instance(s) running with no inference component to serve; {since}"
+    if shape.kind == "inference-components":
+        return (
+            f"no invocations in the last {hours:g} h across {len(shape.components)} inference "
+            f"component(s); {since}"
+        )
+    if shape.kind == "async":
+        return f"processed no asynchronous request and held no backlog in {hours:g} h; {since}"
+    if shape.kind == "serverless":
+        return f"no invocations in {hours:g} h while paying for provisioned concurrency; {since}"
+    return (
+        f"no invocations in the last {hours:g} h across {len(shape.variants)} variant(s); {since}"
+    )

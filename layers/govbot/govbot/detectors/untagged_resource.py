@@ -11,6 +11,7 @@ from pydantic import Field
 
 from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.endpoints import CannotJudge
 from govbot.inventory import RegionInventory, tags_to_dict
 from govbot.models import Finding
 from govbot.pricing import Cost
@@ -102,8 +103,11 @@ def _fixed(cost: Cost) -> Callable[[], Cost]:
 
 
 def _endpoint_cost(inv: RegionInventory, name: str) -> Cost:
-    variants = inv.endpoint_variants(name)
-    return inv.endpoint_cost(variants) if variants else Cost(None, "endpoint no longer exists")
+    try:
+        shape = inv.endpoint_shape(name)
+    except CannotJudge as why:
+        return Cost(None, f"cannot price the endpoint: {why}")
+    return inv.endpoint_cost(shape) if shape else Cost(None, "endpoint no longer exists")
 
 
 def _training_job_cost(inv: RegionInventory, name: str) -> Cost:
