@@ -10,7 +10,7 @@ def test_sweep_json_is_one_object_with_the_estate_findings(server_estate) -> Non
     result = run_govbot("sweep", "--regions", "us-east-1,eu-west-1", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)  # exactly one JSON document, nothing else on stdout
-    assert set(report) == {"findings", "summary", "errors", "api_calls", "actions"}
+    assert set(report) == {"findings", "summary", "errors", "api_calls", "actions", "cannot_judge"}
     assert report["actions"] == []  # no state table: nothing stored, nothing to act on
     keys = {(f["detector"], f["region"], f["resource_id"]) for f in report["findings"]}
     assert keys == server_estate.expected
