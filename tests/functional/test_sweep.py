@@ -120,16 +120,17 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         assert calls[op] == 2, op
     # Tags in bulk: one GetResources per region for SageMaker, one for logs.
     assert calls["resourcegroupstaggingapi.GetResources"] == 4
-    # Describes only for what is left to judge: endpoints with no invocations (idle, serverless
-    # or exempt: 4 + 1, the busy ones never), and the two training jobs past their limits.
-    assert calls["sagemaker.DescribeEndpoint"] == 5
+    # Describes only for what is left to judge: endpoints that did no work (idle, serverless,
+    # scaled to zero or exempt: 5 + 1; the busy ones of any kind never), and the two training
+    # jobs past their limits.
+    assert calls["sagemaker.DescribeEndpoint"] == 6
     # One listing per traffic metric (Invocations, async work, async backlog) per region, and
     # the inference components once per region.
     assert calls["cloudwatch.ListMetrics"] == 6
     assert calls["sagemaker.ListInferenceComponents"] == 2
     assert calls["sagemaker.DescribeTrainingJob"] == 2
     assert calls["sts.GetCallerIdentity"] == 1
-    assert sum(calls.values()) == 43
+    assert sum(calls.values()) == 45
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

@@ -160,6 +160,7 @@ def make_component_endpoint(
     instances: int,
     components: list[str],
     created: datetime,
+    tags: list[dict[str, str]] | None = None,
 ) -> None:
     """An endpoint that hosts inference components: a variant with instances under managed
     instance scaling and no model of its own; each component deploys one model onto it."""
@@ -179,7 +180,7 @@ def make_component_endpoint(
             }
         ],
     )
-    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=tags or [])
     ext.set_endpoint_created(region, name, created)
     ext.set_variant_instances(region, name, "AllTraffic", instances)
     for component in components:
@@ -200,7 +201,12 @@ def make_component_endpoint(
 
 
 def make_async_endpoint(
-    clients: AwsClients, region: str, name: str, instance_type: str, created: datetime
+    clients: AwsClients,
+    region: str,
+    name: str,
+    instance_type: str,
+    created: datetime,
+    tags: list[dict[str, str]] | None = None,
 ) -> None:
     sm = clients.sagemaker(region)
     model = f"{name}-model"
@@ -210,7 +216,7 @@ def make_async_endpoint(
         ProductionVariants=[make_variant("AllTraffic", instance_type) | {"ModelName": model}],
         AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": f"s3://ml-async/{name}/"}},
     )
-    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=tags or [])
     ext.set_endpoint_created(region, name, created)
 
 
@@ -304,7 +310,8 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     r, day = PRIMARY, timedelta(days=1)
     az = f"{r}a"
 
-    # Endpoints: busy, idle, idle and untagged, serverless, too young to judge, half busy, exempt.
+    # Endpoints: busy, idle, idle and untagged, serverless, too young to judge, half busy,
+    # exempt, busy through an inference component, busy asynchronously, scaled to zero.
     make_endpoint(
         clients,
         r,
@@ -367,6 +374,35 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         [make_variant("AllTraffic", "ml.g4dn.2xlarge")],
         team_tags("vision", "dev", **{"govbot:exempt": "true"}),
         now - 60 * day,
+    )
+    # Endpoints whose work shows elsewhere than Invocations per variant, and one that scaled to
+    # zero: none of them is waste.
+    make_component_endpoint(
+        clients,
+        r,
+        "llm-chat",
+        "ml.g4dn.xlarge",
+        2,
+        ["llm-chat-7b"],
+        now - 20 * day,
+        team_tags("assistant"),
+    )
+    make_metric(clients, r, "Invocations", {"InferenceComponentName": "llm-chat-7b"}, now)
+    make_async_endpoint(
+        clients, r, "doc-ocr-async", "ml.g4dn.xlarge", now - 20 * day, team_tags("ocr")
+    )
+    make_metric(
+        clients, r, "InvocationsProcessed", {"EndpointName": "doc-ocr-async"}, now, value=35
+    )
+    make_component_endpoint(
+        clients,
+        r,
+        "embeddings-nightly",
+        "ml.g4dn.xlarge",
+        0,
+        ["embed-large"],
+        now - 20 * day,
+        team_tags("search"),
     )
 
     # Instances and volumes.
