@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.integration.conftest import run_govbot
 
@@ -118,3 +120,69 @@ def test_help_explains_the_commands() -> None:
     assert "Resources change only with --apply" in " ".join(result.stdout.split())
     for command in ("init", "findings", "approve", "reject", "restore"):
         assert run_govbot(command, "--help").returncode == 0, command
+
+
+NO_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "",
+    "AWS_SECRET_ACCESS_KEY": "",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+    "AWS_CONFIG_FILE": "/nonexistent/config",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code", "says"),
+    [
+        (["init"], NO_CREDENTIALS, 1, "no AWS credentials"),
+        (["findings"], NO_CREDENTIALS, 1, "no AWS credentials"),
+        (["approve", "idle-endpoint-0"], NO_CREDENTIALS, 1, "no AWS credentials"),
+        (
+            ["restore", "volume", "vol-1", "--region", "us-east-1"],
+            NO_CREDENTIALS,
+            1,
+            "no AWS credentials",
+        ),
+        (
+            ["findings"],
+            {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"},
+            1,
+            "cannot reach http://127.0.0.1:9",
+        ),
+        (["findings"], {"AWS_MAX_ATTEMPTS": "abc"}, 2, "AWS_MAX_ATTEMPTS must be a whole number"),
+        (["findings", "--table", ""], {}, 2, "invalid value"),
+        (["sweep", "--role-arn", "garbage", "--regions", "us-east-1"], {}, 1, ""),
+        (["--profile", "no-such-profile", "init"], {}, 2, "could not be found"),
+    ],
+    ids=[
+        "init-no-credentials",
+        "findings-no-credentials",
+        "approve-no-credentials",
+        "restore-no-credentials",
+        "nothing-listening",
+        "max-attempts-abc",
+        "empty-table",
+        "garbage-role-arn",
+        "unknown-profile",
+    ],
+)
+def test_ordinary_mistakes_get_one_line_and_the_documented_exit_code(
+    server_account, args, env, code, says
+) -> None:
+    result = run_govbot(*args, env=env)
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert says in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3, result.stderr
+
+
+def test_debug_shows_the_traceback_for_a_bug_report(server_account) -> None:
+    result = run_govbot("--debug", "findings", env={"AWS_MAX_ATTEMPTS": "abc"})
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+
+
+def test_version_is_printed() -> None:
+    result = run_govbot("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("govbot ")

@@ -77,6 +77,17 @@ def is_transient(err: BaseException) -> bool:
     return isinstance(err, ConnectionError | HTTPClientError)
 
 
+def _attempts_from_env() -> int:
+    raw = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_MAX_ATTEMPTS)
+    try:
+        attempts = int(raw)
+    except ValueError:
+        attempts = 0
+    if attempts < 1:
+        raise ValueError(f"AWS_MAX_ATTEMPTS must be a whole number from 1, not {raw!r}")
+    return attempts
+
+
 class AwsClients:
     """Lazily built, cached, call-counting boto3 clients for one set of credentials."""
 
@@ -97,7 +108,7 @@ class AwsClients:
         self._external_id = external_id
         self._role_session_name = role_session_name
         # AWS_MAX_ATTEMPTS (boto3's own setting, first try included) would be hidden by a Config.
-        attempts = max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        attempts = max_attempts or _attempts_from_env()
         self._config = Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
         self._session: boto3.Session | None = None
         self._clients: dict[tuple[str, str], Any] = {}

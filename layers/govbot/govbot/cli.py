@@ -8,13 +8,24 @@ import os
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 import yaml
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ParamValidationError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 from rich.console import Console
+from rich.markup import escape
 
 from govbot.aws import AwsClients
 from govbot.contracts import State
@@ -88,7 +99,7 @@ RoleOption = Annotated[
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    err.print(f"[red]error:[/] {message}", highlight=False)
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -125,7 +136,7 @@ def _policy_or_exit(path: Path | None) -> Policy:
     try:
         return load_policy(path)
     except PolicyError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
 
 
@@ -168,7 +179,7 @@ def sweep(
         try:
             pol = pol.with_regions(region_list)
         except ValueError as exc:
-            err.print(f"[red]error:[/] --regions: {exc}", highlight=False)
+            err.print(f"[red]error:[/] --regions: {escape(str(exc))}", highlight=False)
             raise typer.Exit(EXIT_USAGE) from exc
     try:
         clients = AwsClients(role_arn=role_arn, external_id=external_id)
@@ -193,7 +204,7 @@ def sweep(
             progress=lambda msg: err.print(f"[dim]{msg}[/]"),
         ).report
     except PolicyError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
     if format is Format.json:
         print(to_json(report))
@@ -404,5 +415,81 @@ def demo(
     raise typer.Exit(run_demo(out, err, serve=serve))
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"govbot {package_version('govbot')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print govbot's version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="The AWS profile to use (as AWS_PROFILE does)."),
+    ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="On an error, print the whole traceback (for bug reports)."),
+    ] = False,
+) -> None:
+    if profile:
+        os.environ["AWS_PROFILE"] = profile  # every boto3 session of this run reads it
+
+
+def explain(exc: BaseException) -> tuple[str, int]:
+    """One line that says what is wrong and what to do, and the exit code for it: 1 when
+    nothing could be done (AWS unreachable or refusing), 2 for bad input."""
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return (
+            "no AWS credentials: set AWS_PROFILE (or pass --profile), run `aws sso login`, or "
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            EXIT_NOTHING_SWEPT,
+        )
+    if isinstance(exc, ProfileNotFound):
+        return f"{exc}: check AWS_PROFILE against ~/.aws/config", EXIT_USAGE
+    if isinstance(exc, NoRegionError):
+        return "no region: pass --region/--table-region or set AWS_REGION", EXIT_USAGE
+    if isinstance(exc, EndpointConnectionError):
+        return (
+            f"cannot reach {exc.kwargs.get('endpoint_url', 'AWS')}: check your network, or "
+            "AWS_ENDPOINT_URL if you point govbot at an emulator",
+            EXIT_NOTHING_SWEPT,
+        )
+    if isinstance(exc, ParamValidationError):
+        return f"invalid value: {exc.kwargs.get('report', exc)}".replace("\n", " "), EXIT_USAGE
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return (
+            f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}",
+            EXIT_NOTHING_SWEPT,
+        )
+    if isinstance(exc, BotoCoreError):
+        return f"AWS call failed: {exc}", EXIT_NOTHING_SWEPT
+    if isinstance(exc, ValueError):
+        return str(exc), EXIT_USAGE
+    return f"{type(exc).__name__}: {exc} (rerun with --debug and report it)", EXIT_NOTHING_SWEPT
+
+
 def main() -> None:
-    app()
+    """The command line, with one error line instead of a traceback for user and environment
+    errors (``--debug`` shows the traceback)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        if "--debug" in sys.argv:
+            raise
+        message, code = explain(exc)
+        err.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+        sys.exit(code)
