@@ -69,3 +69,12 @@ def test_snooze_until_a_date(clients, now, delta_days, exempt) -> None:
         clients, REGION, AZ, 10, "gp2", as_tags(**{"govbot:snooze-until": until}), now - 30 * DAY
     )
     assert (vid not in by_id(sweep_one(clients, "orphaned-volume", now))) is exempt
+
+
+def test_the_fix_is_priced_net_of_the_snapshot_it_keeps(clients, now) -> None:
+    vid = make_volume(clients, REGION, AZ, 500, "gp3", team_tags("t"), now - 30 * DAY)
+    f = by_id(sweep_one(clients, "orphaned-volume", now))[vid]
+    assert f.monthly_cost_usd == pytest.approx(500 * 0.08)  # what the volume costs
+    assert f.details["snapshot_monthly_usd"] == pytest.approx(500 * 0.05)  # at most
+    assert f.details["net_monthly_saving_usd"] == pytest.approx(500 * (0.08 - 0.05))
+    assert "the fix keeps a snapshot of at most 500 GiB" in f.details["cost_basis"]

@@ -41,6 +41,7 @@ class PriceTable(BaseModel):
     ebs_gp3_throughput_mibps_month_over_125: float
     ebs_io1_iops_month: float
     ebs_io2_iops_month_tiers: list[tuple[int | None, float]]
+    ebs_snapshot_gb_month: dict[str, float] = Field(default_factory=dict)  # by storage tier
     cloudwatch_logs_stored_gb_month: float
     # Serverless Inference provisioned concurrency, per GB of memory per second. The bundled
     # table has no figure for it (govbot makes none up): the policy's pricing can give one.
@@ -164,6 +165,20 @@ class Pricer:
             monthly += _tiered(iops, t.ebs_io2_iops_month_tiers)
             parts.append(f"{iops} provisioned IOPS")
         return Cost(round(monthly * factor, 2), ", ".join(parts))
+
+    def ebs_snapshot(self, size_gib: int, region: str, tier: str = "standard") -> Cost:
+        """A snapshot of a volume: at most the volume's size (a first snapshot holds only the
+        blocks written, so this is an upper bound)."""
+        per_gb = self.table.ebs_snapshot_gb_month.get(tier)
+        if per_gb is None:
+            return Cost(None, f"no EBS snapshot price for the {tier} tier")
+        factor = self._factor(region)
+        if factor is None:
+            return Cost(None, f"no price factor for region {region}")
+        return Cost(
+            round(size_gib * per_gb * factor, 2),
+            f"snapshot of at most {size_gib} GiB at ${per_gb * factor:.4f}/GB-month ({tier})",
+        )
 
     def log_storage(self, stored_bytes: int, region: str) -> Cost:
         factor = self._factor(region)

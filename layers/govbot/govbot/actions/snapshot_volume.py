@@ -83,9 +83,15 @@ class SnapshotThenDeleteVolume(Action):
         except ClientError as err:
             if not gone(finding, err):
                 raise
+        d = OrphanedVolumeDetails.model_validate(finding.details)
+        saved = (
+            f"; saves ${d.net_monthly_saving_usd:,.2f}/month net of the snapshot"
+            if d.net_monthly_saving_usd is not None
+            else ""
+        )
         return ActionResult(
             Result.DONE,
-            f"deleted volume {vid} after snapshot {snapshot_id}; restore with "
+            f"deleted volume {vid} after snapshot {snapshot_id}{saved}; restore with "
             f"{restore_hint(finding)}",
             {"snapshot_id": snapshot_id},
         )

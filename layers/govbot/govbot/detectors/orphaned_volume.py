@@ -30,6 +30,9 @@ class OrphanedVolumeDetails(Details):
     waste_since: datetime | None = None  # known from an event (a detach): the first_seen
     snapshot_id: str | None = None
     encrypted: bool = False
+    # The fix keeps a snapshot, which costs too: what it adds, and what the fix saves net.
+    snapshot_monthly_usd: float | None = None
+    net_monthly_saving_usd: float | None = None
 
 
 @register
@@ -47,6 +50,12 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                 continue
             age_days = (inv.now - since).days
             cost = inv.volume_cost(v)
+            snapshot = inv.pricer.ebs_snapshot(v["Size"], inv.region)
+            net = (
+                round(cost.monthly_usd - snapshot.monthly_usd, 2)
+                if cost.monthly_usd is not None and snapshot.monthly_usd is not None
+                else None
+            )
             yield Finding(
                 detector=self.id,
                 resource_id=v["VolumeId"],
@@ -72,7 +81,9 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     waste_since=inv.clock("AWS::EC2::Volume", v["VolumeId"]),
                     snapshot_id=v.get("SnapshotId") or None,
                     encrypted=v.get("Encrypted", False),
-                    cost_basis=cost.basis,
+                    snapshot_monthly_usd=snapshot.monthly_usd,
+                    net_monthly_saving_usd=net,
+                    cost_basis=f"{cost.basis}; the fix keeps a {snapshot.basis}",
                 ).model_dump(mode="json"),
                 tags=tags_to_dict(v.get("Tags")),
             )
