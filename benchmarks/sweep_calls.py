@@ -27,6 +27,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from moto import mock_aws
 
 from govbot.aws import AwsClients
+from govbot.demo import moto_extensions
 from govbot.demo.estate import (
     ROLE_ARN,
     as_tags,
@@ -127,6 +128,7 @@ class Result:
 
 
 def measure(scale: int) -> Result:
+    moto_extensions.install()  # what the emulator lacks: inference components, StopTrainingJob
     with mock_aws():
         now = datetime.now(UTC)
         seeded_at = time.perf_counter()
@@ -190,6 +192,10 @@ def render(results: list[Result]) -> str:
         "- Listing calls grow with the page count, not the resource count: SageMaker lists take",
         "  100 a page, DescribeVolumes 500, DescribeInstances 1000, DescribeLogGroups 50,",
         "  GetResources 100, ListMetrics and GetMetricData 500.",
+        "- ListMetrics runs once per traffic metric an endpoint kind reports (Invocations, the",
+        "  async InvocationsProcessed and ApproximateBacklogSize), ListInferenceComponents once",
+        "  per region: every series of every candidate is then summed in one batched",
+        "  GetMetricData, so an endpoint busy in any of them costs no describe.",
         "- DescribeEndpoint and DescribeEndpointConfig are made only for endpoints that served",
         "  nothing (idle candidates, and untagged ones being priced); busy endpoints cost none.",
         "- DescribeTrainingJob only for jobs created longer ago than their limit; ListTags once",

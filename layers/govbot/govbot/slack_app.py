@@ -44,7 +44,8 @@ class SlackApp:
 
     def _decide(self, click: Click, token: str, now: datetime) -> str:
         policy = runtime.load_policy(self.settings)
-        client = slack_notify.web_client(token)
+        # One second for the approver lookup: the whole click must be answered within three.
+        client = slack_notify.web_client(token, timeout=1)
 
         def enqueue(request: RemediationRequest) -> None:
             if not self.settings.remediation_queue_url:

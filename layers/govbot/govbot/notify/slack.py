@@ -46,10 +46,10 @@ def load_credentials(clients: AwsClients, secret_arn: str) -> SlackCredentials:
     return SlackCredentials.model_validate(raw)
 
 
-def web_client(token: str) -> WebClient:
+def web_client(token: str, timeout: int = 5) -> WebClient:
     # SLACK_API_URL points slack_sdk at a stand-in (the demo's, or a test's) instead of Slack.
     base_url = os.environ.get("SLACK_API_URL") or WebClient.BASE_URL
-    return WebClient(token=token, base_url=base_url, timeout=5)
+    return WebClient(token=token, base_url=base_url, timeout=timeout)
 
 
 # -- the digest ---------------------------------------------------------------------------
