@@ -183,6 +183,7 @@ def test_volume_is_deleted_only_after_a_completed_snapshot_carrying_its_tags(
         "project": "vision",
         "environment": "prod",
         "govbot:source-volume": vid,
+        "govbot:expires-on": f"{now + timedelta(days=90):%Y-%m-%d}",  # then expired-snapshot
     }
 
 

@@ -21,7 +21,7 @@ def test_sweep_finds_exactly_the_waste_in_the_estate(seeded) -> None:
     assert keys(report) == seeded.expected
     # exempt endpoint, exempt log group, snoozed volume
     assert report.summary.exempted == 3
-    assert report.summary.units_swept == 10
+    assert report.summary.units_swept == 12
     assert report.findings[0].resource_id == "bert-finetune-large"  # costliest first
 
 
@@ -94,6 +94,7 @@ def test_disabled_detectors_do_not_run(seeded) -> None:
                     "idle-endpoint",
                     "untagged-resource",
                     "orphaned-volume",
+                    "expired-snapshot",
                     "runaway-training-job",
                 )
             },
@@ -130,7 +131,8 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.ListInferenceComponents"] == 2
     assert calls["sagemaker.DescribeTrainingJob"] == 2
     assert calls["sts.GetCallerIdentity"] == 1
-    assert sum(calls.values()) == 45
+    assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
+    assert sum(calls.values()) == 47
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

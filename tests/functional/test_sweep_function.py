@@ -131,7 +131,11 @@ def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambd
     clients = runtime.clients()
     for op in ("ListEndpoints", "ListTrainingJobs"):
         fail_operation(clients, "sagemaker", op, "us-east-1", "AccessDeniedException")
-    for svc, op in (("ec2", "DescribeVolumes"), ("logs", "DescribeLogGroups")):
+    for svc, op in (
+        ("ec2", "DescribeVolumes"),
+        ("ec2", "DescribeSnapshots"),
+        ("logs", "DescribeLogGroups"),
+    ):
         fail_operation(clients, svc, op, "us-east-1", "AccessDeniedException")
     with pytest.raises(govbot.nightly.NothingSweptError, match="AccessDenied"):
         handler(load_event("scheduled-event.json"), lambda_context)

@@ -24,9 +24,9 @@ from govbot.detectors import DETECTORS
 # Which detectors matter when an alert names a service (anything else: all of them).
 SERVICE_DETECTORS = {
     "sagemaker": ["idle-endpoint", "runaway-training-job", "untagged-resource"],
-    "elastic compute cloud": ["orphaned-volume", "untagged-resource"],
-    "ec2": ["orphaned-volume", "untagged-resource"],
-    "elastic block store": ["orphaned-volume"],
+    "elastic compute cloud": ["orphaned-volume", "expired-snapshot", "untagged-resource"],
+    "ec2": ["orphaned-volume", "expired-snapshot", "untagged-resource"],
+    "elastic block store": ["orphaned-volume", "expired-snapshot"],
     "cloudwatch": ["log-retention-gap"],
 }
 AMOUNT = r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)"

@@ -103,6 +103,12 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             restorable=True,
         ),
         ResourceType(
+            type="AWS::EC2::Snapshot",
+            kind="snapshot",
+            existing=lambda inv: {s["SnapshotId"] for s in inv.govbot_snapshots},
+            gone_codes=frozenset({"InvalidSnapshot.NotFound"}),
+        ),
+        ResourceType(
             type="AWS::EC2::Instance",
             kind="instance",
             existing=lambda inv: {i["InstanceId"] for i in inv.instances},

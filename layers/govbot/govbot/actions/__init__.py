@@ -47,6 +47,7 @@ def action_writes() -> set[str]:
 
 from govbot.actions import (  # noqa: E402
     delete_endpoint,
+    retire_snapshot,
     set_log_retention,
     snapshot_volume,
     stop_training_job,
@@ -65,6 +66,7 @@ __all__ = [
     "delete_endpoint",
     "describe_fix",
     "register",
+    "retire_snapshot",
     "set_log_retention",
     "snapshot_volume",
     "stop_training_job",

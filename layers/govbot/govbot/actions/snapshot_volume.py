@@ -7,16 +7,16 @@ left to a later run rather than waited on.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
 from govbot.detectors.orphaned_volume import OrphanedVolumeDetails
 from govbot.models import Finding
-
-SOURCE_TAG = "govbot:source-volume"
 
 
 @register
@@ -51,11 +51,16 @@ class SnapshotThenDeleteVolume(Action):
         vid = finding.resource_id
         snapshot_id = ctx.progress.get("snapshot_id")
         if snapshot_id is None:
+            keep = OrphanedVolumeDetails.model_validate(finding.details).snapshot_retention_days
+            expires = ctx.now + timedelta(days=keep)  # then expired-snapshot retires it
             tags: list[Any] = [
                 {"Key": k, "Value": v}
                 for k, v in finding.tags.items()
                 if not k.startswith("aws:")  # reserved; AWS refuses to copy them
-            ] + [{"Key": SOURCE_TAG, "Value": vid}]
+            ] + [
+                {"Key": SOURCE_TAG, "Value": vid},
+                {"Key": EXPIRES_TAG, "Value": f"{expires:%Y-%m-%d}"},
+            ]
             try:
                 snapshot = ec2.create_snapshot(
                     VolumeId=vid,

@@ -27,10 +27,10 @@ from rich.console import Console
 from rich.table import Table
 from slack_sdk.signature import SignatureVerifier
 
-from govbot.actions.snapshot_volume import SOURCE_TAG
 from govbot.aws import AwsClients
 from govbot.demo import estate, moto_extensions
 from govbot.demo.slack_standin import SlackStandIn
+from govbot.detectors.expired_snapshot import SOURCE_TAG
 from govbot.models import SweepReport
 from govbot.report import render
 

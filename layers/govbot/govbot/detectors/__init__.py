@@ -27,6 +27,7 @@ def sweep_permissions() -> set[str]:
 
 # Importing the modules fills the registry; the order here is the order of reports.
 from govbot.detectors import (  # noqa: E402
+    expired_snapshot,
     idle_endpoint,
     log_retention_gap,
     orphaned_volume,
@@ -40,6 +41,7 @@ __all__ = [
     "Detector",
     "DetectorSettings",
     "Mode",
+    "expired_snapshot",
     "idle_endpoint",
     "log_retention_gap",
     "orphaned_volume",

@@ -16,6 +16,9 @@ from govbot.models import Finding
 class OrphanedVolumeSettings(DetectorSettings):
     mode: Mode = Mode.APPROVE
     min_age_days: float = Field(7, ge=0, description="Only volumes created longer ago than this.")
+    snapshot_retention_days: int = Field(
+        90, ge=1, description="How long the fix's snapshot is kept before expired-snapshot."
+    )
 
 
 class OrphanedVolumeDetails(Details):
@@ -33,6 +36,7 @@ class OrphanedVolumeDetails(Details):
     # The fix keeps a snapshot, which costs too: what it adds, and what the fix saves net.
     snapshot_monthly_usd: float | None = None
     net_monthly_saving_usd: float | None = None
+    snapshot_retention_days: int = 90
 
 
 @register
@@ -83,6 +87,7 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     encrypted=v.get("Encrypted", False),
                     snapshot_monthly_usd=snapshot.monthly_usd,
                     net_monthly_saving_usd=net,
+                    snapshot_retention_days=settings.snapshot_retention_days,
                     cost_basis=f"{cost.basis}; the fix keeps a {snapshot.basis}",
                 ).model_dump(mode="json"),
                 tags=tags_to_dict(v.get("Tags")),

@@ -1,0 +1,91 @@
+"""govbot's own snapshots past their keep date: nothing govbot makes may become the next waste.
+
+Before deleting an orphaned volume govbot snapshots it, tagged with the volume's id and the day
+the snapshot may go (the policy's ``snapshot_retention_days`` from the fix). Past that day the
+snapshot is moved to the archive tier (75 % cheaper, restorable) or deleted, as the policy
+says; approval by default. Snapshots govbot did not take are never this detector's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from govbot.detectors import register
+from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.inventory import RegionInventory, partition, tags_to_dict
+from govbot.models import Finding, Undecided
+
+EXPIRES_TAG = "govbot:expires-on"
+SOURCE_TAG = "govbot:source-volume"
+
+
+class ExpiredSnapshotSettings(DetectorSettings):
+    mode: Mode = Mode.APPROVE
+    retire: Literal["archive", "delete"] = Field(
+        "archive", description="What happens to an expired snapshot: the archive tier, or gone."
+    )
+
+
+class ExpiredSnapshotDetails(Details):
+    source_volume: str
+    size_gib: int
+    expires_on: date
+    storage_tier: str
+    retire: Literal["archive", "delete"]
+
+
+@register
+class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
+    id = "expired-snapshot"
+    settings_model = ExpiredSnapshotSettings
+    details_model = ExpiredSnapshotDetails
+    permissions = ("ec2:DescribeSnapshots",)
+
+    def detect(
+        self, inv: RegionInventory, settings: ExpiredSnapshotSettings
+    ) -> Iterator[Finding | Undecided]:
+        today = inv.now.date()
+        for snap in inv.govbot_snapshots:
+            tags = tags_to_dict(snap.get("Tags"))
+            try:
+                expires = date.fromisoformat(tags.get(EXPIRES_TAG, ""))
+            except ValueError:
+                continue  # not a keep date govbot wrote: leave the snapshot alone
+            tier = snap.get("StorageTier", "standard")
+            if expires >= today or (settings.retire == "archive" and tier == "archive"):
+                continue
+            size = snap["VolumeSize"]
+            cost = inv.pricer.ebs_snapshot(size, inv.region, tier)
+            kept = (today - expires).days
+            yield Finding(
+                detector=self.id,
+                resource_id=snap["SnapshotId"],
+                resource_arn=f"arn:{partition(inv.region)}:ec2:{inv.region}::snapshot/"
+                f"{snap['SnapshotId']}",
+                resource_type="AWS::EC2::Snapshot",
+                region=inv.region,
+                account_id=inv.account_id,
+                monthly_cost_usd=cost.monthly_usd,
+                reason=(
+                    f"govbot's snapshot of {tags.get(SOURCE_TAG, 'a deleted volume')} was due to "
+                    f"go on {expires:%Y-%m-%d} ({kept} day(s) ago)"
+                ),
+                proposed_action=(
+                    "move it to the archive tier (restorable)"
+                    if settings.retire == "archive"
+                    else "delete it"
+                ),
+                details=ExpiredSnapshotDetails(
+                    source_volume=tags.get(SOURCE_TAG, ""),
+                    size_gib=size,
+                    expires_on=expires,
+                    storage_tier=tier,
+                    retire=settings.retire,
+                    cost_basis=cost.basis,
+                ).model_dump(mode="json"),
+                tags=tags,
+            )
