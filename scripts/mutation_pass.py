@@ -1,7 +1,9 @@
 # ruff: noqa: E501  (the mutants are source lines, quoted as they stand)
 """Break each safety promise by hand, once, and see which tests catch it.
 
-Usage: .venv/bin/python scripts/mutation_pass.py [--out docs/mutation-pass.md]
+Usage: .venv/bin/python scripts/mutation_pass.py [--out FILE] [--only MODULE]
+
+``--only endpoints.py`` runs just the mutants of the modules whose name contains it.
 
 Each mutant is one small edit to the source that takes a promise out (a claim that ignores the
 state, a write without its condition, a click that skips the rails...). The script applies it
@@ -144,7 +146,10 @@ TESTS_FOR = {
 
 def run(root: pathlib.Path) -> list[tuple[str, list[str] | str]]:
     results: list[tuple[str, list[str] | str]] = []
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
     for name, rel, old, new in MUTANTS:
+        if only and only not in rel:
+            continue
         path = root / "layers/govbot/govbot" / rel
         src = path.read_text()
         if old not in src:
