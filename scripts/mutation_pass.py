@@ -109,14 +109,38 @@ MUTANTS = [
     (
         "any Slack user may decide",
         "interactions.py",
-        "    if not approver(click.user_id):",
+        "    if not allowed:",
         "    if False:",
     ),
     (
         "Slack signature not checked",
         "interactions.py",
-        "    if not verify(body, headers, signing_secret, clock):",
-        "    if False:",
+        "    if body is None or not verify(body, headers, signing_secret, clock):",
+        "    if body is None:",
+    ),
+    (
+        "inference-component traffic not attributed to its endpoint",
+        "endpoints.py",
+        "    return component_endpoint.get(component) if component else None",
+        "    return None",
+    ),
+    (
+        "async work not counted",
+        "endpoints.py",
+        '    "InvocationsProcessed": "Sum",\n    "ApproximateBacklogSize": "Maximum",\n',
+        "",
+    ),
+    (
+        "a variant scaled to zero still priced",
+        "endpoints.py",
+        '            running = v.get("CurrentInstanceCount", conf.get("InitialInstanceCount"))',
+        '            running = conf.get("InitialInstanceCount")',
+    ),
+    (
+        "an unreadable endpoint config guessed as a plain endpoint",
+        "inventory.py",
+        '            raise CannotJudge(f"its endpoint config cannot be read ({code})") from err',
+        '            config = {"ProductionVariants": [{"VariantName": v["VariantName"], "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 1} for v in desc["ProductionVariants"]]}',
     ),
 ]
 CORE_TESTS = [

@@ -22,11 +22,9 @@ from hypothesis import strategies as st
 
 from govbot.aws import AwsClients
 from govbot.contracts import State
-from govbot.demo.estate import make_endpoint, make_variant, team_tags
-from govbot.engine import govern
-from govbot.policy import parse_policy
 from govbot.store import Store
 from tests.conftest import EVENTS, FakeLambdaContext, load_event, load_function
+from tests.helpers.findings import idle_endpoint_finding
 from tests.helpers.slack import click_payload, form_body, function_url_event, signed_headers
 
 REGION = "us-east-1"
@@ -92,19 +90,7 @@ def slack_door(account, slack, slack_secret, remediation_queue, monkeypatch) -> 
         Type="String",
     )
     monkeypatch.setenv("GOVBOT_POLICY_PARAMETER", "/govbot/policy")
-    now = datetime.now(UTC)
-    make_endpoint(
-        clients,
-        REGION,
-        "idle",
-        [make_variant("AllTraffic", "ml.m5.xlarge")],
-        team_tags("p"),
-        now.replace(year=now.year - 1),
-    )
-    report = govern(
-        parse_policy({"regions": [REGION]}), clients, store, now=now, dry_run=True, actor="t"
-    ).report
-    [f] = [f for f in report.findings if f.detector == "idle-endpoint"]
+    f = idle_endpoint_finding(clients, store, datetime.now(UTC))
     return {
         "handler": load_function("slack"),
         "store": store,

@@ -20,12 +20,12 @@ from botocore.awsrequest import AWSResponse
 from govbot.aws import AwsClients
 from govbot.contracts import RemediationRequest, State
 from govbot.decisions import Decision, decide_one
-from govbot.demo.estate import make_endpoint, make_log_group, make_variant, team_tags
-from govbot.engine import govern
+from govbot.demo.estate import make_log_group
 from govbot.policy import parse_policy
 from govbot.sweep import run_sweep
 from tests.conftest import FakeLambdaContext, load_event, load_function, queued
 from tests.helpers.aws_errors import fail_operation
+from tests.helpers.findings import idle_endpoint_finding
 from tests.helpers.slack import (
     SIGNING_SECRET,
     click_payload,
@@ -45,19 +45,7 @@ POLICY = (
 def finding(clients, store, now, slack, slack_secret, remediation_queue, monkeypatch) -> str:
     clients.ssm(REGION).put_parameter(Name="/govbot/policy", Value=POLICY, Type="String")
     monkeypatch.setenv("GOVBOT_POLICY_PARAMETER", "/govbot/policy")
-    make_endpoint(
-        clients,
-        REGION,
-        "idle",
-        [make_variant("AllTraffic", "ml.m5.xlarge")],
-        team_tags("p"),
-        now.replace(year=now.year - 1),
-    )
-    report = govern(
-        parse_policy({"regions": [REGION]}), clients, store, now=now, dry_run=True, actor="t"
-    ).report
-    [f] = [f for f in report.findings if f.detector == "idle-endpoint"]
-    return f.finding_id
+    return idle_endpoint_finding(clients, store, now).finding_id
 
 
 def unchanged(store, finding, remediation_queue) -> bool:
@@ -331,18 +319,7 @@ def test_a_plain_text_5xx_is_retried_not_the_end_of_the_sweep(seeded, service, o
 def approved(clients, store, now, monkeypatch):
     monkeypatch.setenv("DRY_RUN", "false")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's own retries spent at once
-    make_endpoint(
-        clients,
-        REGION,
-        "idle",
-        [make_variant("AllTraffic", "ml.m5.xlarge")],
-        team_tags("p"),
-        now.replace(year=now.year - 1),
-    )
-    report = govern(
-        parse_policy({"regions": [REGION]}), clients, store, now=now, dry_run=True, actor="t"
-    ).report
-    [f] = [f for f in report.findings if f.detector == "idle-endpoint"]
+    f = idle_endpoint_finding(clients, store, now)
     sf = decide_one(store, f.finding_id, Decision.APPROVE, by=APPROVER, now=now)
     request = RemediationRequest(
         finding_id=f.finding_id,

@@ -1,16 +1,14 @@
 """functions/remediate: the SQS worker acting on approved findings, under moto."""
 
 import json
-from datetime import timedelta
 
 import pytest
 
 from govbot.contracts import RemediationRequest, SlackContext, State
 from govbot.decisions import Decision, decide_one
-from govbot.demo.estate import make_endpoint, make_traffic, make_variant, team_tags
-from govbot.engine import govern
-from govbot.policy import parse_policy
+from govbot.demo.estate import make_traffic
 from tests.conftest import load_event, load_function
+from tests.helpers.findings import idle_endpoint_finding
 
 REGION = "us-east-1"
 
@@ -18,18 +16,7 @@ REGION = "us-east-1"
 @pytest.fixture
 def approved(clients, store, now, monkeypatch):
     monkeypatch.setenv("DRY_RUN", "false")
-    make_endpoint(
-        clients,
-        REGION,
-        "idle",
-        [make_variant("AllTraffic", "ml.m5.xlarge")],
-        team_tags("p"),
-        now - timedelta(days=10),
-    )
-    cycle = govern(
-        parse_policy({"regions": [REGION]}), clients, store, now=now, dry_run=True, actor="test"
-    )
-    [f] = [f for f in cycle.report.findings if f.detector == "idle-endpoint"]
+    f = idle_endpoint_finding(clients, store, now)
     return decide_one(store, f.finding_id, Decision.APPROVE, by="W111", now=now)
 
 
