@@ -110,3 +110,17 @@ def test_only_keeps_the_named_detectors_and_their_own_switches() -> None:
     narrowed = policy.only(["idle-endpoint", "untagged-resource"])
     assert narrowed.enabled_detectors() == ["idle-endpoint"]
     assert policy.enabled_detectors() == [d for d in DETECTORS if d != "untagged-resource"]
+
+
+def test_the_default_policy_file_shows_every_setting() -> None:
+    """Every key of the effective policy appears in policies/default.yaml (it says it does)."""
+    import yaml
+
+    def paths(node: object, prefix: str = "") -> set[str]:
+        if isinstance(node, dict) and node:
+            return {p for k, v in node.items() for p in paths(v, f"{prefix}{k}.")}
+        return {prefix.rstrip(".")}
+
+    shown = paths(yaml.safe_load((ROOT / "policies" / "default.yaml").read_text()))
+    effective = paths(Policy().model_dump(mode="json", by_alias=True))
+    assert effective - shown == set()
