@@ -63,3 +63,9 @@ def test_aws_errors_keep_their_codes(clients) -> None:
     with pytest.raises(ClientError) as err:
         clients.sagemaker("us-east-1").describe_endpoint(EndpointName="missing")
     assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_aws_region_is_honoured_when_no_default_region_is_configured(monkeypatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    assert AwsClients().default_region == "eu-west-2"

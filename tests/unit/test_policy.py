@@ -59,6 +59,7 @@ def test_default_modes() -> None:
         ("detectors:\n  untagged-resource:\n    resource_kinds: [lambda]\n", "resource_kinds.0"),
         ("detectors:\n  idle-endpoint:\n    mode: yolo\n", "detectors.idle-endpoint.mode"),
         ("regions: [us-east-1, moon-base-1a]\n", "not AWS region names: moon-base-1a"),
+        ("regions: [eu-west-9]\n", "unknown region(s): eu-west-9 (the SDK knows"),
         ("region: [us-east-1]\n", "region: unknown field"),
         ("pricing:\n  ec2_hourly:\n    m5.large: cheap\n", "pricing.ec2_hourly.m5.large"),
     ],

@@ -166,8 +166,9 @@ class AwsClients:
 
     @property
     def default_region(self) -> str | None:
+        """The configured region (profile or AWS_DEFAULT_REGION), else AWS_REGION."""
         with self._lock:
-            return self._get_session().region_name
+            return self._get_session().region_name or os.environ.get("AWS_REGION") or None
 
     # -- typed accessors ------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def _region(clients: AwsClients, region: str | None) -> str:
     chosen = region or clients.default_region
     if not chosen:
-        _fail("no region: pass --region (or --table-region) or set AWS_REGION")
+        _fail("no region: pass --region (or --table-region) or set AWS_DEFAULT_REGION")
     return chosen
 
 
@@ -457,7 +457,7 @@ def explain(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, ProfileNotFound):
         return f"{exc}: check AWS_PROFILE against ~/.aws/config", EXIT_USAGE
     if isinstance(exc, NoRegionError):
-        return "no region: pass --region/--table-region or set AWS_REGION", EXIT_USAGE
+        return "no region: pass --region/--table-region or set AWS_DEFAULT_REGION", EXIT_USAGE
     if isinstance(exc, EndpointConnectionError):
         return (
             f"cannot reach {exc.kwargs.get('endpoint_url', 'AWS')}: check your network, or "

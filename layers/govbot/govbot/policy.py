@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
+import botocore.session
 import yaml
 from pydantic import (
     BaseModel,
@@ -33,6 +35,17 @@ REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 class PolicyError(ValueError):
     """A policy that cannot be used; the message says which field and why."""
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every region the SDK's endpoint data names, in every partition."""
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ec2", partition_name=partition)
+    )
 
 
 def _field_name(detector_id: str) -> str:
@@ -140,6 +153,12 @@ class Policy(BaseModel):
         bad = [r for r in regions if not REGION_RE.match(r)]
         if bad:
             raise ValueError(f"not AWS region names: {', '.join(bad)}")
+        unknown = [r for r in regions if r not in known_regions()]
+        if unknown:
+            raise ValueError(
+                f"unknown region(s): {', '.join(unknown)} (the SDK knows "
+                f"{', '.join(sorted(known_regions()))})"
+            )
         return list(dict.fromkeys(regions))  # keep order, drop repeats
 
     def with_regions(self, regions: list[str]) -> Policy:

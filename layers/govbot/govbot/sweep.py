@@ -55,7 +55,8 @@ def resolve_regions(policy: Policy, clients: AwsClients, regions: list[str] | No
         chosen = [clients.default_region]
     if not chosen:
         raise PolicyError(
-            "no region to sweep: pass --regions, set regions in the policy, or set AWS_REGION"
+            "no region to sweep: pass --regions, set regions in the policy, or set "
+            "AWS_DEFAULT_REGION (or AWS_REGION)"
         )
     return list(dict.fromkeys(chosen))
 
