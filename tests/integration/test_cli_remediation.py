@@ -33,7 +33,9 @@ def test_the_whole_cycle_through_the_command_line(server_estate) -> None:
     first = sweep_json()
     assert first["actions"] == []  # approve mode: nothing approved yet
 
-    pending = json.loads(run_govbot("findings", "--state", "pending_approval", "-f", "json").stdout)
+    pending = json.loads(
+        run_govbot("findings", "--state", "pending_approval", "-f", "json").stdout
+    )["findings"]
     by_resource = {
         (p["finding"]["detector"], p["finding"]["resource_id"]): p["finding"]["finding_id"]
         for p in pending
@@ -77,7 +79,7 @@ def test_the_whole_cycle_through_the_command_line(server_estate) -> None:
 
     states = {
         p["finding"]["finding_id"]: p["state"]
-        for p in json.loads(run_govbot("findings", "-f", "json").stdout)
+        for p in json.loads(run_govbot("findings", "-f", "json").stdout)["findings"]
     }
     assert states[job] == states[endpoint] == "remediated"
     assert states[logs] == "rejected"
@@ -107,7 +109,9 @@ def test_restore_of_something_govbot_never_touched(server_account) -> None:
 def test_approve_apply_acts_now_under_the_policys_rails(server_estate, tmp_path) -> None:
     assert run_govbot("init").returncode == 0
     sweep_json()
-    pending = json.loads(run_govbot("findings", "--state", "pending_approval", "-f", "json").stdout)
+    pending = json.loads(
+        run_govbot("findings", "--state", "pending_approval", "-f", "json").stdout
+    )["findings"]
     endpoint = next(
         p["finding"]["finding_id"]
         for p in pending
@@ -125,7 +129,7 @@ def test_approve_apply_acts_now_under_the_policys_rails(server_estate, tmp_path)
     # The default rails let it through on the next decision.
     states = {
         p["finding"]["finding_id"]: p["state"]
-        for p in json.loads(run_govbot("findings", "-f", "json").stdout)
+        for p in json.loads(run_govbot("findings", "-f", "json").stdout)["findings"]
     }
     assert states[endpoint] == "approved"
     run_govbot("reject", endpoint)

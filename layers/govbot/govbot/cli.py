@@ -240,7 +240,9 @@ def findings(
         key=lambda sf: -(sf.finding.monthly_cost_usd or 0.0),
     )
     if format is Format.json:
-        print(json.dumps([sf.model_dump(mode="json") for sf in stored], indent=2))
+        # One JSON object, like `sweep --format json`.
+        listed = [sf.model_dump(mode="json") for sf in stored]
+        print(json.dumps({"findings": listed, "count": len(listed)}, indent=2))
     else:
         render_stored(stored, out)
 
