@@ -7,14 +7,16 @@ Key schema (single-table design):
 | finding  | ``FINDING#<finding_id>``                        | ``FINDING``            |
 | audit    | ``AUDIT#<account>#<region>#<type>#<resource_id>`` | ``<iso time>#<action>#<phase>`` |
 | clock    | ``CLOCKS#<account>#<region>``                   | ``<type>#<resource_id>`` |
-| once     | ``BREACH#…``, ``UNPARSED#…`` (events handled once, or kept raw) | ``ONCE`` |
+| once     | ``UNREADABLE#…`` (alerts kept raw)              | ``ONCE``               |
+| idempotency | ``IDEMPOTENCY#remediate``, ``IDEMPOTENCY#budget`` (Powertools) | the hashed key |
 
 Index ``by-state`` (gsi1pk ``STATE#<state>``, gsi1sk ``<detector>#<finding_id>``) lists findings
 in a state; index ``by-scope`` (gsi2pk ``SCOPE#<account>#<region>#<detector>``, gsi2sk
 ``<finding_id>``) lists what one detector found in one region. Audit items never expire.
 
-Every change of a finding's state is a conditional write on its state and version, so two
-approvals, two clicks or two overlapping runs end with one action.
+Every change of a finding is a conditional write on the version it read (``Store.update``):
+two approvals, two clicks or two overlapping runs end with one action, and a write that loses
+a race re-applies its change to the winner's version instead of failing.
 """
 
 from __future__ import annotations

@@ -40,15 +40,12 @@ class RetireSnapshot(Action):
         try:
             if d.retire == "archive":
                 ec2.modify_snapshot_tier(SnapshotId=finding.resource_id, StorageTier="archive")
+                done = f"moved snapshot {finding.resource_id} to the archive tier"
             else:
                 ec2.delete_snapshot(SnapshotId=finding.resource_id)
+                done = f"deleted snapshot {finding.resource_id}"
         except ClientError as err:
             if gone(finding, err):
                 return ActionResult(Result.GONE, f"snapshot {finding.resource_id} already gone")
             raise
-        return ActionResult(
-            Result.DONE,
-            self.describe(finding)
-            .replace("move", "moved", 1)
-            .replace("delete snapshot", "deleted snapshot", 1),
-        )
+        return ActionResult(Result.DONE, done)
