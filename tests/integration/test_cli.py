@@ -186,3 +186,31 @@ def test_version_is_printed() -> None:
     result = run_govbot("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("govbot ")
+
+
+def test_detectors_lists_each_detector_with_its_settings_and_reads() -> None:
+    from govbot.detectors import DETECTORS
+
+    result = run_govbot("detectors", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    listed = {d["id"]: d for d in json.loads(result.stdout)["detectors"]}
+    assert set(listed) == set(DETECTORS)
+    idle = listed["idle-endpoint"]
+    assert idle["settings"]["idle_hours"] == 24.0
+    assert "sagemaker:ListInferenceComponents" in idle["reads"]
+    assert idle["fix"] == "delete-endpoint"
+    table = run_govbot("detectors", env={"COLUMNS": "80"})
+    assert "expired-snapshot  fix: retire-snapshot" in table.stdout
+
+
+def test_sweep_runs_only_the_detectors_asked_for(server_estate) -> None:
+    result = run_govbot(
+        "sweep", "--regions", "us-east-1", "--detectors", "orphaned-volume", "-f", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {f["detector"] for f in report["findings"]} == {"orphaned-volume"}
+    assert list(report["summary"]["by_detector"]) == ["orphaned-volume"]
+    wrong = run_govbot("sweep", "--detectors", "idle-endpont")
+    assert wrong.returncode == 2
+    assert "unknown idle-endpont" in wrong.stderr

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 import yaml
@@ -27,9 +27,11 @@ from botocore.exceptions import (
 from rich.console import Console
 from rich.markup import escape
 
+from govbot.actions import action_for
 from govbot.aws import AwsClients
 from govbot.contracts import State
 from govbot.decisions import decide
+from govbot.detectors import DETECTORS
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import Policy, PolicyError, load_policy
@@ -148,6 +150,13 @@ def sweep(
             help="Comma-separated regions, e.g. us-east-1,eu-west-1. Default: the policy's."
         ),
     ] = None,
+    detectors: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated detector ids to run (see `govbot detectors`). Default: every "
+            "detector the policy enables."
+        ),
+    ] = None,
     policy: PolicyOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     role_arn: Annotated[
@@ -174,6 +183,12 @@ def sweep(
     api_calls and actions. Exits 1 only when nothing could be swept.
     """
     pol = _policy_or_exit(policy)
+    if detectors:
+        chosen = [d.strip() for d in detectors.split(",") if d.strip()]
+        unknown = [d for d in chosen if d not in DETECTORS]
+        if unknown:
+            _fail(f"--detectors: unknown {', '.join(unknown)} (known: {', '.join(DETECTORS)})")
+        pol = pol.only(chosen)
     region_list = [r.strip() for r in regions.split(",") if r.strip()] if regions else None
     if region_list:
         try:
@@ -386,6 +401,38 @@ def restore_volume_cmd(
 ) -> None:
     """Create a volume from the snapshot taken before deletion: same AZ, type and tags."""
     _restore("volume", volume_id, region, account, role_arn, table, table_region)
+
+
+@app.command("detectors")
+def detectors_cmd(
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Each detector: what it flags, its fix, its settings with their defaults, and the IAM
+    actions it reads with (what a role needs to run it)."""
+    listed: list[dict[str, Any]] = []
+    for det_id, det in DETECTORS.items():
+        action = action_for(det_id)
+        listed.append(
+            {
+                "id": det_id,
+                "about": (det.__doc__ or sys.modules[det.__module__].__doc__ or "").strip(),
+                "fix": action.name if action else None,
+                "fix_permissions": sorted(action.permissions) if action else [],
+                "settings": det.settings_model().model_dump(mode="json"),
+                "reads": sorted(det.permissions),
+            }
+        )
+    if format is Format.json:
+        print(json.dumps({"detectors": listed}, indent=2))
+        return
+    for d in listed:
+        out.print(f"[bold cyan]{d['id']}[/]  fix: {d['fix'] or 'none'}", highlight=False)
+        out.print(f"  {escape(d['about'].splitlines()[0])}", highlight=False)
+        settings = ", ".join(f"{k}={json.dumps(v)}" for k, v in d["settings"].items())
+        out.print(f"  settings: {escape(settings)}", highlight=False)
+        out.print(f"  reads: {', '.join(d['reads'])}", highlight=False)
+        if d["fix_permissions"]:
+            out.print(f"  fix needs: {', '.join(d['fix_permissions'])}", highlight=False)
 
 
 @policy_app.command("check")
