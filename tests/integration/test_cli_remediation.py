@@ -137,3 +137,35 @@ def test_approve_apply_acts_now_under_the_policys_rails(server_estate, tmp_path)
     # A rejected finding cannot be approved again from the CLI's approve: it says so.
     assert from_reject.returncode == 1
     assert "is rejected" in from_reject.stderr
+
+
+def test_snooze_until_a_date_and_reopen_take_effect(server_estate) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    assert run_govbot("init").returncode == 0
+    sweep_json()
+    listed = run_govbot("findings", "--state", "pending_approval", "-f", "json").stdout
+    pending = json.loads(listed)["findings"]
+    ids = {p["finding"]["resource_id"]: p["finding"]["finding_id"] for p in pending}
+    endpoint, job = ids["churn-model-staging"], ids["bert-finetune-large"]
+
+    day = (datetime.now(UTC) + timedelta(days=10)).date()
+    snoozed = run_govbot("snooze", endpoint, "--until", f"{day}")
+    assert snoozed.returncode == 0, snoozed.stderr
+    assert f"{endpoint}: snoozed" in snoozed.stdout
+    past = run_govbot("snooze", endpoint, "--until", "2020-01-01")
+    assert past.returncode == 2
+    assert "in the past" in past.stderr
+
+    assert run_govbot("reject", job).returncode == 0
+    reopened = run_govbot("reopen", job, endpoint)
+    assert reopened.returncode == 0, reopened.stderr
+    states = {
+        p["finding"]["finding_id"]: p
+        for p in json.loads(run_govbot("findings", "-f", "json").stdout)["findings"]
+    }
+    assert states[job]["state"] == states[endpoint]["state"] == "pending_approval"
+    assert states[endpoint]["snooze_until"] is None
+    again = run_govbot("reopen", job)  # waiting already: nothing to take back
+    assert again.returncode == 1
+    assert "is pending_approval" in again.stderr

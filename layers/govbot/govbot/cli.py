@@ -6,7 +6,7 @@ import getpass
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -30,8 +30,9 @@ from rich.markup import escape
 from govbot.actions import action_for
 from govbot.aws import AwsClients
 from govbot.contracts import State
-from govbot.decisions import decide
-from govbot.detectors import DETECTORS
+from govbot.decisions import Decision, decide, decide_one
+from govbot.decisions import reopen as reopen_finding
+from govbot.detectors import DETECTORS, Mode
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import Policy, PolicyError, load_policy
@@ -338,6 +339,80 @@ def reject(
 ) -> None:
     """Reject findings: govbot will not act on them, however often they are found."""
     _decide(finding_ids, False, by, table, table_region)
+
+
+def _each(ids: list[str], table: str, table_region: str | None, change: Any) -> None:
+    """Apply ``change(store, id)`` to each finding; one line each, exit 1 if any refused."""
+    store = _store(AwsClients(), table, table_region, must_exist=True)
+    refused = 0
+    for fid in ids:
+        try:
+            sf = change(store, fid)
+        except StateConflict as refusal:
+            refused += 1
+            err.print(f"[yellow]{escape(fid)}[/]: {escape(str(refusal))}", highlight=False)
+            continue
+        f = sf.finding
+        out.print(
+            f"{fid}: {sf.state.value} ({f.detector} {f.resource_id} in {f.region})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def snooze(
+    finding_ids: IdsArgument,
+    until: Annotated[
+        str, typer.Option("--until", help="Snoozed up to this day, YYYY-MM-DD (UTC).")
+    ],
+    by: ByOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """Snooze findings until a date: govbot leaves them alone, then asks again."""
+    try:
+        day = date.fromisoformat(until)
+    except ValueError:
+        _fail(f"--until: {until!r} is not a date (YYYY-MM-DD)")
+    now = datetime.now(UTC)
+    if day < now.date():
+        _fail(f"--until: {until} is in the past")
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    _each(
+        finding_ids,
+        table,
+        table_region,
+        lambda store, fid: decide_one(
+            store, fid, Decision.SNOOZE, by=by or _actor(), now=now, snooze_until=end
+        ),
+    )
+
+
+@app.command()
+def reopen(
+    finding_ids: IdsArgument,
+    policy: PolicyOption = None,
+    by: ByOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """Take back a rejection, a snooze or a failure: the finding waits again (pending approval,
+    or open for report and notify modes)."""
+    pol = _policy_or_exit(policy)
+    now = datetime.now(UTC)
+
+    def back(store: Store, fid: str) -> Any:
+        current = store.get(fid)
+        if current is None:
+            raise StateConflict(fid, None, "reopen it")
+        mode = pol.settings(current.finding.detector).mode
+        waiting = State.OPEN if mode in (Mode.REPORT, Mode.NOTIFY) else State.PENDING_APPROVAL
+        return reopen_finding(store, fid, waiting=waiting, by=by or _actor(), now=now)
+
+    _each(finding_ids, table, table_region, back)
 
 
 def _restore(

@@ -34,14 +34,36 @@ def decide_one(
     by: str,
     now: datetime,
     snooze_days: int = 7,
+    snooze_until: datetime | None = None,
 ) -> StoredFinding:
     """One person's decision on one finding, as one conditional write (StateConflict if the
     finding moved first: a second click, a second approver, a fix that already happened)."""
     allowed, to = DECISIONS[decision]
     extra: dict[str, Any] = {"decided_by": by, "decided_at": now, "error": None}
     if decision is Decision.SNOOZE:
-        extra["snooze_until"] = now + timedelta(days=snooze_days)
+        extra["snooze_until"] = snooze_until or now + timedelta(days=snooze_days)
     return store.transition(finding_id, allowed, to, **extra)
+
+
+# A decision taken back: the finding waits again as its policy mode says (auto findings wait
+# for approval here; the next sweep under auto takes them, as it takes any waiting one).
+REOPENABLE = {State.REJECTED, State.SNOOZED, State.FAILED}
+
+
+def reopen(
+    store: Store, finding_id: str, *, waiting: State, by: str, now: datetime
+) -> StoredFinding:
+    """Take back a rejection or a snooze (or a failure): the finding waits again."""
+    return store.transition(
+        finding_id,
+        REOPENABLE,
+        waiting,
+        decided_by=by,
+        decided_at=now,
+        snooze_until=None,
+        error=None,
+        note=f"reopened by {by}",
+    )
 
 
 def decide(
