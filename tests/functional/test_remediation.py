@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients
 from govbot.contracts import State
-from govbot.decisions import decide
+from govbot.decisions import Decision, decide_one
 from govbot.demo import moto_extensions as ext
 from govbot.demo.estate import (
     as_tags,
@@ -63,8 +63,8 @@ def outcomes(report: SweepReport) -> dict[str, Outcome]:
 
 
 def approve(store: Store, *ids: str, now: datetime) -> None:
-    for _, result in decide(store, ids, approve=True, by="ana", now=now):
-        assert not isinstance(result, StateConflict), result
+    for finding_id in ids:
+        decide_one(store, finding_id, Decision.APPROVE, by="ana", now=now)
 
 
 def endpoint_exists(clients: AwsClients, name: str) -> bool:
@@ -341,11 +341,9 @@ def test_grace_period_waits_from_first_seen(clients, store, now) -> None:
 def test_double_approval_acts_once(clients, store, now) -> None:
     idle_endpoint(clients, now)
     finding_id = fid(run(clients, store, policy(), now, False), "idle-endpoint", "idle")
-    [(_, first)] = decide(store, [finding_id], approve=True, by="ana", now=now)
-    [(_, second)] = decide(store, [finding_id], approve=True, by="ben", now=now)
-    assert not isinstance(first, StateConflict)
-    assert isinstance(second, StateConflict)
-    assert "is approved" in str(second)
+    decide_one(store, finding_id, Decision.APPROVE, by="ana", now=now)
+    with pytest.raises(StateConflict, match="is approved"):
+        decide_one(store, finding_id, Decision.APPROVE, by="ben", now=now)
     assert store.get(finding_id).decided_by == "ana"
     run(clients, store, policy(), now, True)
     run(clients, store, policy(), now + HOUR, True)
@@ -415,7 +413,7 @@ def test_rejected_stays_rejected_however_often_it_is_found(clients, store, now) 
     idle_endpoint(clients, now)
     pol = policy(**{"idle-endpoint": {"mode": "auto"}})
     finding_id = fid(run(clients, store, policy(), now, False), "idle-endpoint", "idle")
-    decide(store, [finding_id], approve=False, by="ana", now=now)
+    decide_one(store, finding_id, Decision.REJECT, by="ana", now=now)
     for day in (1, 2):
         run(clients, store, pol, now + day * DAY, True)
     assert endpoint_exists(clients, "idle")
@@ -502,7 +500,7 @@ def test_a_policy_turned_auto_takes_waiting_findings_but_not_rejected_ones(
     idle_endpoint(clients, now, "waiting")
     idle_endpoint(clients, now, "refused")
     first = run(clients, store, policy(), now, False)
-    decide(store, [fid(first, "idle-endpoint", "refused")], approve=False, by="ana", now=now)
+    decide_one(store, fid(first, "idle-endpoint", "refused"), Decision.REJECT, by="ana", now=now)
     report = run(clients, store, policy(**{"idle-endpoint": {"mode": "auto"}}), now, True)
     assert outcomes(report) == {"waiting": Outcome.REMEDIATED}
     assert endpoint_exists(clients, "refused")

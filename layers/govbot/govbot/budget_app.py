@@ -6,7 +6,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -43,18 +42,14 @@ def _handler(settings: Settings, context: LambdaContext | None) -> Any:
     # nothing twice. A delivery that fails releases its key; one that times out holds it only
     # until the invocation's own deadline (Powertools' in-progress expiry), so a retry after a
     # timeout handles the breach instead of calling it a duplicate.
-    config = IdempotencyConfig(
-        event_key_jmespath="key",
-        expires_after_seconds=IDEMPOTENCY_DAYS * 24 * 3600,
-        response_hook=_as_duplicate,  # type: ignore[arg-type]
-    )
-    if context is not None:
-        config.register_lambda_context(context)
-
-    @idempotent_function(  # type: ignore[untyped-decorator]
-        data_keyword_argument="breach",
-        persistence_store=runtime.idempotency_store(settings, "budget"),
-        config=config,
+    @runtime.idempotent(
+        settings,
+        "budget",
+        data="breach",
+        key="key",
+        days=IDEMPOTENCY_DAYS,
+        context=context,
+        response_hook=_as_duplicate,
     )
     def handle(breach: Breach) -> dict[str, Any]:
         return _breach(settings, breach)

@@ -29,8 +29,8 @@ from rich.markup import escape
 
 from govbot.actions import action_for
 from govbot.aws import AwsClients
-from govbot.contracts import State
-from govbot.decisions import Decision, decide, decide_one
+from govbot.contracts import State, StoredFinding
+from govbot.decisions import Decision, decide_one
 from govbot.decisions import reopen as reopen_finding
 from govbot.detectors import DETECTORS, Mode
 from govbot.engine import Cycle, govern
@@ -274,31 +274,27 @@ def _decide(
     policy: Path | None = None,
     role_arn: str | None = None,
 ) -> None:
-    base = AwsClients()
-    store = _store(base, table, table_region, must_exist=True)
-    verb = "approved" if approve else "rejected"
-    failed = 0
-    decided = []
     now = datetime.now(UTC)
-    for fid, result in decide(store, ids, approve=approve, by=by or _actor(), now=now):
-        if isinstance(result, StateConflict):
-            failed += 1
-            err.print(f"[yellow]{fid}[/]: {result}", highlight=False)
-        else:
-            decided.append(fid)
-            out.print(
-                f"{fid}: {verb} ({result.finding.detector} {result.finding.resource_id}"
-                f" in {result.finding.region})",
-                highlight=False,
-            )
+    decision = Decision.APPROVE if approve else Decision.REJECT
+    store, decided, refused = _each(
+        ids,
+        table,
+        table_region,
+        lambda store, fid: decide_one(store, fid, decision, by=by or _actor(), now=now),
+    )
+    failed = refused
     if apply and decided:
         # The same cycle as a click in Slack: the policy's rails, the re-check, the claim.
-        acting = AwsClients(role_arn=role_arn) if role_arn else base
+        acting = AwsClients(role_arn=role_arn) if role_arn else store.clients
         cycle = Cycle(_policy_or_exit(policy), store, now, False, _actor(), lambda _a: acting)
-        for fid in decided:
-            for o in cycle.decided(fid):
+        for sf in decided:
+            for o in cycle.decided(sf.finding_id):
                 failed += o.outcome is Outcome.FAILED
-                out.print(f"{fid}: {o.outcome.value}: {o.message}", highlight=False, soft_wrap=True)
+                out.print(
+                    f"{sf.finding_id}: {o.outcome.value}: {o.message}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     if failed:
         raise typer.Exit(1)
 
@@ -341,10 +337,13 @@ def reject(
     _decide(finding_ids, False, by, table, table_region)
 
 
-def _each(ids: list[str], table: str, table_region: str | None, change: Any) -> None:
-    """Apply ``change(store, id)`` to each finding; one line each, exit 1 if any refused."""
+def _each(
+    ids: list[str], table: str, table_region: str | None, change: Any
+) -> tuple[Store, list[StoredFinding], int]:
+    """Apply ``change(store, id)`` to each finding, one line each: the store, the findings
+    as changed, and how many refused (a StateConflict, said on stderr)."""
     store = _store(AwsClients(), table, table_region, must_exist=True)
-    refused = 0
+    changed, refused = [], 0
     for fid in ids:
         try:
             sf = change(store, fid)
@@ -352,13 +351,18 @@ def _each(ids: list[str], table: str, table_region: str | None, change: Any) -> 
             refused += 1
             err.print(f"[yellow]{escape(fid)}[/]: {escape(str(refusal))}", highlight=False)
             continue
+        changed.append(sf)
         f = sf.finding
         out.print(
             f"{fid}: {sf.state.value} ({f.detector} {f.resource_id} in {f.region})",
             highlight=False,
             soft_wrap=True,
         )
-    if refused:
+    return store, changed, refused
+
+
+def _each_or_exit(ids: list[str], table: str, table_region: str | None, change: Any) -> None:
+    if _each(ids, table, table_region, change)[2]:
         raise typer.Exit(1)
 
 
@@ -381,7 +385,7 @@ def snooze(
     if day < now.date():
         _fail(f"--until: {until} is in the past")
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
-    _each(
+    _each_or_exit(
         finding_ids,
         table,
         table_region,
@@ -412,7 +416,7 @@ def reopen(
         waiting = State.OPEN if mode in (Mode.REPORT, Mode.NOTIFY) else State.PENDING_APPROVAL
         return reopen_finding(store, fid, waiting=waiting, by=by or _actor(), now=now)
 
-    _each(finding_ids, table, table_region, back)
+    _each_or_exit(finding_ids, table, table_region, back)
 
 
 def _restore(

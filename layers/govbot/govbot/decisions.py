@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from govbot.contracts import State, StoredFinding
-from govbot.store import StateConflict, Store
+from govbot.store import Store
 
 
 class Decision(StrEnum):
@@ -64,17 +63,3 @@ def reopen(
         error=None,
         note=f"reopened by {by}",
     )
-
-
-def decide(
-    store: Store, finding_ids: Iterable[str], *, approve: bool, by: str, now: datetime
-) -> list[tuple[str, StoredFinding | StateConflict]]:
-    """Approve or reject several findings (the command line)."""
-    decision = Decision.APPROVE if approve else Decision.REJECT
-    results: list[tuple[str, StoredFinding | StateConflict]] = []
-    for fid in finding_ids:
-        try:
-            results.append((fid, decide_one(store, fid, decision, by=by, now=now)))
-        except StateConflict as err:
-            results.append((fid, err))
-    return results

@@ -4,10 +4,17 @@ values fail loudly), one client factory per container, the policy from SSM, the 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
 from aws_lambda_powertools.utilities.parameters import SSMProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from govbot.aws import AwsClients
@@ -98,6 +105,34 @@ def _idempotency_store(table: str, region: str, name: str) -> DynamoDBPersistenc
         sort_key_attr="sk",
         static_pk_value=f"IDEMPOTENCY#{name}",
         boto3_client=clients().client("dynamodb", region),
+    )
+
+
+def idempotent(
+    settings: Settings,
+    name: str,
+    *,
+    data: str,
+    key: str,
+    days: float,
+    context: LambdaContext | None,
+    response_hook: Any = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Powertools' idempotent_function on the state table: ``key`` (JMESPath over the
+    ``data`` argument) names one piece of work, done once for ``days``. With the Lambda
+    context, a run that dies holds its key only until its own deadline, so a retry then does
+    the work instead of calling it a duplicate."""
+    config = IdempotencyConfig(
+        event_key_jmespath=key,
+        expires_after_seconds=int(days * 24 * 3600),
+        response_hook=response_hook,
+    )
+    if context is not None:
+        config.register_lambda_context(context)
+    return idempotent_function(  # type: ignore[no-any-return]
+        data_keyword_argument=data,
+        persistence_store=idempotency_store(settings, name),
+        config=config,
     )
 
 

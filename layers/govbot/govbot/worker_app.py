@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
@@ -24,26 +22,19 @@ class RemediationRecord(SqsRecordModel):
     body: Json[RemediationRequest]
 
 
-@cache
-def _config() -> IdempotencyConfig:
-    # One decision is one key: the same approval delivered twice acts once; a later approval
-    # of the same finding (after a failure) is a new decision.
-    return IdempotencyConfig(
-        event_key_jmespath="[finding_id, decided_at]", expires_after_seconds=24 * 3600
-    )
-
-
 class WorkerApp:
     def __init__(self, settings: Settings, context: LambdaContext | None) -> None:
         self.settings = settings
-        config = _config()
-        if context is not None:
-            config.register_lambda_context(context)
 
-        @idempotent_function(  # type: ignore[untyped-decorator]
-            data_keyword_argument="request",
-            persistence_store=runtime.idempotency_store(settings, "remediate"),
-            config=config,
+        # One decision is one key: the same approval delivered twice acts once; a later
+        # approval of the same finding (after a failure) is a new decision.
+        @runtime.idempotent(
+            settings,
+            "remediate",
+            data="request",
+            key="[finding_id, decided_at]",
+            days=1,
+            context=context,
         )
         def run(request: RemediationRequest) -> dict[str, Any]:
             policy = runtime.load_policy(settings)
