@@ -51,8 +51,8 @@ def test_the_whole_cycle_through_the_command_line(server_estate) -> None:
     assert "is approved" in twice.stderr
     assert run_govbot("reject", logs).returncode == 0
     unknown = run_govbot("approve", "idle-endpoint-0000000000000000")
-    assert unknown.returncode == 1
-    assert "does not exist" in unknown.stderr
+    assert unknown.returncode == 2  # bad input: no such finding
+    assert "no finding idle-endpoint-0000000000000000" in unknown.stderr
 
     dry = sweep_json()
     assert {a["resource_id"]: a["outcome"] for a in dry["actions"]} == {

@@ -34,12 +34,25 @@ from govbot.decisions import Decision, decide_one
 from govbot.decisions import reopen as reopen_finding
 from govbot.detectors import DETECTORS, Mode
 from govbot.engine import Cycle, govern
+from govbot.finding_ids import UnknownId, resolve
 from govbot.models import Outcome
 from govbot.policy import Policy, PolicyError, load_policy
-from govbot.report import render, render_stored, to_json
+from govbot.progress import SweepProgress
+from govbot.report import (
+    FINDING_COLUMNS,
+    STORED_COLUMNS,
+    finding_row,
+    render,
+    render_one,
+    render_stored,
+    stored_row,
+    to_csv,
+    to_json,
+)
 from govbot.resources import by_kind
 from govbot.restore import RESTORERS, RestoreError
 from govbot.store import DEFAULT_TABLE, StateConflict, Store
+from govbot.sweep import resolve_regions
 
 app = typer.Typer(
     help="Governance bots for ML workloads on AWS: find idle, orphaned, untagged and runaway "
@@ -67,6 +80,46 @@ EXIT_USAGE = 2
 class Format(StrEnum):
     table = "table"
     json = "json"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Verbosity:
+    """--quiet and --verbose, for every command of this run."""
+
+    level = 1  # 0 quiet: errors only; 1 normal; 2 verbose
+
+
+def note(message: str) -> None:
+    """A message for the person at the terminal (stderr), unless --quiet."""
+    if Verbosity.level:
+        err.print(f"[dim]{escape(message)}[/]", highlight=False, soft_wrap=True)
+
+
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False),
+]
+
+
+def emit(output: Path | None, text: str | None = None, table: Any = None) -> None:
+    """Machine output (text) or a table (``table(console)``), to stdout or to --output."""
+    if output is None:
+        if text is not None:
+            print(text, end="" if text.endswith("\n") else "\n")
+        else:
+            table(out)
+        return
+    with output.open("w", encoding="utf-8") as fh:
+        if text is not None:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        else:
+            table(Console(file=fh, width=120, color_system=None))
+    note(f"wrote {output}")
 
 
 TableOption = Annotated[
@@ -159,7 +212,10 @@ def sweep(
         ),
     ] = None,
     policy: PolicyOption = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+    output: OutputOption = None,
     role_arn: Annotated[
         str | None,
         typer.Option(help="Assume this role first, e.g. to sweep a member account."),
@@ -209,23 +265,27 @@ def sweep(
         if store is None:
             if apply:
                 _fail(f"{why}: nothing can be applied")
-            err.print(f"[dim]{why}: findings are not stored[/]", highlight=False)
-        report = govern(
-            pol,
-            clients,
-            store,
-            now=datetime.now(UTC),
-            dry_run=not apply,
-            actor=_actor(),
-            progress=lambda msg: err.print(f"[dim]{msg}[/]"),
-        ).report
+            note(f"{why}: findings are not stored")
+        units = len(resolve_regions(pol, clients, None)) * len(pol.enabled_detectors())
+        with SweepProgress(err, units, shown=Verbosity.level) as progress:
+            report = govern(
+                pol,
+                clients,
+                store,
+                now=datetime.now(UTC),
+                dry_run=not apply,
+                actor=_actor(),
+                progress=progress,
+            ).report
     except PolicyError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from exc
-    if format is Format.json:
-        print(to_json(report))
+    if format is ListFormat.json:
+        emit(output, to_json(report))
+    elif format is ListFormat.csv:
+        emit(output, to_csv([finding_row(f) for f in report.findings], FINDING_COLUMNS))
     else:
-        render(report, out)
+        emit(output, table=lambda console: render(report, console))
     if report.nothing_swept:
         err.print("[red]nothing could be swept[/]: see errors above")
         raise typer.Exit(EXIT_NOTHING_SWEPT)
@@ -239,28 +299,104 @@ def init(table: TableOption = DEFAULT_TABLE, table_region: TableRegionOption = N
     out.print(f"state table {table} in {store.region}: {'created' if created else 'exists'}")
 
 
-@app.command()
+findings_app = typer.Typer(
+    help="Stored findings: list them (filters below) or `show` one.",
+)
+app.add_typer(findings_app, name="findings")
+
+
+@findings_app.callback(invoke_without_command=True)
 def findings(
+    ctx: typer.Context,
     state: Annotated[
         list[State] | None,
         typer.Option("--state", "-s", help="Only findings in this state (repeatable)."),
     ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    detector: Annotated[
+        list[str] | None,
+        typer.Option("--detector", "-d", help="Only this detector's findings (repeatable)."),
+    ] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option("--region", "-r", help="Only resources in this region (repeatable)."),
+    ] = None,
+    account: Annotated[
+        list[str] | None,
+        typer.Option("--account", "-a", help="Only resources in this account (repeatable)."),
+    ] = None,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.table,
+    output: OutputOption = None,
     table: TableOption = DEFAULT_TABLE,
     table_region: TableRegionOption = None,
 ) -> None:
     """List stored findings and their states, costliest first."""
+    if ctx.invoked_subcommand:
+        ctx.obj = (table, table_region)
+        return
+    unknown = [d for d in detector or [] if d not in DETECTORS]
+    if unknown:
+        _fail(f"--detector: unknown {', '.join(unknown)} (known: {', '.join(DETECTORS)})")
     store = _store(AwsClients(), table, table_region, must_exist=True)
     stored = sorted(
-        store.by_state(*(state or list(State))),
-        key=lambda sf: -(sf.finding.monthly_cost_usd or 0.0),
+        (
+            sf
+            for sf in store.by_state(*(state or list(State)))
+            if (not detector or sf.finding.detector in detector)
+            and (not region or sf.finding.region in region)
+            and (not account or sf.finding.account_id in account)
+        ),
+        key=lambda sf: (-(sf.finding.monthly_cost_usd or 0.0), sf.finding_id),
     )
-    if format is Format.json:
+    if format is ListFormat.json:
         # One JSON object, like `sweep --format json`.
         listed = [sf.model_dump(mode="json") for sf in stored]
-        print(json.dumps({"findings": listed, "count": len(listed)}, indent=2))
+        emit(output, json.dumps({"findings": listed, "count": len(listed)}, indent=2))
+    elif format is ListFormat.csv:
+        emit(output, to_csv([stored_row(sf) for sf in stored], STORED_COLUMNS))
     else:
-        render_stored(stored, out)
+        emit(output, table=lambda console: render_stored(stored, console))
+
+
+@findings_app.command("show")
+def findings_show(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument(help="A finding id, or a unique prefix of it.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Everything known about one finding: its state and decisions, the resource, the cost and
+    how it was worked out, its details and tags, and its audit trail."""
+    table, table_region = ctx.obj
+    store = _store(AwsClients(), table, table_region, must_exist=True)
+    sf = store.get(_resolve_ids(store, [finding_id])[0])
+    if sf is None:
+        _fail(f"no finding {finding_id}", 1)
+    f = sf.finding
+    trail = store.audit_trail(f.account_id, f.region, f.resource_type, f.resource_id)
+    if format is Format.json:
+        print(
+            json.dumps(
+                {
+                    "finding": sf.model_dump(mode="json"),
+                    "audit": [a.model_dump(mode="json") for a in trail],
+                },
+                indent=2,
+            )
+        )
+        return
+    render_one(sf, trail, out)
+
+
+def _resolve_ids(store: Store, given: list[str]) -> list[str]:
+    """Full ids for what was typed (full ids or unique prefixes, as git takes short hashes)."""
+    if all(store.get(g) is not None for g in given):
+        return given
+    known = [sf.finding_id for sf in store.by_state(*State)]
+    try:
+        return [resolve(g, known) for g in given]
+    except UnknownId as exc:
+        _fail(str(exc))
 
 
 def _decide(
@@ -300,7 +436,10 @@ def _decide(
 
 
 ByOption = Annotated[str | None, typer.Option("--by", help="Who decides. Default: cli:<user>.")]
-IdsArgument = Annotated[list[str], typer.Argument(help="Finding ids (see `govbot findings`).")]
+IdsArgument = Annotated[
+    list[str],
+    typer.Argument(help="Finding ids, or unique prefixes of them (see `govbot findings`)."),
+]
 
 
 @app.command()
@@ -344,7 +483,7 @@ def _each(
     as changed, and how many refused (a StateConflict, said on stderr)."""
     store = _store(AwsClients(), table, table_region, must_exist=True)
     changed, refused = [], 0
-    for fid in ids:
+    for fid in _resolve_ids(store, ids):
         try:
             sf = change(store, fid)
         except StateConflict as refusal:
@@ -568,7 +707,17 @@ def _options(
         bool,
         typer.Option("--debug", help="On an error, print the whole traceback (for bug reports)."),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only results and errors: no progress.")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Say more: each region and detector as it ends."),
+    ] = False,
 ) -> None:
+    if quiet and verbose:
+        _fail("--quiet and --verbose contradict each other")
+    Verbosity.level = 0 if quiet else 2 if verbose else 1
     if profile:
         os.environ["AWS_PROFILE"] = profile  # every boto3 session of this run reads it
 
@@ -602,6 +751,8 @@ def explain(exc: BaseException) -> tuple[str, int]:
         )
     if isinstance(exc, BotoCoreError):
         return f"AWS call failed: {exc}", EXIT_NOTHING_SWEPT
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_USAGE
     if isinstance(exc, ValueError):
         return str(exc), EXIT_USAGE
     return f"{type(exc).__name__}: {exc} (rerun with --debug and report it)", EXIT_NOTHING_SWEPT

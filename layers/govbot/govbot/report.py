@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from govbot.contracts import StoredFinding
-from govbot.models import SweepReport
+from govbot.contracts import AuditRecord, StoredFinding
+from govbot.finding_ids import short_forms
+from govbot.models import Finding, SweepReport
 
 
 def money(value: float | None) -> str:
@@ -20,15 +25,76 @@ def to_json(report: SweepReport) -> str:
     return json.dumps(report.model_dump(mode="json"), indent=2)
 
 
+def _what(detector: str, resource: str, region: str, text: str) -> Text:
+    """One finding in one cell: what and where on the first line, why below (wrapped), so a
+    table stays readable at 80 columns."""
+    cell = Text.assemble((detector, "cyan"), " ", resource, " ", (region, "dim"))
+    if text:
+        cell.append("\n" + text)
+    return cell
+
+
+def _findings_table(title: str) -> Table:
+    table = Table(title=title, expand=True)
+    table.add_column("id", style="bold", no_wrap=True)
+    return table
+
+
+FINDING_COLUMNS = (
+    "finding_id",
+    "detector",
+    "resource_id",
+    "resource_type",
+    "region",
+    "account_id",
+    "monthly_cost_usd",
+    "reason",
+    "proposed_action",
+)
+STORED_COLUMNS = (
+    "finding_id",
+    "state",
+    *FINDING_COLUMNS[1:],
+    "first_seen",
+    "last_seen",
+    "decided_by",
+    "decided_at",
+    "note",
+    "error",
+)
+
+
+def finding_row(f: Finding) -> dict[str, Any]:
+    return f.model_dump(mode="json", include=set(FINDING_COLUMNS))
+
+
+def stored_row(sf: StoredFinding) -> dict[str, Any]:
+    flat = sf.model_dump(mode="json", exclude={"finding", "progress"})
+    return {**finding_row(sf.finding), **flat}
+
+
+def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    """One row per finding with a header; blank where a value is unknown (an unpriced cost)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def render(report: SweepReport, console: Console) -> None:
-    table = Table(title="govbot findings (costliest first)", show_lines=False, expand=True)
-    table.add_column("detector", style="cyan", no_wrap=True)
-    table.add_column("resource", no_wrap=True)
-    table.add_column("region", no_wrap=True)
+    table = _findings_table("govbot findings (costliest first)")
     table.add_column("$/month", justify="right", no_wrap=True)
-    table.add_column("reason", overflow="fold")
+    table.add_column("finding", overflow="fold", ratio=1)
+    short = short_forms(f.finding_id for f in report.findings)
+    if not report.findings:
+        table = Table(title="govbot findings: none", show_header=False, box=None)
     for f in report.findings:
-        table.add_row(f.detector, f.resource_id, f.region, money(f.monthly_cost_usd), f.reason)
+        table.add_row(
+            short[f.finding_id],
+            money(f.monthly_cost_usd),
+            _what(f.detector, f.resource_id, f.region, f.reason),
+        )
     console.print(table)
 
     totals = Table(title="by detector", expand=False)
@@ -54,41 +120,92 @@ def render(report: SweepReport, console: Console) -> None:
         render_actions(report, console)
     for e in report.errors:
         console.print(
-            f"[yellow]error[/] {e.region} {e.detector or '(all detectors)'}: {e.code}: {e.message}"
+            f"[yellow]error[/] {e.region} {e.detector or '(all detectors)'}: "
+            f"{escape(e.code)}: {escape(e.message)}"
         )
 
 
 def render_actions(report: SweepReport, console: Console) -> None:
-    table = Table(title="actions", expand=True)
+    table = _findings_table("actions")
     table.add_column("outcome", style="magenta", no_wrap=True)
-    table.add_column("resource", overflow="fold", ratio=2)
-    table.add_column("region", no_wrap=True)
     table.add_column("$/month", justify="right", no_wrap=True)
-    table.add_column("detail", overflow="fold", ratio=3)
+    table.add_column("resource and detail", overflow="fold", ratio=1)
+    short = short_forms(a.finding_id for a in report.actions)
     for a in report.actions:
         table.add_row(
-            a.outcome.value, a.resource_id, a.region, money(a.monthly_cost_usd), a.message
+            short[a.finding_id],
+            a.outcome.value,
+            money(a.monthly_cost_usd),
+            _what(a.detector, a.resource_id, a.region, a.message),
         )
     console.print(table)
 
 
 def render_stored(stored: list[StoredFinding], console: Console) -> None:
-    table = Table(title=f"{len(stored)} stored finding(s)", expand=True)
-    table.add_column("finding", no_wrap=True)
+    if not stored:
+        console.print("no stored findings match")
+        return
+    table = _findings_table(f"{len(stored)} stored finding(s)")
     table.add_column("state", style="magenta", no_wrap=True)
-    table.add_column("resource", no_wrap=True)
-    table.add_column("region", no_wrap=True)
     table.add_column("$/month", justify="right", no_wrap=True)
-    table.add_column("decided / note", overflow="fold")
+    table.add_column("finding", overflow="fold", ratio=1)
+    short = short_forms(sf.finding_id for sf in stored)
     for sf in stored:
         f = sf.finding
         decided = f"{sf.decided_by} {sf.decided_at:%Y-%m-%d %H:%M}" if sf.decided_at else ""
+        note = " ".join(x for x in (decided, sf.note or "", sf.error or "") if x)
         table.add_row(
-            f.finding_id,
+            short[sf.finding_id],
             sf.state.value,
-            f.resource_id,
-            f.region,
             money(f.monthly_cost_usd),
-            " ".join(x for x in (decided, sf.note or "", sf.error or "") if x),
+            _what(f.detector, f.resource_id, f.region, note or f.reason),
         )
     console.print(table)
+
+
+def render_one(sf: StoredFinding, trail: list[AuditRecord], console: Console) -> None:
+    """Everything known about one finding, for `govbot findings show`."""
+    f = sf.finding
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    when = "%Y-%m-%d %H:%M UTC"
+    rows: list[tuple[str, str | None]] = [
+        ("finding", f.finding_id),
+        ("state", sf.state.value),
+        ("detector", f.detector),
+        ("resource", f"{f.resource_id} ({f.resource_type})"),
+        ("arn", f.resource_arn),
+        ("where", f"account {f.account_id}, {f.region}"),
+        ("cost", f"{money(f.monthly_cost_usd)}/month"),
+        ("cost basis", f.details.get("cost_basis")),
+        ("reason", f.reason),
+        ("fix", f.proposed_action),
+        ("first seen", f"{sf.first_seen:{when}}"),
+        ("last seen", f"{sf.last_seen:{when}}"),
+        ("decided", f"{sf.decided_by} {sf.decided_at:{when}}" if sf.decided_at else None),
+        ("snoozed until", f"{sf.snooze_until:{when}}" if sf.snooze_until else None),
+        ("note", sf.note),
+        ("error", sf.error),
+        ("tags", ", ".join(f"{k}={v}" for k, v in sorted(f.tags.items())) or "none"),
+    ]
+    rows += [
+        (f"  {k}", v if isinstance(v, str) else json.dumps(v))
+        for k, v in f.details.items()
+        if k != "cost_basis" and v is not None
+    ]
+    rows += [(f"  progress {k}", json.dumps(v)) for k, v in sf.progress.items()]
+    for label, value in rows:
+        if value:
+            facts.add_row(label, Text(value))
+    console.print(facts)
+    if not trail:
+        console.print("[dim]no audit records: govbot has not acted on this resource[/]")
+        return
+    audit = Table(title="audit trail (newest first)", expand=True)
+    audit.add_column("at", no_wrap=True)
+    audit.add_column("phase", style="magenta", no_wrap=True)
+    audit.add_column("by and what", overflow="fold", ratio=1)
+    for a in trail:
+        audit.add_row(f"{a.at:%Y-%m-%d %H:%M}", a.phase, Text(f"{a.actor} {a.action}: {a.message}"))
+    console.print(audit)
