@@ -4,8 +4,23 @@ from govbot.demo import estate
 from tests.integration.conftest import run_govbot
 
 
-def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
-    result = run_govbot("demo", env={"COLUMNS": "140"})
+def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary() -> None:
+    result = run_govbot("demo", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 120
+    assert max(len(line) for line in lines) <= 100  # CLI lines indented by two may run on
+    summary = " ".join(" ".join(lines[-3:]).split())
+    assert summary.startswith("In short: found 18 findings worth $26,663.61/month; fixed 10,")
+    assert "restored 1 (churn-model-staging)" in summary
+    # The saving is net: the restored endpoint no longer counts, each volume's snapshot does.
+    assert "saving $25,806.63/month net" in summary
+    # The cold volume whose snapshot would cost more than it stops is held for a person.
+    assert "held for a person: orphaned-volume" in result.stdout
+
+
+def test_demo_verbose_walks_the_whole_path() -> None:
+    result = run_govbot("demo", "--verbose", env={"COLUMNS": "140"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "moto server at http://127.0.0.1:" in out
@@ -32,7 +47,8 @@ def test_demo_runs_the_nightly_sweep_and_reports_the_waste() -> None:
     assert "Nothing changed: this finding is already approved by <@W111>" in slack
     assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
     fixes = out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0]
-    assert fixes.count("remediated") == 8
+    assert fixes.count("remediated") == 7
+    assert "would add $5.50/month more than it stops" in fixes
     # The budget breach: an alert to Slack, the runaway jobs stopped, a retry changing nothing.
     breach = " ".join(out.split("9. A budget breach")[1].split())
     assert "Budget killswitch: actual $1.70 against $5.00 (> $0.75)" in breach

@@ -29,7 +29,7 @@ from rich.markup import escape
 
 from govbot.actions import action_for
 from govbot.aws import AwsClients
-from govbot.contracts import State, StoredFinding
+from govbot.contracts import Saving, State, StoredFinding
 from govbot.decisions import Decision, decide_one
 from govbot.decisions import reopen as reopen_finding
 from govbot.detectors import DETECTORS, Mode
@@ -44,6 +44,7 @@ from govbot.report import (
     finding_row,
     render,
     render_one,
+    render_savings,
     render_stored,
     stored_row,
     to_csv,
@@ -51,6 +52,7 @@ from govbot.report import (
 )
 from govbot.resources import by_kind
 from govbot.restore import RESTORERS, RestoreError
+from govbot.savings import summarize
 from govbot.store import DEFAULT_TABLE, StateConflict, Store
 from govbot.sweep import resolve_regions
 
@@ -621,6 +623,30 @@ def restore_volume_cmd(
     _restore("volume", volume_id, region, account, role_arn, table, table_region)
 
 
+@app.command("savings")
+def savings_cmd(
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format (csv: one row per fix).")
+    ] = ListFormat.table,
+    output: OutputOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """What govbot's fixes saved: the monthly spend they stopped (net of what a fix adds, such
+    as a snapshot), this month and since install, by detector, team and account; the spend
+    avoided so far; and what waits for approval."""
+    store = _store(AwsClients(), table, table_region, must_exist=True)
+    now = datetime.now(UTC)
+    summary = summarize(store.savings(), store.by_state(State.PENDING_APPROVAL), now)
+    if format is ListFormat.json:
+        emit(output, summary.model_dump_json(indent=2))
+    elif format is ListFormat.csv:
+        rows = [r.model_dump(mode="json") for r in summary.records]
+        emit(output, to_csv(rows, tuple(Saving.model_fields)))
+    else:
+        emit(output, table=lambda console: render_savings(summary, console))
+
+
 @app.command("detectors")
 def detectors_cmd(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
@@ -675,11 +701,20 @@ def demo(
     serve: Annotated[
         bool, typer.Option(help="Keep the emulated account running afterwards, to explore it.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="The whole walk: every table, metric and account state."
+        ),
+    ] = False,
 ) -> None:
-    """Run govbot on an emulated AWS account (moto server on 127.0.0.1) seeded with an ML estate."""
+    """Run govbot on an emulated AWS account (moto server on 127.0.0.1) seeded with an ML
+    estate: the nightly sweep, Slack, decisions, fixes, a restore, a budget breach and what
+    it all saved."""
     from govbot.demo.runner import run_demo
 
-    raise typer.Exit(run_demo(out, err, serve=serve))
+    verbose = verbose or Verbosity.level > 1
+    raise typer.Exit(run_demo(out, err, serve=serve, verbose=verbose))
 
 
 def _print_version(value: bool) -> None:

@@ -81,6 +81,28 @@ class AuditRecord(BaseModel):
     message: str = ""
 
 
+class Saving(BaseModel):
+    """What one fix stopped: a monthly rate of spend, net of what the fix adds, from the
+    moment it was made until a restore undoes it."""
+
+    finding_id: str
+    detector: str
+    action: str
+    account_id: str
+    region: str
+    resource_id: str
+    at: datetime
+    monthly_usd: float | None  # None: the fix's saving could not be priced
+    team: str | None = None
+    restored_at: datetime | None = None
+
+    def accrued_usd(self, now: datetime, hours_per_month: float = 730) -> float:
+        """Spend avoided so far: the monthly rate over the time the fix has held."""
+        end = min(now, self.restored_at) if self.restored_at else now
+        hours = max(0.0, (end - self.at).total_seconds() / 3600)
+        return round((self.monthly_usd or 0.0) * hours / hours_per_month, 2)
+
+
 # -- the worker's queue message -----------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,6 +22,7 @@ from govbot.notify.digest import build_digest
 from govbot.policy import Policy
 from govbot.remediation import ClientsFor, outcome_of
 from govbot.runtime import Settings
+from govbot.savings import this_month_usd
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,9 @@ def notify(
     headline: str | None = None,
 ) -> list[SweepError]:
     """Tell people; a channel that fails is reported, never fatal to the sweep."""
-    digest = build_digest(report, policy, states, headline)
+    digest = build_digest(
+        report, policy, states, headline, saved_this_month=_saved_this_month(settings)
+    )
     if not digest.items and not headline:
         return []
     errors: list[SweepError] = []
@@ -121,3 +124,13 @@ def notify(
 
         send("slack", to_slack)
     return errors
+
+
+def _saved_this_month(settings: Settings) -> float | None:
+    """This month's savings for the digest's first line; a digest without it still goes."""
+    try:
+        now = datetime.now(UTC)
+        return this_month_usd(runtime.store(settings).savings(f"{now:%Y-%m}"), now)
+    except (ClientError, BotoCoreError):
+        log.warning("savings unreadable: the digest goes without them", exc_info=True)
+        return None

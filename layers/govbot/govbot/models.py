@@ -65,6 +65,7 @@ class Outcome(StrEnum):
     DEFERRED = "deferred: max actions per run"
     TAKEN = "taken by another run"
     NO_ACTION = "no action in policy"
+    HELD = "held for a person"  # the fix would add more spend than it stops
     RETRY = "retry later"  # failed for now (throttled, 5xx, timeout): tried again later
     FAILED = "failed"
 

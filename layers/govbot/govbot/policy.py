@@ -117,6 +117,11 @@ class Policy(BaseModel):
         default_factory=list,
         description="Regions to sweep; empty means the caller's default region.",
     )
+    team_tags: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=lambda: ["team", "owner", "cost-center"],
+        description="Tags naming the team a resource's spend belongs to, first found wins "
+        "(savings and the report group by it).",
+    )
     exempt_tag: str = Field(default=EXEMPT_TAG, min_length=1)
     snooze_tag: str = Field(default=SNOOZE_TAG, min_length=1)
     detectors: DetectorsPolicy = Field(default_factory=DetectorsPolicy)  # type: ignore[valid-type]
@@ -177,6 +182,10 @@ class Policy(BaseModel):
             },
         )
         return self.model_copy(update={"detectors": detectors})
+
+    def team_of(self, tags: dict[str, str]) -> str | None:
+        """The team a resource's spend belongs to: its first team tag with a value."""
+        return next((tags[k].strip() for k in self.team_tags if tags.get(k, "").strip()), None)
 
     def settings(self, detector_id: str) -> DetectorSettings:
         return getattr(self.detectors, _field_name(detector_id))  # type: ignore[no-any-return]

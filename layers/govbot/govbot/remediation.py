@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from govbot.actions import ActionContext, Result, action_for, describe_fix
 from govbot.aws import AwsClients, is_transient
-from govbot.contracts import AuditRecord, State, StoredFinding
+from govbot.contracts import AuditRecord, Saving, State, StoredFinding
 from govbot.detectors import DETECTORS
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
@@ -69,6 +69,18 @@ def plan(
         action = action_for(f.detector)
         if action is None or not action.applies(settings):
             result.outcomes.append(outcome_of(sf, Outcome.NO_ACTION, "the policy asks for no fix"))
+            continue
+        saving = action.saving(f)
+        if saving is not None and saving < 0:
+            # A fix that adds more than it stops (a snapshot dearer than a cold volume) is
+            # never taken on its own: a person decides what to do with the resource.
+            result.outcomes.append(
+                outcome_of(
+                    sf,
+                    Outcome.HELD,
+                    f"the fix would add ${-saving:,.2f}/month more than it stops: left to a person",
+                )
+            )
             continue
         ready = sf.first_seen + timedelta(days=settings.grace_days)
         if ready > now:
@@ -265,6 +277,21 @@ class _Run:
         if result.result is not Result.PENDING:
             phase = "done" if result.result is Result.DONE else "gone"
             audit(phase, after=result.after, message=result.message)
+        if result.result is Result.DONE:
+            self.store.record_saving(
+                Saving(
+                    finding_id=current.finding_id,
+                    detector=current.detector,
+                    action=action.name,
+                    account_id=current.account_id,
+                    region=current.region,
+                    resource_id=current.resource_id,
+                    at=self.now,
+                    monthly_usd=action.saving(current),
+                    team=self.policy.team_of(current.tags),
+                ),
+                cycle=latest.first_seen,
+            )
         self._finish(
             sf.finding_id, state=state, note=result.message, progress=result.after, error=None
         )

@@ -15,6 +15,7 @@ from rich.text import Text
 from govbot.contracts import AuditRecord, StoredFinding
 from govbot.finding_ids import short_forms
 from govbot.models import Finding, SweepReport
+from govbot.savings import Savings
 
 
 def money(value: float | None) -> str:
@@ -82,14 +83,24 @@ def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
-def render(report: SweepReport, console: Console) -> None:
-    table = _findings_table("govbot findings (costliest first)")
+def render(report: SweepReport, console: Console, top: int | None = None) -> None:
+    """The report as tables: the findings (the ``top`` costliest, or all), totals by
+    detector, the total, then actions and errors."""
+    shown = report.findings[:top] if top is not None else report.findings
+    table = _findings_table(
+        "govbot findings (costliest first)"
+        + (
+            f": top {len(shown)} of {len(report.findings)}"
+            if len(shown) < len(report.findings)
+            else ""
+        )
+    )
     table.add_column("$/month", justify="right", no_wrap=True)
     table.add_column("finding", overflow="fold", ratio=1)
     short = short_forms(f.finding_id for f in report.findings)
     if not report.findings:
         table = Table(title="govbot findings: none", show_header=False, box=None)
-    for f in report.findings:
+    for f in shown:
         table.add_row(
             short[f.finding_id],
             money(f.monthly_cost_usd),
@@ -209,3 +220,40 @@ def render_one(sf: StoredFinding, trail: list[AuditRecord], console: Console) ->
     for a in trail:
         audit.add_row(f"{a.at:%Y-%m-%d %H:%M}", a.phase, Text(f"{a.actor} {a.action}: {a.message}"))
     console.print(audit)
+
+
+def render_savings(s: Savings, console: Console) -> None:
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(justify="right", no_wrap=True)
+    facts.add_column(overflow="fold")
+    facts.add_row(
+        f"saved this month ({s.month})",
+        f"{money(s.this_month_usd)}/month",
+        f"{s.fixes_this_month} fix(es) made this month",
+    )
+    facts.add_row(
+        "saved since install",
+        f"{money(s.since_install_usd)}/month",
+        f"{s.fixes} fix(es), {s.restored} restored, {s.unpriced} unpriced",
+    )
+    facts.add_row("spend avoided so far", money(s.accrued_usd), "each fix's rate since it was made")
+    facts.add_row(
+        "waiting for approval", f"{money(s.waiting_for_approval_usd)}/month", "`govbot approve`"
+    )
+    console.print(facts)
+    for title, groups in (
+        ("by detector", s.by_detector),
+        ("by team", s.by_team),
+        ("by account", s.by_account),
+    ):
+        if not groups:
+            continue
+        table = Table(title=title)
+        table.add_column(title.removeprefix("by "), style="cyan", overflow="fold")
+        table.add_column("fixes", justify="right")
+        table.add_column("$/month now", justify="right", no_wrap=True)
+        table.add_column("avoided so far", justify="right", no_wrap=True)
+        for key, g in groups.items():
+            table.add_row(key, str(g.fixes), money(g.monthly_usd), money(g.accrued_usd))
+        console.print(table)

@@ -68,6 +68,7 @@ def _mark_restored(store: Store, record: AuditRecord, actor: str, now: datetime,
     store.audit(
         record.model_copy(update={"phase": "restored", "at": now, "actor": actor, "message": note})
     )
+    store.saving_restored(record.finding_id, now)  # the fix no longer saves anything
     # If the finding moved on meanwhile, the audit record still says what happened.
     with contextlib.suppress(StateConflict):
         store.transition(

@@ -31,7 +31,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients
-from govbot.contracts import AuditRecord, State, StoredFinding
+from govbot.contracts import AuditRecord, Saving, State, StoredFinding
 from govbot.models import Finding
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ SCOPE_INDEX = "by-scope"
 PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 # How often a write that lost a race to another writer is tried again on the winner's version.
 RACE_ATTEMPTS = 5
+SAVINGS_PK = "SAVINGS"
 
 
 class StateConflict(Exception):
@@ -352,6 +353,57 @@ class Store:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
+        return True
+
+    # -- savings --------------------------------------------------------------------------
+    # One partition, sorted by the month of the fix: a month's savings is one Query. A fix is
+    # keyed by its finding's cycle, so a retried "done" rewrites the same item.
+
+    def record_saving(self, saving: Saving, cycle: datetime) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item=_to_item(
+                {
+                    "pk": SAVINGS_PK,
+                    "sk": f"{saving.at:%Y-%m}#{saving.finding_id}#{cycle.isoformat()}",
+                    "record": saving.model_dump_json(),
+                }
+            ),
+        )
+
+    def savings(self, month: str | None = None) -> list[Saving]:
+        """Every fix's saving (or one month's, YYYY-MM), oldest first."""
+        condition = "pk = :pk" + (" AND begins_with(sk, :month)" if month else "")
+        values = {":pk": SAVINGS_PK, **({":month": f"{month}#"} if month else {})}
+        found = []
+        for page in self._db.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=_to_item(values),
+        ):
+            found += [Saving.model_validate_json(i["record"]["S"]) for i in page["Items"]]
+        return sorted(found, key=lambda s: s.at)
+
+    def saving_restored(self, finding_id: str, at: datetime) -> bool:
+        """Mark the latest fix of a finding as undone; False when there is none to mark."""
+        items = []
+        for page in self._db.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="contains(sk, :fid)",
+            ExpressionAttributeValues=_to_item({":pk": SAVINGS_PK, ":fid": f"#{finding_id}#"}),
+        ):
+            items += page["Items"]
+        if not items:
+            return False
+        latest = max(items, key=lambda i: Saving.model_validate_json(i["record"]["S"]).at)
+        saving = Saving.model_validate_json(latest["record"]["S"])
+        if saving.restored_at is None:
+            undone = saving.model_copy(update={"restored_at": at})
+            self._db.put_item(
+                TableName=self.table,
+                Item={**latest, "record": {"S": undone.model_dump_json()}},
+            )
         return True
 
     # -- audit ----------------------------------------------------------------------------

@@ -63,6 +63,14 @@ class Action(ABC):
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
         """Make the change. Idempotent: a retry after a crash must not repeat damage."""
 
+    def saving(self, finding: Finding) -> float | None:
+        """The monthly spend the fix stops, net of what it adds (a snapshot it keeps): the
+        detector's net figure where it works one out, else the finding's cost."""
+        if "net_monthly_saving_usd" in finding.details:
+            net = finding.details["net_monthly_saving_usd"]
+            return None if net is None else float(net)
+        return finding.monthly_cost_usd
+
 
 def restore_hint(finding: Finding) -> str:
     """The command that undoes a fix, with everything it needs to find the audit record."""

@@ -37,6 +37,9 @@ class TagMissing(Action):
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
         return {"tags": finding.tags}
 
+    def saving(self, finding: Finding) -> float | None:
+        return 0.0  # a tag stops no spend: it makes the spend attributable
+
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
         tag: Any = {"Key": MISSING_TAG, "Value": self._value(finding)}
         try:

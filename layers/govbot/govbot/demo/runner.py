@@ -31,10 +31,12 @@ from govbot.aws import AwsClients
 from govbot.demo import estate, moto_extensions
 from govbot.demo.slack_standin import SlackStandIn
 from govbot.detectors.expired_snapshot import SOURCE_TAG
+from govbot.finding_ids import short_forms
 from govbot.models import SweepReport
-from govbot.report import render
+from govbot.report import money, render
 
 POLICY_PARAMETER = "/govbot/policy"
+TOP = 3  # findings shown by default; --verbose shows all
 SIGNING_SECRET = "demo-signing-secret"
 APPROVER = "W111"  # ana, in the policy's approvers
 DEMO_POLICY = f"""# The demo's policy: the defaults, sweeping two regions, digests to Slack.
@@ -221,9 +223,10 @@ def emitted_metrics(printed: str) -> list[str]:
 
 
 def govbot_cli(
-    out: Console, *args: str, progress: bool = False
+    out: Console, *args: str, progress: bool = False, show: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run the govbot command line in its own process, as a person would, and show it."""
+    """Run the govbot command line in its own process, as a person would, and show it
+    (its output only when ``show``: a refusal is always shown)."""
     out.print(f"[bold]$ govbot {' '.join(args)}[/]", highlight=False)
     result = subprocess.run(
         [sys.executable, "-m", "govbot", *args],
@@ -233,9 +236,11 @@ def govbot_cli(
         timeout=300,
     )
     # stderr carries progress (shown only when asked) and refusals (always shown).
-    shown = result.stdout + (result.stderr if progress or result.returncode else "")
+    shown = (result.stdout if show else "") + (
+        result.stderr if progress or result.returncode else ""
+    )
     for line in shown.rstrip().splitlines():
-        out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+        out.print(f"  {line}", highlight=False, markup=False)
     return result
 
 
@@ -296,7 +301,7 @@ def _provision(clients: AwsClients, standin: SlackStandIn) -> dict[str, str]:
     }
 
 
-def run_demo(out: Console, err: Console, serve: bool = False) -> int:
+def run_demo(out: Console, err: Console, serve: bool = False, verbose: bool = False) -> int:
     root = repo_root()
     if root is None:
         err.print("[red]govbot demo runs from a govbot checkout (functions/ and events/).[/]")
@@ -305,15 +310,22 @@ def run_demo(out: Console, err: Console, serve: bool = False) -> int:
     standin = SlackStandIn().start()
     try:
         with emulated_account() as url:
-            return _demo(out, root, url, standin, serve)
+            return _demo(out, root, url, standin, serve, verbose)
     finally:
         standin.stop()
 
 
-def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool) -> int:
+def _demo(
+    out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool, verbose: bool
+) -> int:
+    """The walk; by default about 100 lines at 80 columns, the whole of it with --verbose."""
+
+    def account() -> None:
+        if verbose:
+            out.print(account_state(seed_clients))
+
     out.rule("[bold]1. An emulated AWS account, and a Slack stand-in")
-    out.print(f"moto server at {url}; boto3 reaches it through AWS_ENDPOINT_URL.")
-    out.print(f"Slack stand-in at {standin.url}; slack_sdk reaches it through base_url.")
+    out.print(f"moto server at {url}; Slack stand-in at {standin.url}.")
 
     out.rule("[bold]2. Seeding an ML estate in " + " and ".join(estate.REGIONS))
     seed_clients = AwsClients()
@@ -322,36 +334,33 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
     FUNCTION_ENV.update(_provision(seed_clients, standin))
     out.print(
         f"{sum(seed_clients.calls.values())} API calls in {time.perf_counter() - started:.1f}s: "
-        "endpoints busy, idle, serverless, brand new and exempt; attached, orphaned and "
-        "snoozed volumes; training jobs short, long-but-expected and runaway; log groups "
-        f"with and without retention ({len(built.volumes)} volumes, {len(built.instances)} "
-        f"instances); the policy in SSM {POLICY_PARAMETER}, the Slack secret, the "
-        "remediation queue and the digest topic."
+        "endpoints of every kind, busy and idle; orphaned volumes; runaway training jobs; log "
+        f"groups ({len(built.volumes)} volumes, {len(built.instances)} instances); the policy "
+        f"in SSM {POLICY_PARAMETER}, the Slack secret, the queue and the topic."
     )
-    govbot_cli(out, "init")
+    govbot_cli(out, "init", show=verbose)
 
     out.rule("[bold]3. The nightly sweep, as the Lambda runs it")
-    out.print(
-        "Invoking functions/sweep/app.handler with events/scheduled-event.json "
-        "(a real EventBridge scheduled event)…"
-    )
+    out.print("Invoking functions/sweep/app.handler with a real EventBridge scheduled event…")
     started = time.perf_counter()
     report, printed = invoke_sweep(root)
     elapsed = time.perf_counter() - started
-    render(report, out)
-    out.print("What the function reported to CloudWatch:")
-    for line in emitted_metrics(printed):
-        out.print(f"  {line}", highlight=False)
+    render(report, out, top=None if verbose else TOP)
+    if verbose:
+        out.print("What the function reported to CloudWatch:")
+        for line in emitted_metrics(printed):
+            out.print(f"  {line}", highlight=False)
     calls = ", ".join(f"{k} {v}" for k, v in report.api_calls.items())
     out.print(
-        f"{sum(report.api_calls.values())} AWS API calls in {elapsed:.1f}s: {calls}",
+        f"{sum(report.api_calls.values())} AWS API calls in {elapsed:.1f}s"
+        + (f": {calls}" if verbose else " (--verbose lists them)"),
         highlight=False,
     )
 
     out.rule("[bold]4. The digest in Slack (the stand-in's record of chat.postMessage)")
     posts = standin.posted("chat.postMessage")
     digest_blocks = _blocks(posts[0])
-    for line in slack_text(digest_blocks):
+    for line in slack_text(digest_blocks, limit=8 if verbose else 1):
         out.print(f"  {line}", highlight=False, markup=False)
     threads = sum(1 for p in posts if p.get("thread_ts"))
     out.print(
@@ -360,7 +369,7 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
         "with buttons)"
     )
     out.print("SNS: one message to the digest topic, JSON for machines and text for people.")
-    out.print(account_state(seed_clients))
+    account()
 
     out.rule("[bold]5. A click in Slack: Approve on churn-model-staging")
     target = next(
@@ -390,10 +399,11 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
         f"the message now says: {standin.responses()[-1]['text']}",
         highlight=False,
     )
-    out.print(account_state(seed_clients))
+    account()
 
     out.rule("[bold]6. More decisions, through the command line")
-    govbot_cli(out, "findings", "--state", "pending_approval")
+    if verbose:
+        govbot_cli(out, "findings", "--state", "pending_approval")
     pending = {
         (f.detector, f.resource_id): f.finding_id
         for f in report.findings
@@ -402,19 +412,37 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
         and f.finding_id != target.finding_id
     }
     keep_history = pending.pop(("log-retention-gap", "/aws/sagemaker/TrainingJobs"))
-    govbot_cli(out, "approve", *pending.values(), "--by", "ana@ml-platform")
+    # Short ids, as the tables show them, are enough (a unique prefix, as git takes).
+    short = short_forms(pending.values())
+    govbot_cli(out, "approve", *(short[i] for i in pending.values()), "--by", "ana@ml-platform")
     govbot_cli(out, "reject", keep_history, "--by", "ben@ml-research")
-    out.print("A second approval of the same finding changes nothing:")
-    govbot_cli(out, "approve", pending[("idle-endpoint", "llm-playground")], "--by", "cy")
+    if verbose:
+        out.print("A second approval of the same finding changes nothing:")
+        govbot_cli(out, "approve", pending[("idle-endpoint", "llm-playground")], "--by", "cy")
 
     out.rule("[bold]7. The fixes, applied")
-    govbot_cli(out, "sweep", "--regions", ",".join(estate.REGIONS), "--apply")
-    out.print(account_state(seed_clients))
+    regions = ",".join(estate.REGIONS)
+    if verbose:
+        govbot_cli(out, "sweep", "--regions", regions, "--apply")
+    else:
+        applied = govbot_cli(
+            out, "sweep", "--regions", regions, "--apply", "-f", "json", show=False
+        )
+        for a in SweepReport.model_validate_json(applied.stdout).actions:
+            out.print(
+                f"  {a.outcome.value}: {a.detector} {a.resource_id} ({a.region}), "
+                f"{money(a.monthly_cost_usd)}/month"
+                + ("" if a.outcome.value == "remediated" else f": {a.message}"),
+                highlight=False,
+                markup=False,
+            )
+    account()
 
     out.rule("[bold]8. Nothing lost: one endpoint restored")
     govbot_cli(out, "restore", "endpoint", "churn-model-staging", "--region", estate.PRIMARY)
-    govbot_cli(out, "findings", "--state", "rejected")
-    out.print(account_state(seed_clients))
+    if verbose:
+        govbot_cli(out, "findings", "--state", "rejected")
+    account()
 
     out.rule("[bold]9. A budget breach: the stricter sweep, at once")
     event = json.loads((root / "events" / "budgets-sns.json").read_text())
@@ -431,7 +459,7 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
         highlight=False,
     )
     alert = _blocks(standin.posted("chat.postMessage")[before])
-    for line in slack_text(alert, limit=4):
+    for line in slack_text(alert, limit=4 if verbose else 1):
         out.print(f"  {line}", highlight=False, markup=False)
     acted = run_worker(root, FUNCTION_ENV["REMEDIATION_QUEUE_URL"])
     out.print(f"The worker took {acted} queued fix(es).")
@@ -439,7 +467,21 @@ def _demo(out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool
     out.print(
         f"The same alert delivered again (an SNS retry): {again['results'][0]}", highlight=False
     )
-    out.print(account_state(seed_clients))
+    account()
+
+    out.rule("[bold]10. What govbot saved")
+    if verbose:
+        govbot_cli(out, "savings")
+    saved = json.loads(govbot_cli(out, "savings", "-f", "json", show=False).stdout)
+    undone = [r["resource_id"] for r in saved["records"] if r["restored_at"]]
+    out.print(
+        f"[bold]In short:[/] found {report.summary.findings} findings worth "
+        f"{money(report.summary.total_monthly_cost_usd)}/month; fixed {saved['fixes']}, "
+        f"saving {money(saved['since_install_usd'])}/month net; restored {len(undone)} "
+        f"({', '.join(undone) or 'none'}); "
+        f"{money(saved['waiting_for_approval_usd'])}/month more waits for approval.",
+        highlight=False,
+    )
 
     if serve:
         out.print(f"\nThe emulated account stays up at {url}. In another shell:")

@@ -36,6 +36,8 @@ class ExpiredSnapshotDetails(Details):
     expires_on: date
     storage_tier: str
     retire: Literal["archive", "delete"]
+    # Archiving keeps the snapshot at the archive price: the fix saves the difference.
+    net_monthly_saving_usd: float | None = None
 
 
 @register
@@ -61,6 +63,10 @@ class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
             size = snap["VolumeSize"]
             cost = inv.pricer.ebs_snapshot(size, inv.region, tier)
             kept = (today - expires).days
+            net = cost.monthly_usd
+            if settings.retire == "archive" and net is not None:
+                archived = inv.pricer.ebs_snapshot(size, inv.region, "archive").monthly_usd
+                net = None if archived is None else round(net - archived, 2)
             yield Finding(
                 detector=self.id,
                 resource_id=snap["SnapshotId"],
@@ -85,6 +91,7 @@ class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
                     expires_on=expires,
                     storage_tier=tier,
                     retire=settings.retire,
+                    net_monthly_saving_usd=net,
                     cost_basis=cost.basis,
                 ).model_dump(mode="json"),
                 tags=tags,

@@ -72,7 +72,12 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     f"{v['Size']} GiB {v['VolumeType']} volume attached to nothing for "
                     f"{age_days} days"
                 ),
-                proposed_action="snapshot the volume, then delete it once the snapshot completes",
+                proposed_action=(
+                    "snapshot the volume, then delete it once the snapshot completes"
+                    if net is None or net >= 0
+                    else "none on its own: a snapshot may cost more than this volume; delete "
+                    "it by hand if its data is not needed"
+                ),
                 details=OrphanedVolumeDetails(
                     size_gib=v["Size"],
                     volume_type=v["VolumeType"],

@@ -9,6 +9,8 @@ from govbot.contracts import State
 from govbot.detectors import DETECTORS, Mode
 from govbot.models import Finding, SweepReport
 from govbot.policy import Policy
+from govbot.savings import headline as savings_headline
+from govbot.savings import waiting_usd
 
 # Severity of a sweep by the monthly waste it found (filterable in SNS subscriptions).
 SEVERITY = ((1000.0, "high"), (100.0, "medium"), (0.0, "low"))
@@ -33,6 +35,23 @@ class Digest:
     by_detector: dict[str, tuple[int, float]]
     headline: str | None = None  # replaces the default title (a budget breach's alert)
     done: tuple[str, ...] = ()  # what govbot did about it, one line each
+    saved_this_month: float | None = None  # None: no savings records to read (no table)
+
+    @property
+    def waiting_usd(self) -> float:
+        return waiting_usd(t.finding for t in self.items if t.awaits_approval)
+
+    @property
+    def savings_line(self) -> str | None:
+        """What the digest leads with: saved this month, and what waits for approval."""
+        if self.saved_this_month is None:
+            return None
+        return savings_headline(self.saved_this_month, self.waiting_usd)
+
+    @property
+    def title(self) -> str:
+        waste = f"govbot: {money(self.total_monthly_cost_usd)}/month of waste"
+        return self.headline or (f"govbot: {self.savings_line}" if self.savings_line else waste)
 
     @property
     def severity(self) -> str:
@@ -48,6 +67,7 @@ def build_digest(
     policy: Policy,
     states: Mapping[str, State] | None = None,
     headline: str | None = None,
+    saved_this_month: float | None = None,
 ) -> Digest:
     """The findings people are told about: every mode but ``report``, and not ones already
     decided (rejected, snoozed) or being fixed."""
@@ -78,6 +98,7 @@ def build_digest(
         total_monthly_cost_usd=round(sum(per_resource.values()), 2),
         by_detector=by_detector,
         headline=headline,
+        saved_this_month=saved_this_month,
         done=tuple(
             f"{a.outcome.value}: {a.message}"
             for a in report.actions

@@ -127,15 +127,14 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
         for det, (n, cost) in digest.by_detector.items()
     )
     waiting = sum(t.awaits_approval for t in digest.items)
+    # Under a budget alert's title, the savings lead the text instead.
+    saved = f"*{digest.savings_line}*\n" if digest.headline and digest.savings_line else ""
     head: list[dict[str, Any]] = [
         {
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": (
-                    digest.headline
-                    or f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"
-                )[:150],
+                "text": digest.title[:150],
             },
         },
         {
@@ -143,6 +142,7 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
             "text": {
                 "type": "mrkdwn",
                 "text": _clip(
+                    saved + f"{money(digest.total_monthly_cost_usd)}/month of waste · "
                     f"Account {digest.account_id} · {', '.join(digest.regions)} · "
                     f"{len(digest.items)} finding(s), {waiting} awaiting approval, "
                     f"costliest first\n{summary}"
@@ -177,7 +177,7 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
 
 def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSettings) -> str:
     """Post the digest; returns the message ts (its thread holds what did not fit)."""
-    fallback = digest.headline or f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste"
+    fallback = digest.title
     first, *rest = digest_messages(digest, slack)
     ts = str(client.chat_postMessage(channel=channel, text=fallback, blocks=first)["ts"])
     for blocks in rest:

@@ -16,6 +16,8 @@ PERMISSIONS = ("sns:Publish",)
 
 def text(digest: Digest, shown: int) -> str:
     lines = [digest.headline, ""] if digest.headline else []
+    if digest.savings_line:  # what govbot saved leads, before what is still wasted
+        lines += [f"govbot {digest.savings_line}.", ""]
     lines += [
         f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste in account "
         f"{digest.account_id} ({', '.join(digest.regions)}), {len(digest.items)} finding(s).",
@@ -47,6 +49,8 @@ def machine(digest: Digest, shown: int) -> dict[str, Any]:
         "regions": digest.regions,
         "severity": digest.severity,
         "total_monthly_cost_usd": digest.total_monthly_cost_usd,
+        "saved_this_month_usd": digest.saved_this_month,
+        "waiting_for_approval_usd": digest.waiting_usd,
         "by_detector": {
             d: {"findings": n, "monthly_cost_usd": c} for d, (n, c) in digest.by_detector.items()
         },
@@ -91,11 +95,7 @@ def publish(clients: AwsClients, topic_arn: str, digest: Digest) -> str:
     region = topic_arn.split(":")[3]
     answer = clients.client("sns", region).publish(
         TopicArn=topic_arn,
-        Subject=(
-            digest.headline
-            or f"govbot: {money(digest.total_monthly_cost_usd)}/month of "
-            f"waste ({len(digest.items)} findings)"
-        )[:100],
+        Subject=digest.title[:100],
         Message=message(digest),
         MessageStructure="json",
         MessageAttributes=attributes(digest),
