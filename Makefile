@@ -16,7 +16,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install demo test lint unit validate checkov build bench coldstart clean
+.PHONY: help install demo test lint unit validate checkov build bench coldstart clean browser
 
 help:  ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,7 +52,12 @@ validate: $(SAM)  ## sam validate --lint on template.yaml
 checkov: $(CHECKOV)  ## checkov on both templates: zero findings (suppressions carry a reason)
 	$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml -f templates/member-roles.yaml
 
-test: lint $(SAM)  ## The whole suite: lint, unit, functional and integration tests
+browser:  ## Debian's Chromium, for the HTML report's check in a real browser
+	@command -v chromium >/dev/null || apt-get install -y -q chromium >/dev/null \
+	  || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null) \
+	  || echo "warning: could not install chromium: the HTML report's browser test will skip"
+
+test: lint $(SAM) browser  ## The whole suite: lint, unit, functional and integration tests
 	SAM_CLI=$(abspath $(SAM)) $(BIN)/pytest -n auto --durations=5
 
 unit: $(INSTALLED)  ## Unit tests only

@@ -35,6 +35,7 @@ from govbot.decisions import reopen as reopen_finding
 from govbot.detectors import DETECTORS, Mode
 from govbot.engine import Cycle, govern
 from govbot.finding_ids import UnknownId, resolve
+from govbot.html_report import render_html
 from govbot.models import Outcome
 from govbot.policy import Policy, PolicyError, load_policy
 from govbot.progress import SweepProgress
@@ -645,6 +646,34 @@ def savings_cmd(
         emit(output, to_csv(rows, tuple(Saving.model_fields)))
     else:
         emit(output, table=lambda console: render_savings(summary, console))
+
+
+@app.command("report")
+def report_cmd(
+    html: Annotated[
+        Path,
+        typer.Option(
+            "--html",
+            help="Write the report to this HTML file (one page, nothing fetched).",
+            dir_okay=False,
+        ),
+    ],
+    policy: PolicyOption = None,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """A page people would rather look at: waste by detector, team and region as charts, the
+    top findings with their costs and states, and savings over time, from the state table.
+    Teams come from the policy's team_tags."""
+    pol = _policy_or_exit(policy)
+    store = _store(AwsClients(), table, table_region, must_exist=True)
+    now = datetime.now(UTC)
+    stored = store.by_state(*State)
+    summary = summarize(
+        store.savings(), [sf for sf in stored if sf.state is State.PENDING_APPROVAL], now
+    )
+    html.write_text(render_html(stored, summary, pol, now), encoding="utf-8")
+    note(f"wrote {html}: {len(stored)} finding(s), {summary.fixes} fix(es)")
 
 
 @app.command("detectors")
