@@ -12,9 +12,15 @@ from govbot.aws import AwsClients
 
 
 def fail_operation(
-    clients: AwsClients, service: str, operation: str, region: str, code: str, status: int = 400
+    clients: AwsClients,
+    service: str,
+    operation: str,
+    region: str,
+    code: str,
+    status: int = 400,
+    patience: Any = None,
 ) -> None:
-    client = clients.client(service, region)
+    client = clients.client(service, region, patience)
 
     def answer(**_: Any) -> tuple[Any, dict[str, Any]]:
         http = type("Http", (), {"status_code": status, "headers": {}})()

@@ -30,6 +30,11 @@ def test_sweep_json_is_one_object_with_the_estate_findings(server_estate) -> Non
             "details",
         } <= set(f)
     assert report["errors"] == []
+    # Priced from the Price List the emulated account serves over HTTP, in bulk per region.
+    assert report["summary"]["pricing_note"] is None
+    endpoint = next(f for f in report["findings"] if f["detector"] == "idle-endpoint")
+    assert "AWS Price List 2025-06-01, SKU" in endpoint["details"]["cost_basis"]
+    assert report["api_calls"]["pricing.GetProducts"] <= 2 * 8
     assert report["api_calls"]["sagemaker.ListEndpoints"] == 2
     assert report["summary"]["by_detector"]["idle-endpoint"]["findings"] == 3
     # Progress goes to stderr, per region and detector.

@@ -37,10 +37,12 @@ def test_tables_fit_80_columns_and_show_ids_approve_accepts(stored) -> None:
         assert "missing required tag(s)" in result.stdout
         first_table = lines[: next(i for i, line in enumerate(lines) if line.startswith("└"))]
         rows = [line for line in first_table if line.startswith("│")]
-        assert rows and min(len(row.split("│")[-2]) for row in rows) >= 30
+        assert rows
+        assert min(len(row.split("│")[-2]) for row in rows) >= 30
     job = stored[("runaway-training-job", "bert-finetune-large")]
     short = job.rsplit("-", 1)[1][:8]
-    assert short in listing.stdout and short in swept.stdout
+    assert short in listing.stdout
+    assert short in swept.stdout
     ok = run_govbot("approve", short, "--by", "ana")
     assert ok.returncode == 0, ok.stderr
     assert f"{job}: approved" in ok.stdout
@@ -80,7 +82,8 @@ def test_findings_filters_combine(stored, server_estate) -> None:
     in_eu = {(d, r) for d, region, r in server_estate.expected if region == "eu-west-1"}
     assert ids("--region", "eu-west-1") == {stored[k] for k in in_eu}
     eu_logs = {stored[k] for k in in_eu if k[0] == "log-retention-gap"}
-    assert eu_logs and ids("-r", "eu-west-1", "-d", "log-retention-gap") == eu_logs
+    assert eu_logs
+    assert ids("-r", "eu-west-1", "-d", "log-retention-gap") == eu_logs
     both = ids("-d", "log-retention-gap", "-d", "orphaned-volume")
     assert both == {fid for (d, _), fid in stored.items() if d in both_kinds}
     assert ids("--account", "000000000000") == set()
@@ -111,7 +114,8 @@ def test_csv_and_output_files(stored, tmp_path) -> None:
     report = tmp_path / "sweep.json"
     quiet = run_govbot("--quiet", "sweep", "--regions", REGIONS, "-f", "json", "-o", str(report))
     assert quiet.returncode == 0
-    assert quiet.stdout == "" and quiet.stderr == ""  # --quiet: nothing but errors
+    assert quiet.stdout == ""
+    assert quiet.stderr == ""
     assert len(json.loads(report.read_text())["findings"]) == len(stored)
     swept_csv = run_govbot("sweep", "--regions", REGIONS, "-f", "csv")
     assert len(list(csv.DictReader(io.StringIO(swept_csv.stdout)))) == len(stored)

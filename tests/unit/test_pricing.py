@@ -35,7 +35,8 @@ def test_unknown_instance_type_has_no_figure_and_says_why(pricer: Pricer) -> Non
 
 def test_unknown_region_has_no_figure(pricer: Pricer) -> None:
     cost = pricer.ebs_volume("gp3", 100, "xx-nowhere-1")
-    assert cost == Cost(None, "no price factor for region xx-nowhere-1")
+    assert cost.monthly_usd is None
+    assert "no price for region xx-nowhere-1 in the bundled table" in cost.basis
 
 
 def test_gp3_charges_iops_and_throughput_above_the_baseline(pricer: Pricer) -> None:
@@ -55,20 +56,23 @@ def test_log_storage_by_stored_gb(pricer: Pricer) -> None:
     assert cost.monthly_usd == pytest.approx(3.0)
 
 
-def test_policy_overrides_replace_and_extend_the_table() -> None:
+def test_policy_prices_win_in_every_region_and_the_discount_applies_to_list_prices() -> None:
     pricer = Pricer(
         PriceOverrides(
             sagemaker_hosting_hourly={"ml.m5.xlarge": 0.2, "ml.r5d.large": 0.15},
             region_factors={"xx-nowhere-1": 1.5},
+            discount_percent=10,
         )
     )
-    assert (
-        pricer.instances("sagemaker_hosting_hourly", "ml.m5.xlarge", 1, "us-east-1").monthly_usd
-        == 146.0
-    )
+    own = pricer.instances("sagemaker_hosting_hourly", "ml.m5.xlarge", 1, "eu-west-1")
+    assert own.monthly_usd == 146.0  # the price paid: no factor, no discount
+    assert "policy price" in own.basis
     assert pricer.instances(
         "sagemaker_hosting_hourly", "ml.r5d.large", 1, "xx-nowhere-1"
-    ).monthly_usd == pytest.approx(0.15 * 1.5 * 730)
+    ).monthly_usd == pytest.approx(0.15 * 730)
+    listed = pricer.instances("sagemaker_hosting_hourly", "ml.m5.large", 1, "xx-nowhere-1")
+    assert listed.monthly_usd == pytest.approx(round(0.115 * 1.5 * 0.9 * 730, 2))
+    assert "less 10%" in listed.basis
     assert (
         Pricer().instances("sagemaker_hosting_hourly", "ml.m5.xlarge", 1, "us-east-1").monthly_usd
         == 167.9

@@ -111,7 +111,7 @@ class AwsClients:
         attempts = max_attempts or _attempts_from_env()
         self._config = Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
         self._session: boto3.Session | None = None
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
         # boto3 sessions are not thread-safe for client creation; clients themselves are.
         self._lock = threading.Lock()
         self._calls_lock = threading.Lock()
@@ -150,14 +150,16 @@ class AwsClients:
         with self._calls_lock:
             self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
 
-    def client(self, service: str, region: str) -> Any:
-        key = (service, region)
+    def client(self, service: str, region: str, patience: Config | None = None) -> Any:
+        """The one way govbot builds a client; ``patience`` tightens timeouts and retries for
+        a call that must never hold a sweep up (the Price List)."""
+        key = (service, region, "patient" if patience is None else "hurried")
         with self._lock:
             if key not in self._clients:
                 client = self._get_session().client(
                     service,  # type: ignore[call-overload]
                     region_name=region,
-                    config=self._config,
+                    config=self._config.merge(patience) if patience else self._config,
                 )
                 service_id = client.meta.service_model.service_id.hyphenize()
                 client.meta.events.register(f"before-parse.{service_id}", _readable_5xx)

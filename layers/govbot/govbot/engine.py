@@ -18,6 +18,7 @@ from govbot.aws import AwsClients
 from govbot.contracts import State, StoredFinding
 from govbot.models import ActionOutcome, Finding, SweepReport
 from govbot.policy import Policy
+from govbot.price_list import PriceBook
 from govbot.recording import record, record_some
 from govbot.remediation import ClientsFor, execute, plan
 from govbot.store import Store
@@ -106,6 +107,7 @@ def govern(
         now=now,
         progress=progress,
         clocks=store.clocks if store else None,
+        prices=PriceBook(clients, store, now),
     )
     account = report.summary.account_id
     if store is None or report.nothing_swept or account is None:

@@ -109,6 +109,8 @@ class Summary(BaseModel):
     units_swept: int
     units_failed: int
     cannot_judge: int = 0
+    # Set when prices did not come fresh from the AWS Price List (the bundled table stood in).
+    pricing_note: str | None = None
 
 
 class SweepReport(BaseModel):
@@ -139,6 +141,7 @@ class SweepReport(BaseModel):
         units_failed: int = 0,
         account_id: str | None = None,
         cannot_judge: Iterable[Undecided] = (),
+        pricing_note: str | None = None,
     ) -> SweepReport:
         """A report; regions and detectors default to those of the findings (a report about a
         few findings: an event's, an organisation's)."""
@@ -174,6 +177,7 @@ class SweepReport(BaseModel):
             units_swept=units_swept,
             units_failed=units_failed,
             cannot_judge=len(undecided),
+            pricing_note=pricing_note,
         )
         return cls(
             findings=ordered,

@@ -1,8 +1,9 @@
-"""Monthly cost estimates from a bundled on-demand price table (data/prices.json).
-
-The table holds us-east-1 list prices and a factor per region; the policy may override any
-price or factor. An unknown instance type, volume type or region gives no figure (``None``)
-and says why: govbot never makes a number up.
+"""Monthly cost estimates: prices from the AWS Price List for the exact region (see
+price_list.py), the bundled on-demand table (data/prices.json: us-east-1 list prices and a
+factor per region) where the Price List cannot be read or lacks a product, and the policy's
+own prices and discount over both. An unknown instance type, volume type or region gives no
+figure (``None``) and says why: govbot never makes a number up. Every figure's basis names its
+source: the Price List's SKU and date, the bundled table and its date, or the policy.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,16 +50,30 @@ class PriceTable(BaseModel):
 
 
 class PriceOverrides(BaseModel):
-    """The policy's ``pricing`` section: entries replace or extend the bundled table."""
+    """The policy's ``pricing`` section: negotiated prices and a discount, over the Price List
+    and the bundled table."""
 
     model_config = ConfigDict(extra="forbid")
 
-    region_factors: dict[str, float] = Field(default_factory=dict)
+    use_price_list: bool = Field(
+        default=True,
+        description="Read prices from the AWS Price List (else the bundled table only).",
+    )
+    discount_percent: float = Field(
+        default=0,
+        ge=0,
+        lt=100,
+        description="Off every list price (Price List or bundled), e.g. an EDP discount; not "
+        "off the prices given below.",
+    )
+    # Prices you pay, in every region, by instance or volume type: they win over list prices.
     sagemaker_hosting_hourly: dict[str, float] = Field(default_factory=dict)
     sagemaker_training_hourly: dict[str, float] = Field(default_factory=dict)
     sagemaker_notebook_hourly: dict[str, float] = Field(default_factory=dict)
     ec2_hourly: dict[str, float] = Field(default_factory=dict)
     ebs_gb_month: dict[str, float] = Field(default_factory=dict)
+    # Factors for the bundled table, for a region it lacks.
+    region_factors: dict[str, float] = Field(default_factory=dict)
     sagemaker_serverless_provisioned_gb_second: float | None = Field(default=None, gt=0)
 
 
@@ -85,34 +100,65 @@ class Cost:
 
 
 class Pricer:
-    def __init__(self, overrides: PriceOverrides | None = None) -> None:
+    def __init__(self, overrides: PriceOverrides | None = None, book: Any = None) -> None:
+        self.overrides = overrides or PriceOverrides()
         table = bundled_table()
-        if overrides:
-            merged = table.model_dump()
-            for key, values in overrides.model_dump().items():
-                if isinstance(values, dict):
-                    merged[key] = {**merged[key], **values}
-                elif values is not None:
-                    merged[key] = values
-            table = PriceTable.model_validate(merged)
-        self.table = table
+        merged = table.model_dump()
+        merged["region_factors"] = {**table.region_factors, **self.overrides.region_factors}
+        if self.overrides.sagemaker_serverless_provisioned_gb_second is not None:
+            merged["sagemaker_serverless_provisioned_gb_second"] = (
+                self.overrides.sagemaker_serverless_provisioned_gb_second
+            )
+        self.table = PriceTable.model_validate(merged)
+        # A PriceBook (price_list.py), or None: the bundled table alone.
+        self.book = book if self.overrides.use_price_list else None
+        self.keep = 1 - self.overrides.discount_percent / 100
 
-    def _factor(self, region: str) -> float | None:
-        return self.table.region_factors.get(region)
+    def _discounted(self) -> str:
+        return f", less {self.overrides.discount_percent:g}%" if self.keep < 1 else ""
+
+    def _price(
+        self, kind: str, key: str, region: str, bundled: float | None
+    ) -> tuple[float | None, str]:
+        """One unit price and where it came from: the policy's, the Price List's, or the
+        bundled table's times the region's factor."""
+        own = getattr(self.overrides, kind, {})
+        if isinstance(own, dict) and key in own:
+            return own[key], "policy price"
+        listed = getattr(self.book.region(region), kind, {}).get(key) if self.book else None
+        if listed is not None:
+            return (
+                listed.usd * self.keep,
+                f"AWS Price List {listed.effective}, SKU {listed.sku}{self._discounted()}",
+            )
+        if bundled is None:
+            return None, "in neither the AWS Price List nor the bundled table"
+        factor = self.table.region_factors.get(region)
+        if factor is None:
+            return None, f"no price for region {region} in the bundled table"
+        why = ""
+        if self.book is not None:
+            why = (
+                ", the Price List unreachable"
+                if region in self.book.fallbacks
+                else ", not in the Price List"
+            )
+        return (
+            bundled * factor * self.keep,
+            f"bundled table {self.table.as_of}{why}{self._discounted()}",
+        )
 
     def instances(self, kind: InstanceKind, instance_type: str, count: int, region: str) -> Cost:
         label = kind.removesuffix("_hourly").replace("_", " ")
-        price = getattr(self.table, kind).get(instance_type)
+        bundled = getattr(self.table, kind).get(instance_type)
+        price, source = self._price(kind, instance_type, region, bundled)
         if price is None:
-            return Cost(None, f"no {label} price for {instance_type} in the price table")
-        factor = self._factor(region)
-        if factor is None:
-            return Cost(None, f"no price factor for region {region}")
-        monthly = price * factor * self.table.hours_per_month * count
+            return Cost(None, f"no {label} price for {instance_type} in {region}: {source}")
+        monthly = price * self.table.hours_per_month * count
         return Cost(
             round(monthly, 2),
-            f"{count} x {instance_type} at ${price * factor:.4f}/h x "
-            f"{self.table.hours_per_month:g} h ({label}, on-demand)",
+            f"{count} x {instance_type} at ${price:.4f}/h x "
+            f"{self.table.hours_per_month:g} h ({label}, on-demand; {source})",
         )
 
     def serverless_provisioned(self, memory_mb: int, concurrency: int, region: str) -> Cost:
@@ -125,12 +171,9 @@ class Pricer:
                 f"{what}: no provisioned concurrency price in the price table (set "
                 "pricing.sagemaker_serverless_provisioned_gb_second in the policy)",
             )
-        factor = self._factor(region)
-        if factor is None:
-            return Cost(None, f"no price factor for region {region}")
         seconds = self.table.hours_per_month * 3600
-        monthly = concurrency * memory_mb / 1024 * price * factor * seconds
-        return Cost(round(monthly, 2), f"{what} at ${price * factor:.8f}/GB-second")
+        monthly = concurrency * memory_mb / 1024 * price * seconds
+        return Cost(round(monthly, 2), f"{what} at ${price:.8f}/GB-second (policy price)")
 
     def ebs_volume(
         self,
@@ -140,53 +183,81 @@ class Pricer:
         iops: int | None = None,
         throughput: int | None = None,
     ) -> Cost:
-        per_gb = self.table.ebs_gb_month.get(volume_type)
-        if per_gb is None:
-            return Cost(None, f"no EBS price for volume type {volume_type}")
-        factor = self._factor(region)
-        if factor is None:
-            return Cost(None, f"no price factor for region {region}")
         t = self.table
+        per_gb, source = self._price(
+            "ebs_gb_month", volume_type, region, t.ebs_gb_month.get(volume_type)
+        )
+        if per_gb is None:
+            return Cost(None, f"no EBS price for volume type {volume_type} in {region}: {source}")
         monthly = size_gib * per_gb
-        parts = [f"{size_gib} GiB {volume_type} at ${per_gb * factor:.4f}/GB-month"]
+        parts = [f"{size_gib} GiB {volume_type} at ${per_gb:.4f}/GB-month ({source})"]
+        extras: list[tuple[str, str, int, float | None]] = []
         if volume_type == "gp3":
-            extra_iops = max(0, (iops or 3000) - 3000)
-            extra_tp = max(0, (throughput or 125) - 125)
-            monthly += extra_iops * t.ebs_gp3_iops_month_over_3000
-            monthly += extra_tp * t.ebs_gp3_throughput_mibps_month_over_125
-            if extra_iops:
-                parts.append(f"{extra_iops} IOPS over 3000")
-            if extra_tp:
-                parts.append(f"{extra_tp} MiB/s over 125")
+            extras += [
+                (
+                    "ebs_iops_month",
+                    "gp3",
+                    max(0, (iops or 3000) - 3000),
+                    t.ebs_gp3_iops_month_over_3000,
+                ),
+                (
+                    "ebs_throughput_mibps_month",
+                    "gp3",
+                    max(0, (throughput or 125) - 125),
+                    t.ebs_gp3_throughput_mibps_month_over_125,
+                ),
+            ]
         elif volume_type == "io1" and iops:
-            monthly += iops * t.ebs_io1_iops_month
-            parts.append(f"{iops} provisioned IOPS")
+            extras.append(("ebs_iops_month", "io1", iops, t.ebs_io1_iops_month))
         elif volume_type == "io2" and iops:
-            monthly += _tiered(iops, t.ebs_io2_iops_month_tiers)
-            parts.append(f"{iops} provisioned IOPS")
-        return Cost(round(monthly * factor, 2), ", ".join(parts))
+            # io2 IOPS are priced in tiers (to 32,000, to 64,000, beyond).
+            tiers = []
+            for (ceiling, bundled), key in zip(
+                t.ebs_io2_iops_month_tiers, ("io2", "io2-tier2", "io2-tier3"), strict=False
+            ):
+                rate, _ = self._price("ebs_iops_month", key, region, bundled)
+                if rate is None:
+                    return Cost(None, f"no io2 IOPS price ({key}) in {region}")
+                tiers.append((ceiling, rate))
+            monthly += _tiered(iops, tiers)
+            parts.append(f"{iops} provisioned IOPS (tiered)")
+        for kind, key, quantity, listed in extras:
+            if not quantity:
+                continue
+            rate, _ = self._price(kind, key, region, listed)
+            if rate is None:
+                return Cost(None, f"no {kind} price for {key} in {region}")
+            monthly += quantity * rate
+            unit = "IOPS" if "iops" in kind else "MiB/s"
+            parts.append(f"{quantity} {unit} at ${rate:.4f}")
+        return Cost(round(monthly, 2), ", ".join(parts))
 
     def ebs_snapshot(self, size_gib: int, region: str, tier: str = "standard") -> Cost:
         """A snapshot of a volume: at most the volume's size (a first snapshot holds only the
         blocks written, so this is an upper bound)."""
-        per_gb = self.table.ebs_snapshot_gb_month.get(tier)
+        per_gb, source = self._price(
+            "ebs_snapshot_gb_month", tier, region, self.table.ebs_snapshot_gb_month.get(tier)
+        )
         if per_gb is None:
-            return Cost(None, f"no EBS snapshot price for the {tier} tier")
-        factor = self._factor(region)
-        if factor is None:
-            return Cost(None, f"no price factor for region {region}")
+            return Cost(None, f"no EBS snapshot price for the {tier} tier in {region}: {source}")
         return Cost(
-            round(size_gib * per_gb * factor, 2),
-            f"snapshot of at most {size_gib} GiB at ${per_gb * factor:.4f}/GB-month ({tier})",
+            round(size_gib * per_gb, 2),
+            f"snapshot of at most {size_gib} GiB at ${per_gb:.4f}/GB-month ({tier}; {source})",
         )
 
     def log_storage(self, stored_bytes: int, region: str) -> Cost:
-        factor = self._factor(region)
-        if factor is None:
-            return Cost(None, f"no price factor for region {region}")
-        per_gb = self.table.cloudwatch_logs_stored_gb_month * factor
+        per_gb, source = self._price(
+            "cloudwatch_logs_stored_gb_month",
+            "stored",
+            region,
+            self.table.cloudwatch_logs_stored_gb_month,
+        )
+        if per_gb is None:
+            return Cost(None, f"no log storage price in {region}: {source}")
         gb = stored_bytes / GIB
-        return Cost(round(gb * per_gb, 2), f"{gb:.2f} GB stored at ${per_gb:.4f}/GB-month")
+        return Cost(
+            round(gb * per_gb, 2), f"{gb:.2f} GB stored at ${per_gb:.4f}/GB-month ({source})"
+        )
 
 
 def _tiered(quantity: int, tiers: list[tuple[int | None, float]]) -> float:

@@ -28,6 +28,7 @@ from govbot.events import (
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
 from govbot.models import ActionOutcome, Finding
+from govbot.price_list import PriceBook
 from govbot.pricing import Pricer
 from govbot.remediation import ClientsFor
 from govbot.resources import cloudtrail_call
@@ -205,7 +206,7 @@ class Realtime:
             region,
             account,
             self.now,
-            Pricer(self.policy.pricing),
+            Pricer(self.policy.pricing, PriceBook(self.readers(account), self.store, self.now)),
             scope={rtype: {rid}},
             clocks=self.store.clocks(account, region),
         )

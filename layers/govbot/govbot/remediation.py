@@ -29,6 +29,7 @@ from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
 from govbot.models import ActionOutcome, Finding, Outcome
 from govbot.policy import Policy
+from govbot.price_list import PriceBook
 from govbot.pricing import Pricer
 from govbot.resources import resource_type
 from govbot.store import StateConflict, Store, quietly
@@ -116,7 +117,6 @@ def execute(
     for sf in findings:
         f = sf.finding
         batches[(f.account_id, f.region, f.detector)].append(sf)
-    pricer = Pricer(policy.pricing)
     outcomes: list[ActionOutcome] = []
     for (account, region, detector), batch in batches.items():
         try:
@@ -130,6 +130,7 @@ def execute(
         except (ClientError, BotoCoreError, WrongAccount) as err:
             outcomes += [outcome_of(sf, Outcome.FAILED, f"cannot act: {err}") for sf in batch]
             continue
+        pricer = Pricer(policy.pricing, PriceBook(clients, store, now))
         run = _Run(store, policy, clients, pricer, now, actor, account)
         outcomes += run.act_on_batch(region, detector, batch)
     return outcomes

@@ -127,6 +127,8 @@ def render(report: SweepReport, console: Console, top: int | None = None) -> Non
             "each resource counted once)",
         )
     )
+    if total.pricing_note:
+        console.print(f"[yellow]note:[/] {escape(total.pricing_note)}", highlight=False)
     if report.actions:
         render_actions(report, console)
     for e in report.errors:

@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 from govbot.aws import AwsClients
 from govbot.contracts import AuditRecord, Saving, State, StoredFinding
 from govbot.models import Finding
+from govbot.price_list import RegionPrices
 
 log = logging.getLogger(__name__)
 
@@ -354,6 +355,28 @@ class Store:
                 return False
             raise
         return True
+
+    # -- prices ---------------------------------------------------------------------------
+    # A region's Price List prices, one item per region, refreshed at most daily.
+
+    def prices(self, region: str) -> RegionPrices | None:
+        """The cached Price List prices of a region, or None."""
+        item = self._db.get_item(
+            TableName=self.table, Key=_to_item({"pk": f"PRICES#{region}", "sk": "PRICES"})
+        ).get("Item")
+        return RegionPrices.model_validate_json(item["record"]["S"]) if item else None
+
+    def put_prices(self, prices: RegionPrices) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item=_to_item(
+                {
+                    "pk": f"PRICES#{prices.region}",
+                    "sk": "PRICES",
+                    "record": prices.model_dump_json(),
+                }
+            ),
+        )
 
     # -- savings --------------------------------------------------------------------------
     # One partition, sorted by the month of the fix: a month's savings is one Query. A fix is

@@ -20,6 +20,7 @@ from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
 from govbot.models import Finding, SweepError, SweepReport, Undecided
 from govbot.policy import Policy, PolicyError
+from govbot.price_list import PriceBook
 from govbot.pricing import Pricer
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,10 @@ def run_sweep(
     now: datetime | None = None,
     progress: Progress | None = None,
     clocks: Callable[[str, str], dict[tuple[str, str], datetime]] | None = None,
+    prices: PriceBook | None = None,
 ) -> SweepReport:
+    """Every enabled detector in every region; ``prices`` reads the AWS Price List (else the
+    bundled table prices alone)."""
     regions = resolve_regions(policy, clients, regions)
     detector_ids = policy.enabled_detectors()
     now = now or datetime.now(UTC)
@@ -93,7 +97,7 @@ def run_sweep(
                 units_failed=len(regions) * max(1, len(detector_ids)),
             )
 
-    pricer = Pricer(policy.pricing)
+    pricer = Pricer(policy.pricing, prices)
 
     def sweep_region(region: str) -> _RegionResult:
         try:
@@ -145,4 +149,5 @@ def run_sweep(
         units_swept=sum(r.units_swept for r in results),
         units_failed=sum(len(r.errors) for r in results),
         account_id=account_id,
+        pricing_note=prices.note() if prices and policy.pricing.use_price_list else None,
     )

@@ -21,8 +21,11 @@ def register(cls: type[Detector[Any]]) -> type[Detector[Any]]:
 
 
 def sweep_permissions() -> set[str]:
-    """Every IAM action the registered detectors read with."""
-    return {p for det in DETECTORS.values() for p in det.permissions}
+    """Every IAM action a sweep reads with: the registered detectors', and the Price List's
+    (the costs of what they find)."""
+    from govbot.price_list import PERMISSIONS as PRICES
+
+    return {p for det in DETECTORS.values() for p in det.permissions} | set(PRICES)
 
 
 # Importing the modules fills the registry; the order here is the order of reports.

@@ -36,6 +36,7 @@ class Digest:
     headline: str | None = None  # replaces the default title (a budget breach's alert)
     done: tuple[str, ...] = ()  # what govbot did about it, one line each
     saved_this_month: float | None = None  # None: no savings records to read (no table)
+    pricing_note: str | None = None  # said when the bundled table priced some regions
 
     @property
     def waiting_usd(self) -> float:
@@ -99,6 +100,7 @@ def build_digest(
         by_detector=by_detector,
         headline=headline,
         saved_this_month=saved_this_month,
+        pricing_note=report.summary.pricing_note,
         done=tuple(
             f"{a.outcome.value}: {a.message}"
             for a in report.actions

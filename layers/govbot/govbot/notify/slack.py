@@ -146,6 +146,7 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
                     f"Account {digest.account_id} · {', '.join(digest.regions)} · "
                     f"{len(digest.items)} finding(s), {waiting} awaiting approval, "
                     f"costliest first\n{summary}"
+                    + (f"\n_Note: {digest.pricing_note}_" if digest.pricing_note else "")
                 ),
             },
         },

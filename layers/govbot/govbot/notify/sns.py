@@ -23,6 +23,8 @@ def text(digest: Digest, shown: int) -> str:
         f"{digest.account_id} ({', '.join(digest.regions)}), {len(digest.items)} finding(s).",
         "",
     ]
+    if digest.pricing_note:
+        lines += [f"Note: {digest.pricing_note}.", ""]
     lines += [f"Done: {line}" for line in digest.done]
     lines += [
         f"  {det}: {n} finding(s), {money(cost)}/month"
@@ -50,6 +52,7 @@ def machine(digest: Digest, shown: int) -> dict[str, Any]:
         "severity": digest.severity,
         "total_monthly_cost_usd": digest.total_monthly_cost_usd,
         "saved_this_month_usd": digest.saved_this_month,
+        "pricing_note": digest.pricing_note,
         "waiting_for_approval_usd": digest.waiting_usd,
         "by_detector": {
             d: {"findings": n, "monthly_cost_usd": c} for d, (n, c) in digest.by_detector.items()
