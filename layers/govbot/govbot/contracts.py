@@ -90,6 +90,7 @@ class Saving(BaseModel):
     action: str
     account_id: str
     region: str
+    resource_type: str
     resource_id: str
     at: datetime
     monthly_usd: float | None  # None: the fix's saving could not be priced

@@ -5,13 +5,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 # A detail a detector sets when it knows, from an event, when the waste began (a volume's
 # detach); the engine then uses it as the finding's first_seen, so grace periods count from it.
 WASTE_SINCE = "waste_since"
+
+
+class Identity(TypedDict):
+    finding_id: str
+    account_id: str
+    region: str
+    resource_type: str
+    resource_id: str
 
 
 class Finding(BaseModel):
@@ -32,6 +40,17 @@ class Finding(BaseModel):
     proposed_action: str
     details: dict[str, Any] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
+
+    def identity(self) -> Identity:
+        """What names the finding and its resource in the records kept about it (the audit
+        log, the savings)."""
+        return Identity(
+            finding_id=self.finding_id,
+            account_id=self.account_id,
+            region=self.region,
+            resource_type=self.resource_type,
+            resource_id=self.resource_id,
+        )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

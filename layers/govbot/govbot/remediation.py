@@ -281,12 +281,9 @@ class _Run:
         if result.result is Result.DONE:
             self.store.record_saving(
                 Saving(
-                    finding_id=current.finding_id,
+                    **current.identity(),
                     detector=current.detector,
                     action=action.name,
-                    account_id=current.account_id,
-                    region=current.region,
-                    resource_id=current.resource_id,
                     at=self.now,
                     monthly_usd=action.saving(current),
                     team=self.policy.team_of(current.tags),
@@ -308,11 +305,7 @@ def _auditor(store: Store, f: Finding, action: str, actor: str, now: datetime) -
     def write(phase: str, **fields: Any) -> None:
         store.audit(
             AuditRecord(
-                finding_id=f.finding_id,
-                account_id=f.account_id,
-                region=f.region,
-                resource_type=f.resource_type,
-                resource_id=f.resource_id,
+                **f.identity(),
                 action=action,
                 phase=phase,
                 at=now,

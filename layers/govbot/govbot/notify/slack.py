@@ -191,8 +191,9 @@ def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSet
 
 def respond(response_url: str, payload: dict[str, Any]) -> None:
     """Update or answer through a click's response_url (slack_sdk's webhook client)."""
-    # One second: the click's answer must reach Slack within its three.
-    WebhookClient(response_url, timeout=1).send_dict(payload)
+    # One second and no retry (slack_sdk's default retries a refused connection after a
+    # backoff): the click's answer must reach Slack within its three.
+    WebhookClient(response_url, timeout=1, retry_handlers=[]).send_dict(payload)
 
 
 # -- approvers ----------------------------------------------------------------------------
