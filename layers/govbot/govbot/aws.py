@@ -109,7 +109,12 @@ class AwsClients:
         self._role_session_name = role_session_name
         # AWS_MAX_ATTEMPTS (boto3's own setting, first try included) would be hidden by a Config.
         attempts = max_attempts or _attempts_from_env()
-        self._config = Config(retries={"mode": "adaptive", "total_max_attempts": attempts})
+        # A pool per client large enough for a sweep's concurrent reads (detectors and
+        # describes run side by side within a region).
+        self._config = Config(
+            retries={"mode": "adaptive", "total_max_attempts": attempts},
+            max_pool_connections=32,
+        )
         self._session: boto3.Session | None = None
         self._clients: dict[tuple[str, str, str], Any] = {}
         # boto3 sessions are not thread-safe for client creation; clients themselves are.

@@ -2,14 +2,19 @@
 
 Each lookup is made at most once per sweep, with the page sizes AWS documents, and in bulk
 where a bulk call exists; describes are made only for the resources a detector asks about.
+Detectors run concurrently over one inventory: each lookup is computed once whichever detector
+asks first (the others wait for it), and describes of many resources run in a bounded pool.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -48,11 +53,53 @@ METRIC_QUERIES_PER_CALL = 500
 
 # Resource types whose tags come from one paginated Resource Groups Tagging API call. Training
 # jobs are left out on purpose: the API would page through every job ever run, while only the
-# few in progress matter, so their tags are read with ListTags per job.
+# few in progress matter, so their tags are read by ARN, 100 to a GetResources call.
 TAG_INDEX_FILTERS = {
     "sagemaker": ["sagemaker:endpoint", "sagemaker:notebook-instance"],
     "logs": ["logs"],
 }
+
+# Describes of many resources (endpoints, their configs, training jobs) at once, per service:
+# well under SageMaker's request rates, with the clients' adaptive retries behind them.
+DESCRIBE_CONCURRENCY = 8
+
+T = TypeVar("T")
+
+
+class Once:
+    """Values computed at most once per key, whichever thread asks first; the others wait for
+    it. A computation that raises stores nothing (the next asker tries again, as a serial
+    sweep would)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[Any, Any] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                return self._values[key]  # type: ignore[no-any-return]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]  # type: ignore[no-any-return]
+            value = compute()
+            with self._lock:
+                self._values[key] = value
+            return value
+
+
+def shared(method: Callable[[Any], T]) -> T:
+    """A cached property safe to read from several threads: computed once per inventory."""
+
+    @wraps(method)
+    def get(self: Any) -> T:
+        return self._once.get(method.__name__, lambda: method(self))  # type: ignore[no-any-return]
+
+    return property(get)  # type: ignore[return-value]
+
 
 NOT_FOUND_CODES = {"ValidationException", "ResourceNotFound", "ResourceNotFoundException"}
 
@@ -87,11 +134,24 @@ class RegionInventory:
         self.account_id = account_id
         self.now = now
         self.pricer = pricer
-        self._tag_indexes: dict[str, dict[str, dict[str, str]]] = {}
-        self._training_job_tags: dict[str, dict[str, str]] = {}
-        self._endpoints: dict[str, DescribeEndpointOutputTypeDef | None] = {}
-        self._endpoint_configs: dict[str, DescribeEndpointConfigOutputTypeDef] = {}
-        self._training_jobs: dict[str, DescribeTrainingJobResponseTypeDef | None] = {}
+        self._once = Once()
+        self._describing = threading.BoundedSemaphore(DESCRIBE_CONCURRENCY)
+
+    def prefetch(self, lookup: Callable[[str], Any], keys: Iterable[str]) -> None:
+        """Run a per-resource lookup (``self.endpoint``, ``self.training_job`` ...) for many
+        resources at once, at most DESCRIBE_CONCURRENCY in flight; each result is kept as the
+        lookup keeps it, and an error is left for the detector to meet when it asks."""
+        todo = list(dict.fromkeys(keys))
+        if len(todo) < 2:
+            return
+
+        def one(key: str) -> None:
+            # An error is met again, and handled, when the detector asks for the key.
+            with self._describing, contextlib.suppress(Exception):
+                lookup(key)
+
+        with ThreadPoolExecutor(max_workers=DESCRIBE_CONCURRENCY) as pool:
+            list(pool.map(one, todo))
 
     def older_than(self, when: datetime, delta: timedelta) -> bool:
         return when <= self.now - delta
@@ -109,35 +169,38 @@ class RegionInventory:
     def tags(self, arn: str) -> dict[str, str]:
         """Tags of a resource; a resource that never had a tag has ``{}``."""
         if ":training-job/" in arn:
-            return self._tags_of_training_job(arn)
+            return self.training_job_tags.get(_arn_key(arn), {})
         family = arn.split(":")[2]
         if family not in TAG_INDEX_FILTERS:
             raise ValueError(f"no tag source for {arn}")
-        return self._tag_index(family).get(_arn_key(arn), {})
+        index = self._once.get(("tags", family), lambda: self._tag_index(family))
+        return index.get(_arn_key(arn), {})
 
     def _tag_index(self, family: str) -> dict[str, dict[str, str]]:
         """Tags of a whole family in bulk: every tagged resource of its types, or, scoped, just
         the scoped resources by ARN (100 to a call)."""
-        if family not in self._tag_indexes:
-            tagging = self.clients.tagging(self.region)
-            pages: Iterable[Any]
-            if self.scope is None:
-                pages = tagging.get_paginator("get_resources").paginate(
-                    ResourceTypeFilters=TAG_INDEX_FILTERS[family],
-                    PaginationConfig={"PageSize": TAGGING_PAGE},
-                )
-            else:
-                arns = self._scoped_arns(family)
-                pages = (
-                    tagging.get_resources(ResourceARNList=arns[i : i + TAGGING_PAGE])
-                    for i in range(0, len(arns), TAGGING_PAGE)
-                )
-            self._tag_indexes[family] = {
-                _arn_key(item["ResourceARN"]): tags_to_dict(item.get("Tags"))
-                for page in pages
-                for item in page.get("ResourceTagMappingList", [])
-            }
-        return self._tag_indexes[family]
+        tagging = self.clients.tagging(self.region)
+        if self.scope is None:
+            pages: Iterable[Any] = tagging.get_paginator("get_resources").paginate(
+                ResourceTypeFilters=TAG_INDEX_FILTERS[family],
+                PaginationConfig={"PageSize": TAGGING_PAGE},
+            )
+            return _tag_map(pages)
+        return self._tags_by_arn(self._scoped_arns(family))
+
+    def _tags_by_arn(self, arns: list[str]) -> dict[str, dict[str, str]]:
+        """Tags of known resources, 100 ARNs to a GetResources call (an untagged resource is
+        simply absent from the answer)."""
+        tagging = self.clients.tagging(self.region)
+        return _tag_map(
+            tagging.get_resources(ResourceARNList=arns[i : i + TAGGING_PAGE])
+            for i in range(0, len(arns), TAGGING_PAGE)
+        )
+
+    @shared
+    def training_job_tags(self) -> dict[str, dict[str, str]]:
+        """Tags of the training jobs in progress, by ARN, in bulk."""
+        return self._tags_by_arn([j["TrainingJobArn"] for j in self.training_jobs_in_progress])
 
     def _scoped_arns(self, family: str) -> list[str]:
         if family == "logs":
@@ -149,18 +212,9 @@ class RegionInventory:
     def scoped_ids(self, resource_type: str) -> list[str]:
         return sorted((self.scope or {}).get(resource_type, ()))
 
-    def _tags_of_training_job(self, arn: str) -> dict[str, str]:
-        if arn not in self._training_job_tags:
-            paginator = self.clients.sagemaker(self.region).get_paginator("list_tags")
-            tags: dict[str, str] = {}
-            for page in paginator.paginate(ResourceArn=arn, PaginationConfig={"PageSize": 100}):
-                tags.update(tags_to_dict(page.get("Tags")))
-            self._training_job_tags[arn] = tags
-        return self._training_job_tags[arn]
-
     # -- SageMaker endpoints --------------------------------------------------------------
 
-    @cached_property
+    @shared
     def endpoints(self) -> list[EndpointSummaryTypeDef]:
         if self.scope is not None:
             described = (self.endpoint(n) for n in self.scoped_ids("AWS::SageMaker::Endpoint"))
@@ -171,23 +225,38 @@ class RegionInventory:
 
     def endpoint(self, name: str) -> DescribeEndpointOutputTypeDef | None:
         """DescribeEndpoint, or None when the endpoint has gone since it was listed."""
-        if name not in self._endpoints:
+
+        def describe() -> DescribeEndpointOutputTypeDef | None:
             try:
-                self._endpoints[name] = self.clients.sagemaker(self.region).describe_endpoint(
-                    EndpointName=name
-                )
+                return self.clients.sagemaker(self.region).describe_endpoint(EndpointName=name)
             except ClientError as err:
                 if not is_not_found(err):
                     raise
-                self._endpoints[name] = None
-        return self._endpoints[name]
+                return None
+
+        return self._once.get(("endpoint", name), describe)
 
     def endpoint_config(self, name: str) -> DescribeEndpointConfigOutputTypeDef:
-        if name not in self._endpoint_configs:
-            self._endpoint_configs[name] = self.clients.sagemaker(
-                self.region
-            ).describe_endpoint_config(EndpointConfigName=name)
-        return self._endpoint_configs[name]
+        """DescribeEndpointConfig, once per config however many endpoints share it."""
+        return self._once.get(
+            ("endpoint-config", name),
+            lambda: self.clients.sagemaker(self.region).describe_endpoint_config(
+                EndpointConfigName=name
+            ),
+        )
+
+    def prefetch_endpoint_shapes(self, names: Iterable[str]) -> None:
+        """Describe many endpoints, then their configs (each config once), concurrently."""
+        names = list(names)
+        self.prefetch(self.endpoint, names)
+        configs = [d["EndpointConfigName"] for n in names if (d := self._described(n))]
+        self.prefetch(self.endpoint_config, configs)
+
+    def _described(self, name: str) -> DescribeEndpointOutputTypeDef | None:
+        try:
+            return self.endpoint(name)
+        except ClientError:
+            return None
 
     def endpoint_shape(self, name: str) -> Shape | None:
         """The endpoint's kind and what it runs (None: gone since it was listed). Raises
@@ -223,7 +292,7 @@ class RegionInventory:
             return Cost(0.0, "nothing runs while idle (no instances, no provisioned concurrency)")
         return Cost.total(costs)
 
-    @cached_property
+    @shared
     def inference_components(self) -> dict[str, list[str]]:
         """Inference component names by endpoint: one paginated listing per region (scoped:
         one per scoped endpoint)."""
@@ -249,7 +318,7 @@ class RegionInventory:
             by_endpoint.setdefault(c["EndpointName"], []).append(c["InferenceComponentName"])
         return by_endpoint
 
-    @cached_property
+    @shared
     def endpoint_traffic_series(self) -> dict[str, list[Series]]:
         """Every traffic series CloudWatch holds for each endpoint, from ListMetrics (500 a
         page, one listing per traffic metric): what the last two weeks could show. An endpoint
@@ -310,7 +379,7 @@ class RegionInventory:
 
     # -- SageMaker training jobs and notebooks --------------------------------------------
 
-    @cached_property
+    @shared
     def training_jobs_in_progress(self) -> list[TrainingJobSummaryTypeDef]:
         if self.scope is not None:
             described = (
@@ -330,16 +399,17 @@ class RegionInventory:
         )
 
     def training_job(self, name: str) -> DescribeTrainingJobResponseTypeDef | None:
-        if name not in self._training_jobs:
+        def describe() -> DescribeTrainingJobResponseTypeDef | None:
             try:
-                self._training_jobs[name] = self.clients.sagemaker(
-                    self.region
-                ).describe_training_job(TrainingJobName=name)
+                return self.clients.sagemaker(self.region).describe_training_job(
+                    TrainingJobName=name
+                )
             except ClientError as err:
                 if not is_not_found(err):
                     raise
-                self._training_jobs[name] = None
-        return self._training_jobs[name]
+                return None
+
+        return self._once.get(("training-job", name), describe)
 
     def training_job_cost(self, job: DescribeTrainingJobResponseTypeDef) -> Cost:
         rc = job.get("ResourceConfig", {})
@@ -362,7 +432,7 @@ class RegionInventory:
             )
         return self.pricer.instances("sagemaker_training_hourly", instance_type, count, self.region)
 
-    @cached_property
+    @shared
     def notebook_instances(self) -> list[NotebookInstanceSummaryTypeDef]:
         if self.scope is not None:
             found = []
@@ -385,7 +455,7 @@ class RegionInventory:
 
     # -- EC2 ------------------------------------------------------------------------------
 
-    @cached_property
+    @shared
     def volumes(self) -> list[VolumeTypeDef]:
         if self.scope is not None:
             ids = self.scoped_ids("AWS::EC2::Volume")
@@ -408,7 +478,7 @@ class RegionInventory:
             v["VolumeType"], v["Size"], self.region, v.get("Iops"), v.get("Throughput")
         )
 
-    @cached_property
+    @shared
     def govbot_snapshots(self) -> list[Any]:
         """Snapshots govbot took before deleting a volume (tagged with their keep date), 1,000
         a page; scoped, by id (a filter, so one deleted since is simply absent)."""
@@ -427,7 +497,7 @@ class RegionInventory:
             Filters=filters,
         )
 
-    @cached_property
+    @shared
     def instances(self) -> list[InstanceTypeDef]:
         paginator = self.clients.ec2(self.region).get_paginator("describe_instances")
         states = ["pending", "running", "stopping", "stopped"]
@@ -448,7 +518,7 @@ class RegionInventory:
 
     # -- CloudWatch Logs ------------------------------------------------------------------
 
-    @cached_property
+    @shared
     def log_groups(self) -> list[LogGroupTypeDef]:
         if self.scope is not None:
             logs = self.clients.logs(self.region)
@@ -489,6 +559,14 @@ def _every(client: Any, operation: str, key: str, page_size: int, **params: Any)
         PaginationConfig={"PageSize": page_size}, **params
     )
     return [item for page in pages for item in page[key]]
+
+
+def _tag_map(pages: Iterable[Any]) -> dict[str, dict[str, str]]:
+    return {
+        _arn_key(item["ResourceARN"]): tags_to_dict(item.get("Tags"))
+        for page in pages
+        for item in page.get("ResourceTagMappingList", [])
+    }
 
 
 def log_group_arn(group: LogGroupTypeDef) -> str:

@@ -106,34 +106,44 @@ def run_sweep(
             log.warning("no clocks for %s: judging by API dates alone", region, exc_info=True)
             known = None
         inv = RegionInventory(clients, region, account_id, now, pricer, clocks=known)
-        result = _RegionResult()
-        for det_id in detector_ids:
-            detector = DETECTORS[det_id]()
+
+        def run_detector(det_id: str) -> _RegionResult:
+            """One detector in this region, exemptions applied; a failure is its result."""
+            unit = _RegionResult()
             try:
-                found = list(detector.detect(inv, policy.settings(det_id)))
+                found = list(DETECTORS[det_id]().detect(inv, policy.settings(det_id)))
             except (ClientError, BotoCoreError) as exc:
-                result.errors.append(error_of(exc, region, det_id))
-                say(f"{region} {det_id}: failed ({result.errors[-1].code})")
-                continue
+                unit.errors.append(error_of(exc, region, det_id))
             except Exception as exc:  # a bug in one detector must not lose the others
                 log.exception("detector %s failed in %s", det_id, region)
-                result.errors.append(error_of(exc, region, det_id))
-                say(f"{region} {det_id}: failed ({type(exc).__name__})")
-                continue
-            result.undecided += [u for u in found if isinstance(u, Undecided)]
+                unit.errors.append(error_of(exc, region, det_id))
+            if unit.errors:
+                say(f"{region} {det_id}: failed ({unit.errors[0].code})")
+                return unit
+            unit.undecided = [u for u in found if isinstance(u, Undecided)]
             judged = [f for f in found if isinstance(f, Finding)]
-            kept = [
+            unit.findings = [
                 f
                 for f in judged
                 if not exemption(f.tags, det_id, now.date(), policy.exempt_tag, policy.snooze_tag)
             ]
-            result.exempted += len(judged) - len(kept)
-            result.findings.extend(kept)
-            result.units_swept += 1
-            undecided = len(found) - len(judged)
-            said = f", {undecided} cannot be judged" if undecided else ""
-            say(f"{region} {det_id}: {len(kept)} finding(s){said}")
-        return result
+            unit.exempted = len(judged) - len(unit.findings)
+            unit.units_swept = 1
+            said = f", {len(unit.undecided)} cannot be judged" if unit.undecided else ""
+            say(f"{region} {det_id}: {len(unit.findings)} finding(s){said}")
+            return unit
+
+        # The detectors read one shared inventory concurrently; their results are taken in
+        # the detectors' order, so a report does not depend on which finished first.
+        with ThreadPoolExecutor(max_workers=max(1, len(detector_ids))) as pool:
+            units = list(pool.map(run_detector, detector_ids))
+        return _RegionResult(
+            findings=[f for u in units for f in u.findings],
+            undecided=[x for u in units for x in u.undecided],
+            errors=[e for u in units for e in u.errors],
+            exempted=sum(u.exempted for u in units),
+            units_swept=sum(u.units_swept for u in units),
+        )
 
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_REGIONS, len(regions))) as pool:
         results = list(pool.map(sweep_region, regions))

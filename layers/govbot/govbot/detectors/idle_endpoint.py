@@ -72,6 +72,9 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
             for name in [e["EndpointName"]]
             if any(totals[s] > 0 for s in known.get(name, ()))
         }
+        inv.prefetch_endpoint_shapes(
+            e["EndpointName"] for e in candidates if e["EndpointName"] not in busy
+        )
         for summary in candidates:
             name = summary["EndpointName"]
             if name in busy:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import Field
 
@@ -61,20 +62,23 @@ class RunawayTrainingJob(Detector[RunawayTrainingJobSettings]):
     permissions = (
         "sagemaker:ListTrainingJobs",
         "sagemaker:DescribeTrainingJob",
-        "sagemaker:ListTags",
+        "tag:GetResources",
     )
 
     def detect(
         self, inv: RegionInventory, settings: RunawayTrainingJobSettings
     ) -> Iterator[Finding]:
+        # A job starts after it is created: one created within its limit cannot be over it,
+        # so it is not described at all; the others are described together.
+        over: list[tuple[Any, dict[str, str], float, str]] = []
         for summary in inv.training_jobs_in_progress:
             tags = inv.tags(summary["TrainingJobArn"])
             limit_hours, limit_source = runtime_limit(tags, settings)
+            if inv.older_than(summary["CreationTime"], timedelta(hours=limit_hours)):
+                over.append((summary, tags, limit_hours, limit_source))
+        inv.prefetch(inv.training_job, (s["TrainingJobName"] for s, *_ in over))
+        for summary, tags, limit_hours, limit_source in over:
             limit = timedelta(hours=limit_hours)
-            # A job starts after it is created: one created within the limit cannot be over it,
-            # so it is not described at all.
-            if not inv.older_than(summary["CreationTime"], limit):
-                continue
             job = inv.training_job(summary["TrainingJobName"])
             if job is None or job["TrainingJobStatus"] != "InProgress":
                 continue

@@ -66,36 +66,49 @@ class UntaggedResource(Detector[UntaggedResourceSettings]):
         "sagemaker:ListNotebookInstances",
         "sagemaker:ListTrainingJobs",
         "sagemaker:DescribeTrainingJob",
-        "sagemaker:ListTags",
         "ec2:DescribeVolumes",
         "ec2:DescribeInstances",
         "tag:GetResources",
     )
 
     def detect(self, inv: RegionInventory, settings: UntaggedResourceSettings) -> Iterator[Finding]:
-        for kind in settings.resource_kinds:
-            for res in _candidates(inv, kind):
-                missing = [k for k in settings.required_tags if not res.tags.get(k, "").strip()]
-                if not missing:
-                    continue
-                cost = res.cost()
-                yield Finding(
-                    detector=self.id,
-                    resource_id=res.resource_id,
-                    resource_arn=res.arn,
-                    resource_type=res.resource_type,
-                    region=inv.region,
-                    account_id=inv.account_id,
-                    monthly_cost_usd=cost.monthly_usd,
-                    reason=f"missing required tag(s): {', '.join(missing)}",
-                    proposed_action="ask the owner to tag it (its spend cannot be attributed)",
-                    details=UntaggedResourceDetails(
-                        missing_tags=missing,
-                        kind=kind,
-                        cost_basis=f"unattributed spend: {cost.basis}",
-                    ).model_dump(mode="json"),
-                    tags=res.tags,
-                )
+        untagged = [
+            (kind, res, missing)
+            for kind in settings.resource_kinds
+            for res in _candidates(inv, kind)
+            if (missing := [k for k in settings.required_tags if not res.tags.get(k, "").strip()])
+        ]
+        # Pricing an endpoint or a training job takes describes: all of them at once.
+        inv.prefetch_endpoint_shapes(
+            r.resource_id for _, r, _ in untagged if r.resource_type == "AWS::SageMaker::Endpoint"
+        )
+        inv.prefetch(
+            inv.training_job,
+            (
+                r.resource_id
+                for _, r, _ in untagged
+                if r.resource_type == "AWS::SageMaker::TrainingJob"
+            ),
+        )
+        for kind, res, missing in untagged:
+            cost = res.cost()
+            yield Finding(
+                detector=self.id,
+                resource_id=res.resource_id,
+                resource_arn=res.arn,
+                resource_type=res.resource_type,
+                region=inv.region,
+                account_id=inv.account_id,
+                monthly_cost_usd=cost.monthly_usd,
+                reason=f"missing required tag(s): {', '.join(missing)}",
+                proposed_action="ask the owner to tag it (its spend cannot be attributed)",
+                details=UntaggedResourceDetails(
+                    missing_tags=missing,
+                    kind=kind,
+                    cost_basis=f"unattributed spend: {cost.basis}",
+                ).model_dump(mode="json"),
+                tags=res.tags,
+            )
 
 
 def _fixed(cost: Cost) -> Callable[[], Cost]:
