@@ -345,7 +345,7 @@ def findings(
     stored = sorted(
         (
             sf
-            for sf in store.by_state(*(state or list(State)))
+            for sf in store.as_seen(store.by_state(*(state or list(State))))
             if (not detector or sf.finding.detector in detector)
             and (not region or sf.finding.region in region)
             and (not account or sf.finding.account_id in account)
@@ -372,9 +372,10 @@ def findings_show(
     how it was worked out, its details and tags, and its audit trail."""
     table, table_region = ctx.obj
     store = _store(AwsClients(), table, table_region, must_exist=True)
-    sf = store.get(_resolve_ids(store, [finding_id])[0])
-    if sf is None:
+    found = store.get(_resolve_ids(store, [finding_id])[0])
+    if found is None:
         _fail(f"no finding {finding_id}", 1)
+    [sf] = store.as_seen([found])
     f = sf.finding
     trail = store.audit_trail(f.account_id, f.region, f.resource_type, f.resource_id)
     if format is Format.json:

@@ -4,7 +4,7 @@ digest for the whole organisation at the end."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -75,13 +75,15 @@ def organisation_digest(
     """One digest of what every account's sweep found this run (read back from the store)."""
     policy = runtime.load_policy(settings)
     store = runtime.store(settings)
-    since = started - timedelta(minutes=1)
+    swept = [r for r in results if isinstance(r, dict) and "account_id" in r]
+    # A finding still standing in a unit this run swept is current: the sweep resolves what
+    # it no longer finds (and findings are written only when they change).
+    units = {(r["account_id"], r["region"]) for r in swept}
     fresh = [
         sf
         for sf in store.by_state(State.OPEN, State.PENDING_APPROVAL, State.APPROVED)
-        if sf.last_seen >= since
+        if (sf.finding.account_id, sf.finding.region) in units
     ]
-    swept = [r for r in results if isinstance(r, dict) and "account_id" in r]
     report = SweepReport.build(
         findings=[sf.finding for sf in fresh],
         regions=sorted({r["region"] for r in swept}),

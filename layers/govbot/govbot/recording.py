@@ -9,6 +9,7 @@ detector no longer reports, in a region it swept without error, are resolved.
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from govbot.detectors import Mode
 from govbot.models import WASTE_SINCE, Finding, SweepReport
 from govbot.policy import Policy
 from govbot.store import Store, quietly
+
+WRITERS = 16  # concurrent DynamoDB writes of one sweep's recording
 
 INITIAL_STATE = {
     Mode.REPORT: State.OPEN,
@@ -47,31 +50,47 @@ def record(
             for r in report.summary.regions
             for d in report.summary.by_detector
         }
-    for account, region, detector in sorted(units):
-        if (region, detector) in failed or (region, None) in failed:
-            continue  # a unit that failed says nothing about what was fixed
-        stored = {sf.finding_id: sf for sf in store.in_scope(account, region, detector)}
-        mode = policy.settings(detector).mode
-        for f in by_unit.get((account, region, detector), []):
-            written[f.finding_id] = _record_one(
-                store, stored.pop(f.finding_id, None), f, INITIAL_STATE[mode], now
-            )
-        for gone in stored.values():
-            if gone.state is State.ACTING:
-                written[gone.finding_id] = gone
-            elif gone.state in RESOLVABLE:
-                quietly(
-                    store.replace,
-                    gone,
-                    gone.model_copy(
-                        update={
-                            "state": State.RESOLVED,
-                            "note": f"no longer reported on {now:%Y-%m-%d}",
-                            "last_seen": now,
-                        }
-                    ),
-                )
+    swept = [
+        unit
+        for unit in sorted(units)
+        # A unit that failed says nothing about what was fixed.
+        if (unit[1], unit[2]) not in failed and (unit[1], None) not in failed
+    ]
+    # Each finding is its own item and its own conditional write: the writes of a sweep go
+    # side by side, WRITERS at a time.
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        in_scope = dict(zip(swept, pool.map(lambda u: store.in_scope(*u), swept), strict=True))
+        seen: list[tuple[Finding, StoredFinding | None, State]] = []
+        gone: list[StoredFinding] = []
+        for unit in swept:
+            stored = {sf.finding_id: sf for sf in in_scope[unit]}
+            initial = INITIAL_STATE[policy.settings(unit[2]).mode]
+            seen += [(f, stored.pop(f.finding_id, None), initial) for f in by_unit.get(unit, [])]
+            gone += stored.values()
+        recorded = pool.map(lambda s: _record_one(store, s[1], s[0], s[2], now), seen)
+        written.update((sf.finding_id, sf) for sf in recorded)
+        # One write says the whole unit was seen now (its findings are written only when
+        # they change): a finding's last sighting is the later of its own write and this mark.
+        list(pool.map(lambda u: quietly(store.mark_swept, *u, now), swept))
+        written.update((sf.finding_id, sf) for sf in gone if sf.state is State.ACTING)
+        list(pool.map(lambda sf: _resolve(store, sf, now), gone))
     return written
+
+
+def _resolve(store: Store, gone: StoredFinding, now: datetime) -> None:
+    """A finding its detector no longer reports: resolved, unless a run is acting on it."""
+    if gone.state in RESOLVABLE:
+        quietly(
+            store.replace,
+            gone,
+            gone.model_copy(
+                update={
+                    "state": State.RESOLVED,
+                    "note": f"no longer reported on {now:%Y-%m-%d}",
+                    "last_seen": now,
+                }
+            ),
+        )
 
 
 def record_some(
@@ -108,9 +127,20 @@ def _record_one(
     return stored
 
 
+def _same_to_a_reader(old: Finding, new: Finding) -> bool:
+    """Whether a finding seen again changed in anything people or the engine read from the
+    store: its cost, reason, tags or proposed fix (details are read fresh by the re-check)."""
+    return (old.monthly_cost_usd, old.reason, old.tags, old.proposed_action) == (
+        new.monthly_cost_usd,
+        new.reason,
+        new.tags,
+        new.proposed_action,
+    )
+
+
 def _seen_again(
     old: StoredFinding | None, f: Finding, initial: State, now: datetime
-) -> StoredFinding:
+) -> StoredFinding | None:
     auto: dict[str, Any] = (
         {"decided_by": "policy:auto", "decided_at": now} if initial is State.APPROVED else {}
     )
@@ -125,6 +155,8 @@ def _seen_again(
         return old.model_copy(update={"finding": f, "last_seen": now, "state": initial, **auto})
     snooze_over = old.state is State.SNOOZED and old.snooze_until and old.snooze_until <= now
     if old.state in STICKY and not snooze_over:
+        if _same_to_a_reader(old.finding, f):
+            return None  # nothing to write: the unit's sweep mark says it was seen now
         return old.model_copy(update={"finding": f, "last_seen": now})
     # Resolved, remediated or a snooze that ran out: a new cycle for the same resource.
     return fresh

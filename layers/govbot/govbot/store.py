@@ -31,7 +31,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients
-from govbot.contracts import AuditRecord, Saving, State, StoredFinding
+from govbot.contracts import STICKY, AuditRecord, Saving, State, StoredFinding
 from govbot.models import Finding
 from govbot.price_list import RegionPrices
 
@@ -45,6 +45,8 @@ PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 # How often a write that lost a race to another writer is tried again on the winner's version.
 RACE_ATTEMPTS = 5
 SAVINGS_PK = "SAVINGS"
+# Findings a sweep still reports keep these states (the others end a cycle).
+STANDING = STICKY
 
 
 class StateConflict(Exception):
@@ -355,6 +357,46 @@ class Store:
                 return False
             raise
         return True
+
+    # -- sweep marks ----------------------------------------------------------------------
+    # When each unit (account, region, detector) was last swept without error: a standing
+    # finding of the unit was seen then, without a write per finding.
+
+    def mark_swept(self, account_id: str, region: str, detector: str, at: datetime) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item=_to_item(
+                {
+                    "pk": f"SWEPT#{account_id}#{region}#{detector}",
+                    "sk": "SWEPT",
+                    "at": at.isoformat(),
+                }
+            ),
+        )
+
+    def last_swept(self, account_id: str, region: str, detector: str) -> datetime | None:
+        item = self._db.get_item(
+            TableName=self.table,
+            Key=_to_item({"pk": f"SWEPT#{account_id}#{region}#{detector}", "sk": "SWEPT"}),
+        ).get("Item")
+        return datetime.fromisoformat(item["at"]["S"]) if item else None
+
+    def as_seen(self, stored: list[StoredFinding]) -> list[StoredFinding]:
+        """Findings with ``last_seen`` as readers mean it: for one still standing, the later of
+        its own last write and its unit's last sweep (one read per unit)."""
+        marks: dict[tuple[str, str, str], datetime | None] = {}
+        seen = []
+        for sf in stored:
+            f = sf.finding
+            unit = (f.account_id, f.region, f.detector)
+            if sf.state in STANDING:
+                if unit not in marks:
+                    marks[unit] = self.last_swept(*unit)
+                mark = marks[unit]
+                if mark and mark > sf.last_seen:
+                    sf = sf.model_copy(update={"last_seen": mark})
+            seen.append(sf)
+        return seen
 
     # -- prices ---------------------------------------------------------------------------
     # A region's Price List prices, one item per region, refreshed at most daily.

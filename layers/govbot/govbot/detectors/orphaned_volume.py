@@ -68,9 +68,11 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
+                # A date, not a count of days: the reason stays the same from one sweep to the
+                # next, so the stored finding is not rewritten every night.
                 reason=(
-                    f"{v['Size']} GiB {v['VolumeType']} volume attached to nothing for "
-                    f"{age_days} days"
+                    f"{v['Size']} GiB {v['VolumeType']} volume attached to nothing since "
+                    f"{since:%Y-%m-%d}"
                 ),
                 proposed_action=(
                     "snapshot the volume, then delete it once the snapshot completes"

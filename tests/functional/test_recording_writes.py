@@ -1,0 +1,66 @@
+"""A sweep writes a finding only when something a reader uses changed; one mark per unit says
+the rest were seen, so "last seen" stays true without a write per finding."""
+
+from datetime import timedelta
+
+import pytest
+
+from govbot.aws import AwsClients
+from govbot.contracts import State
+from govbot.demo import moto_extensions as ext
+from govbot.engine import govern
+from govbot.policy import parse_policy
+from govbot.store import Store
+from tests.functional.test_remediation import REGION, idle_endpoint, orphan
+
+POLICY = parse_policy({"regions": [REGION]})
+
+
+@pytest.fixture
+def store(clients: AwsClients) -> Store:
+    """The state table, its writes counted with the sweep's calls."""
+    table = Store(clients, REGION)
+    table.create()
+    return table
+
+
+def writes(clients: AwsClients, store: Store, now) -> dict[str, int]:
+    clients.calls.clear()
+    report = govern(POLICY, clients, store, now=now, dry_run=True, actor="t").report
+    assert report.errors == []
+    return {
+        "PutItem": clients.calls["dynamodb.PutItem"],
+        "findings": len(report.findings),
+        "units": len(report.summary.by_detector),
+    }
+
+
+def test_an_unchanged_sweep_writes_one_mark_per_unit_and_no_finding(clients, store, now) -> None:
+    idle_endpoint(clients, now)
+    for _ in range(5):
+        orphan(clients, now)
+    first = writes(clients, store, now)
+    assert first["findings"] >= 6
+    assert first["PutItem"] >= first["findings"]  # each finding stored once, at first
+    later = now + timedelta(hours=2)  # within the day the Price List copy is fresh
+    again = writes(clients, store, later)
+    assert again["findings"] == first["findings"]
+    assert again["PutItem"] == again["units"]  # the sweep marks, nothing else
+
+    # Readers see every standing finding as seen by the second sweep.
+    seen = store.as_seen(store.by_state(*State))
+    assert {sf.last_seen for sf in seen} == {later}
+
+
+def test_a_finding_that_changed_is_written(clients, store, now) -> None:
+    vid = orphan(clients, now)
+    writes(clients, store, now)
+    # The volume grows: its cost changes, so its finding (and its untagged twin, if any) is
+    # rewritten, and nothing else is.
+    clients.ec2(REGION).modify_volume(VolumeId=vid, Size=900)
+    ext.set_volume_created(REGION, vid, now - timedelta(days=30))
+    changed = writes(clients, store, now + timedelta(hours=2))
+    assert changed["PutItem"] == changed["units"] + 1
+    [sf] = [s for s in store.in_scope(clients.account_id(REGION), REGION, "orphaned-volume")]
+    assert sf.finding.details["size_gib"] == 900
+    assert sf.last_seen == now + timedelta(hours=2)
