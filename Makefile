@@ -66,7 +66,7 @@ unit: $(INSTALLED)  ## Unit tests only
 build: $(SAM)  ## sam build (no Docker needed: the layer is cross-built with pip --platform)
 	$(SAM) build
 
-bench: $(INSTALLED)  ## API calls and time of a sweep over a generated estate
+bench: $(INSTALLED)  ## Calls, time (50 ms a call), writes and memory of a sweep, 500 to 10,000 resources
 	$(BIN)/python benchmarks/sweep_calls.py
 
 coldstart: build  ## Handler import times and the built layer's size
