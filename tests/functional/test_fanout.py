@@ -62,10 +62,13 @@ def test_plan_takes_the_ous_accounts_with_the_tags_times_regions(organization, f
     )
     planned = load_function("plan")({"run_id": "run-1"}, FakeLambdaContext())
     ids = organization["accounts"]
-    assert {(t["account_id"], t["region"]) for t in planned["targets"]} == {
-        (ids[a], r) for a in ("ml-prod", "ml-research") for r in ("us-east-1", "eu-west-1")
-    }
-    assert {t["run_id"] for t in planned["targets"]} == {"run-1"}
+    assert [t["account_id"] for t in planned["targets"]] == sorted(
+        ids[a] for a in ("ml-prod", "ml-research")
+    )
+    assert planned["regions"] == ["us-east-1", "eu-west-1"]
+    assert planned["run_id"] == "run-1"
+    # Small at organisation scale: one short item per account, the regions once.
+    assert all(set(t) == {"account_id"} for t in planned["targets"])
 
 
 def test_plan_takes_an_explicit_list_and_excludes(organization, fan_env) -> None:
@@ -75,14 +78,13 @@ def test_plan_takes_an_explicit_list_and_excludes(organization, fan_env) -> None
     )
     planned = load_function("plan")(load_event("plan.json"), FakeLambdaContext())
     assert [t["account_id"] for t in planned["targets"]] == ["111111111111"]
-    assert planned["targets"][0]["run_id"] == load_event("plan.json")["run_id"]
+    assert planned["run_id"] == load_event("plan.json")["run_id"]
 
 
 def test_plan_without_regions_takes_every_enabled_region(organization, fan_env) -> None:
     put_policy("organization:\n  accounts: ['111111111111']\n")
     planned = load_function("plan")({"run_id": "r"}, FakeLambdaContext())
-    regions = {t["region"] for t in planned["targets"]}
-    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= regions
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(planned["regions"])
 
 
 def member_session(account_id: str) -> boto3.Session:
@@ -188,7 +190,7 @@ def test_a_member_that_cannot_be_swept_fails_its_map_item(
     monkeypatch.setattr(org_module, "member_clients", no_role)
     with pytest.raises(RuntimeError, match="AccessDenied"):
         load_function("sweep_worker")(
-            {"account_id": "999988887777", "region": "us-east-1", "run_id": "r"},
+            {"account_id": "999988887777", "regions": ["us-east-1"], "run_id": "r"},
             FakeLambdaContext(),
         )
 
@@ -199,13 +201,13 @@ def test_one_digest_for_the_organisation(account, fan_env, store, slack, slack_s
     for member in ("444455556666", "777788889999"):
         member_session(member).client("logs").create_log_group(logGroupName=f"/ml/{member}")
         load_function("sweep_worker")(
-            {"account_id": member, "region": "us-east-1", "run_id": "r"}, FakeLambdaContext()
+            {"account_id": member, "regions": ["us-east-1"], "run_id": "r"}, FakeLambdaContext()
         )
     sample = load_event("org-digest.json")  # the shape a Map hands over, failures included
     assert {"Error", "Cause"} <= set(sample["results"][-1])
     results = [
-        {"account_id": "444455556666", "region": "us-east-1", "findings": 1},
-        {"account_id": "777788889999", "region": "us-east-1", "findings": 1},
+        {"account_id": "444455556666", "regions": ["us-east-1"], "findings": 1},
+        {"account_id": "777788889999", "regions": ["us-east-1"], "findings": 1},
         {"Error": "States.TaskFailed", "Cause": "AccessDenied"},
     ]
     digest = load_function("org_digest")(

@@ -42,6 +42,14 @@ def test_the_map_is_distributed_bounded_and_tolerant(asl) -> None:
     assert sweep["Type"] == "Map"
     assert sweep["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
     assert sweep["ItemsPath"] == "$.targets"
+    # One item per account; the regions and the run id ride along once, not per item (Step
+    # Functions caps a state's data at 256 KB: 300 accounts x 17 regions as items would not fit).
+    assert sweep["ItemSelector"] == {
+        "account_id.$": "$$.Map.Item.Value.account_id",
+        "regions.$": "$.regions",
+        "run_id.$": "$.run_id",
+    }
+    assert asl["States"]["Plan"]["ResultSelector"]["regions.$"] == "$.Payload.regions"
     assert sweep["MaxConcurrency"] == 40
     assert sweep["ToleratedFailurePercentage"] == 10
     assert sweep["ResultPath"] == "$.results"

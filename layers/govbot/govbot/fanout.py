@@ -27,12 +27,15 @@ class DigestEvent(BaseModel):
 
 
 def plan_targets(settings: Settings, run_id: str) -> dict[str, Any]:
+    """The accounts (one Map item each) and the regions, once: the Map's ItemSelector gives
+    every item the run's regions and id."""
     policy = runtime.load_policy(settings)
-    targets = org.plan(policy, runtime.clients(), settings.region, run_id)
+    planned = org.plan(policy, runtime.clients(), settings.region, run_id)
     return {
         "run_id": run_id,
         "started": datetime.now(UTC).isoformat(),
-        "targets": [t.model_dump() for t in targets],
+        "regions": planned.regions,
+        "targets": [{"account_id": a} for a in planned.accounts],
     }
 
 
@@ -49,7 +52,7 @@ def sweep_target(settings: Settings, target: org.Target) -> dict[str, Any]:
         now=now,
         dry_run=settings.dry_run,
         actor=f"fanout:{target.run_id}",
-        regions=[target.region],
+        regions=target.regions,
         account_id=target.account_id,
         dispatch=queue_dispatch(settings, now),
         clients_for=acting_clients(settings, policy),
@@ -58,10 +61,10 @@ def sweep_target(settings: Settings, target: org.Target) -> dict[str, Any]:
     if report.nothing_swept:
         # The Map counts this iteration failed; its tolerated failure percentage decides.
         first = report.errors[0]
-        raise RuntimeError(f"{target.account_id} {target.region}: {first.code}: {first.message}")
+        raise RuntimeError(f"{target.account_id} {first.region}: {first.code}: {first.message}")
     return {
         "account_id": target.account_id,
-        "region": target.region,
+        "regions": report.summary.regions,
         "findings": report.summary.findings,
         "total_monthly_cost_usd": report.summary.total_monthly_cost_usd,
         "errors": len(report.errors),
@@ -78,7 +81,7 @@ def organisation_digest(
     swept = [r for r in results if isinstance(r, dict) and "account_id" in r]
     # A finding still standing in a unit this run swept is current: the sweep resolves what
     # it no longer finds (and findings are written only when they change).
-    units = {(r["account_id"], r["region"]) for r in swept}
+    units = {(r["account_id"], region) for r in swept for region in r["regions"]}
     fresh = [
         sf
         for sf in store.by_state(State.OPEN, State.PENDING_APPROVAL, State.APPROVED)
@@ -86,7 +89,7 @@ def organisation_digest(
     ]
     report = SweepReport.build(
         findings=[sf.finding for sf in fresh],
-        regions=sorted({r["region"] for r in swept}),
+        regions=sorted({region for _, region in units}),
         units_swept=len(swept),
         units_failed=len(results) - len(swept),
         account_id=f"{len({r['account_id'] for r in swept})} accounts",

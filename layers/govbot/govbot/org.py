@@ -1,15 +1,18 @@
 """Organisation scale: which accounts and regions to sweep, and clients inside each account.
 
 The plan lists target accounts (AWS Organizations, filtered by OU and account tags, or the
-policy's explicit list) times regions (the policy's, or every region enabled in the
-management account); the Step Functions Distributed Map runs the sweep worker on each.
+policy's explicit list) and the regions (the policy's, or every region enabled in the
+management account); the Step Functions Distributed Map runs the sweep worker once per account,
+which sweeps the account's regions in parallel. One item per account keeps the state data
+small (Step Functions caps a state's input and output at 256 KB: 5,100 account-region items
+would not fit) and the state transitions few.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from govbot.aws import AwsClients
 from govbot.policy import OrganizationSettings, Policy
@@ -24,8 +27,11 @@ PERMISSIONS = (
 
 
 class Target(BaseModel):
+    """One Map item: an account and the regions to sweep in it (the Map adds the run's regions
+    and id to each planned account)."""
+
     account_id: str
-    region: str
+    regions: list[str] = Field(min_length=1)
     run_id: str
 
 
@@ -86,13 +92,25 @@ def regions(policy: Policy, clients: AwsClients, home: str) -> list[str]:
     return sorted(r["RegionName"] for r in answer["Regions"])
 
 
-def plan(policy: Policy, clients: AwsClients, home: str, run_id: str) -> list[Target]:
-    where = regions(policy, clients, home)
-    return [
-        Target(account_id=a, region=r, run_id=run_id)
-        for a in accounts(policy.organization, clients, home)
-        for r in where
-    ]
+class Plan(BaseModel):
+    """What the state machine carries: the accounts once each, the regions once."""
+
+    run_id: str
+    regions: list[str]
+    accounts: list[str]
+
+    def targets(self) -> list[Target]:
+        return [
+            Target(account_id=a, regions=self.regions, run_id=self.run_id) for a in self.accounts
+        ]
+
+
+def plan(policy: Policy, clients: AwsClients, home: str, run_id: str) -> Plan:
+    return Plan(
+        run_id=run_id,
+        regions=regions(policy, clients, home),
+        accounts=accounts(policy.organization, clients, home),
+    )
 
 
 def member_clients(
