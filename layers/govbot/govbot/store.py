@@ -363,23 +363,11 @@ class Store:
     # finding of the unit was seen then, without a write per finding.
 
     def mark_swept(self, account_id: str, region: str, detector: str, at: datetime) -> None:
-        self._db.put_item(
-            TableName=self.table,
-            Item=_to_item(
-                {
-                    "pk": f"SWEPT#{account_id}#{region}#{detector}",
-                    "sk": "SWEPT",
-                    "at": at.isoformat(),
-                }
-            ),
-        )
+        self._put_single(f"SWEPT#{account_id}#{region}#{detector}", at.isoformat())
 
     def last_swept(self, account_id: str, region: str, detector: str) -> datetime | None:
-        item = self._db.get_item(
-            TableName=self.table,
-            Key=_to_item({"pk": f"SWEPT#{account_id}#{region}#{detector}", "sk": "SWEPT"}),
-        ).get("Item")
-        return datetime.fromisoformat(item["at"]["S"]) if item else None
+        at = self._single(f"SWEPT#{account_id}#{region}#{detector}")
+        return datetime.fromisoformat(at) if at else None
 
     def as_seen(self, stored: list[StoredFinding]) -> list[StoredFinding]:
         """Findings with ``last_seen`` as readers mean it: for one still standing, the later of
@@ -403,22 +391,22 @@ class Store:
 
     def prices(self, region: str) -> RegionPrices | None:
         """The cached Price List prices of a region, or None."""
-        item = self._db.get_item(
-            TableName=self.table, Key=_to_item({"pk": f"PRICES#{region}", "sk": "PRICES"})
-        ).get("Item")
-        return RegionPrices.model_validate_json(item["record"]["S"]) if item else None
+        record = self._single(f"PRICES#{region}")
+        return RegionPrices.model_validate_json(record) if record else None
 
     def put_prices(self, prices: RegionPrices) -> None:
+        self._put_single(f"PRICES#{prices.region}", prices.model_dump_json())
+
+    # -- single-item records (sweep marks, prices): one item under its own key -------------
+
+    def _put_single(self, pk: str, record: str) -> None:
         self._db.put_item(
-            TableName=self.table,
-            Item=_to_item(
-                {
-                    "pk": f"PRICES#{prices.region}",
-                    "sk": "PRICES",
-                    "record": prices.model_dump_json(),
-                }
-            ),
+            TableName=self.table, Item=_to_item({"pk": pk, "sk": "RECORD", "record": record})
         )
+
+    def _single(self, pk: str) -> str | None:
+        item = self._db.get_item(TableName=self.table, Key=_to_item({"pk": pk, "sk": "RECORD"}))
+        return str(item["Item"]["record"]["S"]) if "Item" in item else None
 
     # -- savings --------------------------------------------------------------------------
     # One partition, sorted by the month of the fix: a month's savings is one Query. A fix is
