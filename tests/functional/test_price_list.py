@@ -110,3 +110,13 @@ def test_the_price_list_can_be_turned_off(clients, store, now) -> None:
     found, report = sweep(clients, store, now, use_price_list=False)
     assert found["idle"].monthly_cost_usd == pytest.approx(0.23 * HOURS)
     assert "pricing.GetProducts" not in report.api_calls
+
+
+def test_a_cached_copy_in_another_shape_is_read_afresh(clients, store, now) -> None:
+    idle_endpoint(clients, now)
+    store._put_single(f"PRICES#{REGION}", '{"region": "us-east-1", "written_by": "older"}')
+    set_listed_price(REGION, "sagemaker_hosting_hourly", "ml.m5.xlarge", 0.25)
+    found, report = sweep(clients, store, now)
+    assert found["idle"].monthly_cost_usd == pytest.approx(0.25 * HOURS)
+    assert report.api_calls["pricing.GetProducts"] > 0
+    assert store.prices(REGION).sagemaker_hosting_hourly["ml.m5.xlarge"].usd == 0.25

@@ -131,6 +131,6 @@ def _saved_this_month(settings: Settings) -> float | None:
     try:
         now = datetime.now(UTC)
         return this_month_usd(runtime.store(settings).savings(f"{now:%Y-%m}"), now)
-    except (ClientError, BotoCoreError):
+    except (ClientError, BotoCoreError, ValueError):
         log.warning("savings unreadable: the digest goes without them", exc_info=True)
         return None

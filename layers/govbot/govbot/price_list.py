@@ -197,7 +197,8 @@ class PriceBook:
         if self.store is not None:
             try:
                 cached = self.store.prices(region)
-            except (ClientError, BotoCoreError):
+            # ValueError: a copy an older govbot wrote in another shape is read afresh.
+            except (ClientError, BotoCoreError, ValueError):
                 log.warning("cached prices for %s unreadable", region, exc_info=True)
         if cached is not None and cached.fresh(self.now):
             return cached
