@@ -162,6 +162,12 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _known_detectors(option: str, ids: list[str]) -> None:
+    unknown = [d for d in ids if d not in DETECTORS]
+    if unknown:
+        _fail(f"{option}: unknown {', '.join(unknown)} (known: {', '.join(DETECTORS)})")
+
+
 def _region(clients: AwsClients, region: str | None) -> str:
     chosen = region or clients.default_region
     if not chosen:
@@ -245,9 +251,7 @@ def sweep(
     pol = _policy_or_exit(policy)
     if detectors:
         chosen = [d.strip() for d in detectors.split(",") if d.strip()]
-        unknown = [d for d in chosen if d not in DETECTORS]
-        if unknown:
-            _fail(f"--detectors: unknown {', '.join(unknown)} (known: {', '.join(DETECTORS)})")
+        _known_detectors("--detectors", chosen)
         pol = pol.only(chosen)
     region_list = [r.strip() for r in regions.split(",") if r.strip()] if regions else None
     if region_list:
@@ -338,9 +342,7 @@ def findings(
     if ctx.invoked_subcommand:
         ctx.obj = (table, table_region)
         return
-    unknown = [d for d in detector or [] if d not in DETECTORS]
-    if unknown:
-        _fail(f"--detector: unknown {', '.join(unknown)} (known: {', '.join(DETECTORS)})")
+    _known_detectors("--detector", detector or [])
     store = _store(AwsClients(), table, table_region, must_exist=True)
     stored = sorted(
         (

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from govbot.contracts import Saving, State, StoredFinding
+from govbot.models import money
 from govbot.policy import Policy
 from govbot.savings import Savings
 
@@ -17,10 +18,6 @@ from govbot.savings import Savings
 STANDING = set(State) - {State.REMEDIATED, State.RESOLVED}
 TOP = 25
 PALETTE = ("#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777")
-
-
-def money(value: float | None) -> str:
-    return "unpriced" if value is None else f"${value:,.2f}"
 
 
 def waste_by(

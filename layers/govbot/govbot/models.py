@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 WASTE_SINCE = "waste_since"
 
 
+def money(value: float | None) -> str:
+    """A monthly cost as every report, digest and page writes it."""
+    return "unpriced" if value is None else f"${value:,.2f}"
+
+
 class Identity(TypedDict):
     finding_id: str
     account_id: str

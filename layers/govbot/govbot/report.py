@@ -14,12 +14,8 @@ from rich.text import Text
 
 from govbot.contracts import AuditRecord, StoredFinding
 from govbot.finding_ids import short_forms
-from govbot.models import Finding, SweepReport
+from govbot.models import Finding, SweepReport, money
 from govbot.savings import Savings
-
-
-def money(value: float | None) -> str:
-    return "unpriced" if value is None else f"${value:,.2f}"
 
 
 def to_json(report: SweepReport) -> str:

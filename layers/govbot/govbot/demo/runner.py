@@ -32,8 +32,8 @@ from govbot.demo import estate, moto_extensions
 from govbot.demo.slack_standin import SlackStandIn
 from govbot.detectors.expired_snapshot import SOURCE_TAG
 from govbot.finding_ids import short_forms
-from govbot.models import SweepReport
-from govbot.report import money, render
+from govbot.models import SweepReport, money
+from govbot.report import render
 
 POLICY_PARAMETER = "/govbot/policy"
 TOP = 3  # findings shown by default; --verbose shows all

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from govbot.contracts import State
 from govbot.detectors import DETECTORS, Mode
-from govbot.models import Finding, SweepReport
+from govbot.models import Finding, SweepReport, money
 from govbot.policy import Policy
 from govbot.savings import headline as savings_headline
 from govbot.savings import waiting_usd
@@ -107,7 +107,3 @@ def build_digest(
             if a.outcome.value in ("remediated", "queued for the worker", "failed", "in progress")
         ),
     )
-
-
-def money(value: float | None) -> str:
-    return "unpriced" if value is None else f"${value:,.2f}"

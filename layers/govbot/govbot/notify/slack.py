@@ -18,7 +18,8 @@ from slack_sdk.webhook import WebhookClient
 
 from govbot.actions import describe_fix
 from govbot.aws import AwsClients
-from govbot.notify.digest import Digest, Told, money
+from govbot.models import money
+from govbot.notify.digest import Digest, Told
 from govbot.policy import SlackSettings
 
 MAX_BLOCKS = 50

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from govbot.aws import AwsClients
-from govbot.notify.digest import Digest, money
+from govbot.models import money
+from govbot.notify.digest import Digest
 
 MAX_BYTES = 256 * 1024  # SNS limit for message and attributes together
 BUDGET = MAX_BYTES - 8 * 1024  # room for attributes and the envelope
