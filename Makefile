@@ -16,7 +16,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install demo test lint unit validate checkov build bench coldstart clean browser
+.PHONY: help install demo test lint unit validate checkov build bench bench-org coldstart clean browser
 
 help:  ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ build: $(SAM)  ## sam build (no Docker needed: the layer is cross-built with pip
 
 bench: $(INSTALLED)  ## Calls, time (50 ms a call), writes and memory of a sweep, 500 to 10,000 resources
 	$(BIN)/python benchmarks/sweep_calls.py
+
+bench-org: $(INSTALLED)  ## A night for 300 accounts x 17 regions, projected from emulated member accounts
+	$(BIN)/python benchmarks/org_night.py
 
 coldstart: build  ## Handler import times and the built layer's size
 	$(BIN)/python benchmarks/cold_start.py

@@ -59,7 +59,7 @@ REGION = "us-east-1"
 DAY = timedelta(days=1)
 
 
-def seed(clients: AwsClients, now: datetime, scale: int) -> dict[str, int]:
+def seed(clients: AwsClients, now: datetime, scale: int, region: str = REGION) -> dict[str, int]:
     """An estate whose size grows with ``scale``; returns how many of each resource it holds."""
     counts = {
         "endpoints": 60 * scale,
@@ -74,21 +74,21 @@ def seed(clients: AwsClients, now: datetime, scale: int) -> dict[str, int]:
         variants = [make_variant("A", "ml.m5.large"), make_variant("B", "ml.m5.large")]
         tags = team_tags("p") if i % 5 else as_tags(owner="x")
         make_endpoint(
-            clients, REGION, name, variants if i % 3 == 0 else variants[:1], tags, now - 10 * DAY
+            clients, region, name, variants if i % 3 == 0 else variants[:1], tags, now - 10 * DAY
         )
         if i % 6:  # five in six serve traffic
-            make_traffic(clients, REGION, name, "A", now, hours_ago=[2])
+            make_traffic(clients, region, name, "A", now, hours_ago=[2])
     for i in range(counts["volumes"]):
         make_volume(
             clients,
-            REGION,
-            f"{REGION}a",
+            region,
+            f"{region}a",
             100,
             "gp3",
             team_tags("p") if i % 4 else [],
             now - (i % 20) * DAY,
         )
-    ec2 = clients.ec2(REGION)
+    ec2 = clients.ec2(region)
     for _ in range(scale):
         ec2.run_instances(
             ImageId="ami-12c6146b",
@@ -102,21 +102,21 @@ def seed(clients: AwsClients, now: datetime, scale: int) -> dict[str, int]:
     for i in range(counts["training jobs"]):
         make_training_job(
             clients,
-            REGION,
+            region,
             f"job-{i:04d}",
             "ml.g4dn.xlarge",
             1,
             team_tags("p"),
             now - (i * 7 % 40) * timedelta(hours=1),
         )
-    sm = clients.sagemaker(REGION)
+    sm = clients.sagemaker(region)
     for i in range(counts["notebooks"]):
         sm.create_notebook_instance(
             NotebookInstanceName=f"nb-{i:04d}", InstanceType="ml.t3.medium", RoleArn=ROLE_ARN
         )
     for i in range(counts["log groups"]):
         make_log_group(
-            clients, REGION, f"/ml/app-{i:04d}", stored_gb=1, retention=30 if i % 2 else None
+            clients, region, f"/ml/app-{i:04d}", stored_gb=1, retention=30 if i % 2 else None
         )
     return counts
 
@@ -160,13 +160,14 @@ class Tape:
         self.lock = threading.Lock()
 
     @staticmethod
-    def key(model: Any, params: dict[str, Any]) -> tuple[str, ...]:
+    def key(model: Any, params: dict[str, Any], region: str) -> tuple[str, ...]:
         body = params.get("body")
         if isinstance(body, bytes):
             body = body.decode()
         if isinstance(body, dict):
             body = json.dumps(body, sort_keys=True, default=str)
         return (
+            region,  # the same call in two regions has two answers
             model.service_model.service_name,
             model.name,
             params.get("url_path", ""),
@@ -176,7 +177,7 @@ class Tape:
 
     def recording(self, session: boto3.Session) -> None:
         def before(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            context["tape"] = self.key(model, params)
+            context["tape"] = self.key(model, params, context.get("client_region", ""))
 
         def after(parsed: Any, context: dict[str, Any], **_: Any) -> None:
             with self.lock:
@@ -188,9 +189,9 @@ class Tape:
     def playing(self, session: boto3.Session, latency: float) -> None:
         http = type("Http", (), {"status_code": 200, "headers": {}})()
 
-        def before(model: Any, params: dict[str, Any], **_: Any) -> Any:
+        def before(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
             time.sleep(latency)
-            return http, self.answers[self.key(model, params)]
+            return http, self.answers[self.key(model, params, context.get("client_region", ""))]
 
         session.events.register("before-call", before)
 
@@ -224,6 +225,7 @@ def page_minimum(counts: dict[str, int], calls: dict[str, int]) -> dict[str, int
         "sagemaker.DescribeEndpointConfig": calls.get("sagemaker.DescribeEndpointConfig", 0),
         "sagemaker.DescribeTrainingJob": calls.get("sagemaker.DescribeTrainingJob", 0),
         "pricing.GetProducts": 8,
+        "bedrock.ListProvisionedModelThroughputs": 1,  # none here: one empty page
     }
 
 
@@ -375,7 +377,10 @@ def render(results: list[Result], latency_ms: float) -> str:
         "  DescribeEndpointConfig for endpoints that served nothing (idle candidates, and",
         "  untagged ones being priced; a config shared by several endpoints is described",
         "  once), DescribeTrainingJob for jobs created longer ago than their limit (the",
-        "  listing has no start time). Training jobs' tags come 100 ARNs to a GetResources call.",
+        "  listing has no start time) and for jobs created within the last day (spot advice:",
+        "  the listing has no instance type or spot setting). Training jobs' tags come 100",
+        "  ARNs to a GetResources call. Bedrock provisioned throughputs' tags are read one by",
+        "  one, only for those found idle (few, and costly enough to be worth it).",
         "- pricing.GetProducts: the Price List for the region, in bulk (SageMaker instances by",
         "  component, EC2 Linux instances, EBS storage, IOPS, throughput and snapshots, 100",
         "  products a page), whatever the estate's size; on a day's first sweep only, as the",

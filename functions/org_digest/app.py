@@ -20,6 +20,6 @@ settings = runtime.Settings.from_env()
 @tracer.capture_lambda_handler
 def handler(raw: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = parse_event(DigestEvent, raw, "the organisation digest")
-    digest = organisation_digest(settings, event.started, event.results)
+    digest = organisation_digest(settings, event.regions, event.results)
     logger.info("organisation digest", extra=digest)
     return digest

@@ -66,7 +66,7 @@ def finding_id(report, detector: str, resource_id: str) -> str:
     return f.finding_id
 
 
-def idle_endpoint(clients, now, name="idle", itype="ml.m5.xlarge", account=ACCOUNT, tags=None):
+def idle_endpoint(clients, now, name="idle", itype="ml.m5.xlarge", tags=None):
     make_endpoint(
         clients,
         REGION,
@@ -74,7 +74,6 @@ def idle_endpoint(clients, now, name="idle", itype="ml.m5.xlarge", account=ACCOU
         [make_variant("AllTraffic", itype)],
         team_tags("p") if tags is None else tags,
         now - 10 * DAY,
-        account,
     )
 
 
@@ -115,7 +114,7 @@ def test_a_member_accounts_approval_in_slack_acts_in_the_member(
 ) -> None:
     # GIVEN an idle endpoint in a member account, swept through the member's role
     member = org.member_clients(MEMBER, "govbot-sweep", "ext-4f2b9c", "seed")
-    idle_endpoint(member, now, "search-member", account=MEMBER)
+    idle_endpoint(member, now, "search-member")  # in the member account
     idle_endpoint(AwsClients(), now, "search-member")  # same name in the central account
     put_policy(f"regions: [{REGION}]\nslack: {{channel: C0FINOPS, approvers: [{APPROVER}]}}\n")
     report = sweep(member, store, policy(), now)
@@ -143,7 +142,7 @@ def test_a_member_accounts_approval_in_slack_acts_in_the_member(
 def test_credentials_for_another_account_never_act_nor_claim_a_fix(clients, store, now) -> None:
     # GIVEN a member's approved finding, and only the central account's credentials
     member = org.member_clients(MEMBER, "govbot-sweep", None, "seed")
-    idle_endpoint(member, now, "search-member", account=MEMBER)
+    idle_endpoint(member, now, "search-member")  # in the member account
     fid = finding_id(sweep(member, store, policy(), now), "idle-endpoint", "search-member")
     decide_one(store, fid, Decision.APPROVE, by="ana", now=now)
     # WHEN the cycle is handed the wrong account's clients

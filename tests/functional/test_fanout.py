@@ -206,12 +206,13 @@ def test_one_digest_for_the_organisation(account, fan_env, store, slack, slack_s
     sample = load_event("org-digest.json")  # the shape a Map hands over, failures included
     assert {"Error", "Cause"} <= set(sample["results"][-1])
     results = [
-        {"account_id": "444455556666", "regions": ["us-east-1"], "findings": 1},
-        {"account_id": "777788889999", "regions": ["us-east-1"], "findings": 1},
+        {"account_id": "444455556666", "findings": 1},
+        {"account_id": "777788889999", "findings": 1},
         {"Error": "States.TaskFailed", "Cause": "AccessDenied"},
     ]
     digest = load_function("org_digest")(
-        {"started": started.isoformat(), "results": results}, FakeLambdaContext()
+        {"started": started.isoformat(), "regions": ["us-east-1"], "results": results},
+        FakeLambdaContext(),
     )
     assert digest["targets_swept"] == 2
     assert digest["targets_failed"] == 1

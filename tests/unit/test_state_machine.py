@@ -58,9 +58,9 @@ def test_the_map_is_distributed_bounded_and_tolerant(asl) -> None:
     assert "Lambda.TooManyRequestsException" in one["Retry"][0]["ErrorEquals"]
 
 
-def test_the_digest_gets_the_start_time_and_every_result(asl) -> None:
+def test_the_digest_gets_the_start_time_the_regions_and_every_result(asl) -> None:
     payload = asl["States"]["Digest"]["Parameters"]["Payload"]
-    assert payload == {"started.$": "$.started", "results.$": "$.results"}
+    assert payload == {"started.$": "$.started", "regions.$": "$.regions", "results.$": "$.results"}
 
 
 def test_single_account_installs_skip_the_fan_out(machine) -> None:

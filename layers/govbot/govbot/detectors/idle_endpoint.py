@@ -63,7 +63,8 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
         # Every traffic series CloudWatch holds for the candidates (Invocations per variant or
         # per inference component, async work and backlog), summed in one batch: any work at
         # all means busy, and a busy endpoint costs no describe. Only the rest are described.
-        known = inv.endpoint_traffic_series
+        # No candidate (most regions of an organisation hold no endpoint): no metric listing.
+        known = inv.endpoint_traffic_series if candidates else {}
         series = [s for e in candidates for s in known.get(e["EndpointName"], ())]
         totals = inv.traffic(series, window)
         busy = {
