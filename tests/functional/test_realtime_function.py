@@ -95,10 +95,17 @@ def test_a_new_endpoint_missing_tags_is_reported_within_seconds(realtime, client
 
 def test_a_training_job_allowed_to_run_past_the_limit_is_flagged(realtime, clients) -> None:
     make_training_job(
-        clients, REGION, "llm-sft-run-42", "ml.p4d.24xlarge", 2, team_tags("llm"), datetime.now(UTC)
+        clients,
+        REGION,
+        "llm-sft-run-42",
+        "ml.p4d.24xlarge",
+        2,
+        team_tags("llm"),
+        datetime.now(UTC),
+        spot=True,
     )
     result = realtime(load_event("cloudtrail-create-training-job.json"))
-    assert result["findings"] == []  # fully tagged
+    assert result["findings"] == []  # fully tagged, on spot
     from govbot import runtime
 
     # Nothing found, nothing to plan: the only table read is the region's clocks.

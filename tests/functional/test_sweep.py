@@ -4,6 +4,7 @@ import pytest
 
 from govbot.aws import AwsClients
 from govbot.demo import estate
+from govbot.detectors import DETECTORS
 from govbot.policy import Policy
 from govbot.sweep import run_sweep
 from tests.helpers.aws_errors import fail_operation
@@ -21,8 +22,8 @@ def test_sweep_finds_exactly_the_waste_in_the_estate(seeded) -> None:
     assert keys(report) == seeded.expected
     # exempt endpoint, exempt log group, snoozed volume
     assert report.summary.exempted == 3
-    assert report.summary.units_swept == 12
-    assert report.findings[0].resource_id == "bert-finetune-large"  # costliest first
+    assert report.summary.units_swept == len(DETECTORS) * 2  # every detector, both regions
+    assert report.findings[0].resource_id == "support-assistant-pt"  # costliest first
 
 
 def test_every_finding_is_complete(seeded) -> None:
@@ -88,16 +89,7 @@ def test_disabled_detectors_do_not_run(seeded) -> None:
     policy = Policy.model_validate(
         {
             "regions": estate.REGIONS,
-            "detectors": {
-                d: {"enabled": False}
-                for d in (
-                    "idle-endpoint",
-                    "untagged-resource",
-                    "orphaned-volume",
-                    "expired-snapshot",
-                    "runaway-training-job",
-                )
-            },
+            "detectors": {d: {"enabled": False} for d in DETECTORS if d != "log-retention-gap"},
         }
     )
     report = run_sweep(policy, seeded.clients, now=seeded.now)
@@ -116,9 +108,15 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         "logs.DescribeLogGroups",
         "sagemaker.ListTrainingJobs",
         "sagemaker.ListNotebookInstances",
-        "cloudwatch.GetMetricData",
     ):
         assert calls[op] == 2, op
+    # Metrics 500 to a call: the endpoints' traffic in each region, and in us-east-1 the GPU
+    # instances' utilisation and the provisioned throughputs' invocations (some are old
+    # enough to judge there).
+    assert calls["cloudwatch.GetMetricData"] == 4
+    # Provisioned throughputs listed once a region; tags read for the one found idle.
+    assert calls["bedrock.ListProvisionedModelThroughputs"] == 2
+    assert calls["bedrock.ListTagsForResource"] == 1
     # Tags in bulk: one GetResources per region for SageMaker, one for logs, and one for the
     # training jobs in progress by ARN (us-east-1 has some, eu-west-1 none); no ListTags.
     assert calls["resourcegroupstaggingapi.GetResources"] == 5
@@ -127,14 +125,16 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     # scaled to zero or exempt: 5 + 1; the busy ones of any kind never), and the two training
     # jobs past their limits.
     assert calls["sagemaker.DescribeEndpoint"] == 6
-    # One listing per traffic metric (Invocations, async work, async backlog) per region, and
-    # the inference components once per region.
-    assert calls["cloudwatch.ListMetrics"] == 6
+    # One listing per traffic metric (Invocations, async work, async backlog) per region, one
+    # per GPU metric (agent, DCGM) where GPU instances are judged, one of Bedrock invocations
+    # where throughputs are, and the inference components once per region.
+    assert calls["cloudwatch.ListMetrics"] == 9
     assert calls["sagemaker.ListInferenceComponents"] == 2
-    assert calls["sagemaker.DescribeTrainingJob"] == 2
+    # The two jobs past their limits, and the one created today (spot advice).
+    assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 44
+    assert sum(calls.values()) == 53
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

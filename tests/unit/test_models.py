@@ -84,6 +84,13 @@ def test_every_restorable_resource_type_has_a_restorer_and_no_other() -> None:
     assert set(RESTORERS) == {t for t, rt in RESOURCE_TYPES.items() if rt.restorable}
 
 
+def test_the_command_line_restores_every_restorable_kind() -> None:
+    from govbot.cli import RESTORE_COMMANDS
+    from govbot.resources import RESOURCE_TYPES
+
+    assert set(RESTORE_COMMANDS) == {rt.kind for rt in RESOURCE_TYPES.values() if rt.restorable}
+
+
 def test_every_action_s_resource_types_know_their_gone_codes() -> None:
     from govbot.resources import RESOURCE_TYPES
 

@@ -601,30 +601,40 @@ def _restore(
     out.print(message, highlight=False, soft_wrap=True)
 
 
-@restore_app.command("endpoint")
-def restore_endpoint_cmd(
-    name: Annotated[str, typer.Argument(help="Endpoint name.")],
-    region: RegionOption = None,
-    account: AccountOption = None,
-    role_arn: RoleOption = None,
-    table: TableOption = DEFAULT_TABLE,
-    table_region: TableRegionOption = None,
-) -> None:
-    """Recreate a deleted endpoint from its recorded config and tags."""
-    _restore("endpoint", name, region, account, role_arn, table, table_region)
+# Each kind govbot can restore (resources.py marks them): the argument, and what it does.
+RESTORE_COMMANDS = {
+    "endpoint": ("NAME", "Endpoint name.", "Recreate a deleted endpoint from its recorded "
+                 "config and tags."),
+    "volume": ("VOLUME_ID", "Id of the deleted volume.", "Create a volume from the snapshot "
+               "taken before deletion: same AZ, type and tags."),
+    "notebook": ("NAME", "Notebook instance name.", "Start a notebook instance govbot stopped "
+                 "(its storage was kept)."),
+    "instance": ("INSTANCE_ID", "Id of the stopped instance.", "Start an instance govbot "
+                 "stopped (its EBS volumes were kept)."),
+    "provisioned-throughput": ("NAME", "Provisioned throughput name.", "Buy the model units "
+                               "govbot deleted again, without a term (a new ARN)."),
+}  # fmt: skip
 
 
-@restore_app.command("volume")
-def restore_volume_cmd(
-    volume_id: Annotated[str, typer.Argument(help="Id of the deleted volume.")],
-    region: RegionOption = None,
-    account: AccountOption = None,
-    role_arn: RoleOption = None,
-    table: TableOption = DEFAULT_TABLE,
-    table_region: TableRegionOption = None,
-) -> None:
-    """Create a volume from the snapshot taken before deletion: same AZ, type and tags."""
-    _restore("volume", volume_id, region, account, role_arn, table, table_region)
+def _restore_command(kind: str, metavar: str, arg_help: str, doc: str) -> None:
+    # The argument as a default, not in Annotated: annotations are strings here, read in the
+    # module's namespace, where this function's locals are not.
+    def command(
+        resource: str = typer.Argument(..., metavar=metavar, help=arg_help),
+        region: RegionOption = None,
+        account: AccountOption = None,
+        role_arn: RoleOption = None,
+        table: TableOption = DEFAULT_TABLE,
+        table_region: TableRegionOption = None,
+    ) -> None:
+        _restore(kind, resource, region, account, role_arn, table, table_region)
+
+    command.__doc__ = doc
+    restore_app.command(kind)(command)
+
+
+for _kind, (_metavar, _help, _doc) in RESTORE_COMMANDS.items():
+    _restore_command(_kind, _metavar, _help, _doc)
 
 
 @app.command("savings")

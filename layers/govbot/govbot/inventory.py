@@ -12,8 +12,9 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -50,6 +51,8 @@ EC2_VOLUMES_PAGE = 500
 EC2_INSTANCES_PAGE = 1000
 EC2_SNAPSHOTS_PAGE = 1000
 METRIC_QUERIES_PER_CALL = 500
+BEDROCK_PAGE = 1000
+PROVISIONED_THROUGHPUT = "AWS::Bedrock::ProvisionedModelThroughput"
 
 # Resource types whose tags come from one paginated Resource Groups Tagging API call. Training
 # jobs are left out on purpose: the API would page through every job ever run, while only the
@@ -99,6 +102,17 @@ def shared(method: Callable[[Any], T]) -> T:
         return self._once.get(method.__name__, lambda: method(self))  # type: ignore[no-any-return]
 
     return property(get)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """One CloudWatch series and the statistic wanted of it, per period."""
+
+    namespace: str
+    metric: str
+    dimensions: tuple[tuple[str, str], ...]
+    stat: str
+    period: int
 
 
 NOT_FOUND_CODES = {"ValidationException", "ResourceNotFound", "ResourceNotFoundException"}
@@ -341,41 +355,63 @@ class RegionInventory:
 
     def traffic(self, series: list[Series], window: timedelta) -> dict[Series, float]:
         """Each series' total over the window (its peak, for a backlog), 500 to a call."""
-        cloudwatch = self.clients.cloudwatch(self.region)
         period = max(60, int(window.total_seconds()) // 60 * 60)
-        totals: dict[Series, float] = {s: 0.0 for s in series}
-        for start in range(0, len(series), METRIC_QUERIES_PER_CALL):
-            batch = series[start : start + METRIC_QUERIES_PER_CALL]
-            queries: list[Any] = [
+        values = self.metric_values(
+            [
+                MetricQuery(ENDPOINT_NAMESPACE, s.metric, s.dimensions, s.stat, period)
+                for s in series
+            ],
+            window,
+        )
+        return {
+            s: (max(v, default=0.0) if s.stat == "Maximum" else sum(v))
+            for s, v in zip(series, values, strict=True)
+        }
+
+    def metric_values(self, queries: list[MetricQuery], window: timedelta) -> list[list[float]]:
+        """The datapoints of each query over the window ending now, in the queries' order:
+        GetMetricData, 500 queries to a call (its documented maximum)."""
+        cloudwatch = self.clients.cloudwatch(self.region)
+        found: list[list[float]] = [[] for _ in queries]
+        for start in range(0, len(queries), METRIC_QUERIES_PER_CALL):
+            batch = queries[start : start + METRIC_QUERIES_PER_CALL]
+            asked: list[Any] = [
                 {
                     "Id": f"q{i}",
                     "ReturnData": True,
                     "MetricStat": {
                         "Metric": {
-                            "Namespace": ENDPOINT_NAMESPACE,
-                            "MetricName": s.metric,
-                            "Dimensions": [{"Name": k, "Value": v} for k, v in s.dimensions],
+                            "Namespace": q.namespace,
+                            "MetricName": q.metric,
+                            "Dimensions": [{"Name": k, "Value": v} for k, v in q.dimensions],
                         },
-                        "Period": period,
-                        "Stat": s.stat,
+                        "Period": q.period,
+                        "Stat": q.stat,
                     },
                 }
-                for i, s in enumerate(batch)
+                for i, q in enumerate(batch)
             ]
             paginator = cloudwatch.get_paginator("get_metric_data")
             for page in paginator.paginate(
-                MetricDataQueries=queries, StartTime=self.now - window, EndTime=self.now
+                MetricDataQueries=asked, StartTime=self.now - window, EndTime=self.now
             ):
                 for result in page["MetricDataResults"]:
-                    s = batch[int(result["Id"][1:])]
-                    values = result.get("Values", [])
-                    if not values:
-                        continue
-                    if s.stat == "Maximum":
-                        totals[s] = max(totals[s], *values)
-                    else:
-                        totals[s] += sum(values)
-        return totals
+                    found[start + int(result["Id"][1:])].extend(result.get("Values", []))
+        return found
+
+    def metric_series(self, namespace: str, metric: str) -> list[tuple[tuple[str, str], ...]]:
+        """The dimensions of every series of a metric CloudWatch holds (ListMetrics, 500 a
+        page), once per sweep."""
+
+        def listing() -> list[tuple[tuple[str, str], ...]]:
+            paginator = self.clients.cloudwatch(self.region).get_paginator("list_metrics")
+            return [
+                tuple(sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", [])))
+                for page in paginator.paginate(Namespace=namespace, MetricName=metric)
+                for m in page["Metrics"]
+            ]
+
+        return self._once.get(("metric-series", namespace, metric), listing)
 
     # -- SageMaker training jobs and notebooks --------------------------------------------
 
@@ -516,6 +552,42 @@ class RegionInventory:
             for i in r["Instances"]
         ]
 
+    # -- Bedrock --------------------------------------------------------------------------
+
+    @shared
+    def provisioned_throughputs(self) -> list[Any]:
+        """Bedrock provisioned model throughputs, 1,000 a page (none where Bedrock is not
+        offered); scoped, each by name."""
+        if self.region not in _bedrock_regions(partition(self.region)):
+            return []
+        bedrock = self.clients.client("bedrock", self.region)
+        if self.scope is None:
+            return _every(
+                bedrock,
+                "list_provisioned_model_throughputs",
+                "provisionedModelSummaries",
+                BEDROCK_PAGE,
+            )
+        found = []
+        for name in self.scoped_ids(PROVISIONED_THROUGHPUT):
+            try:
+                found.append(bedrock.get_provisioned_model_throughput(provisionedModelId=name))
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                    raise
+        return found
+
+    def bedrock_tags(self, arn: str) -> dict[str, str]:
+        """A Bedrock resource's tags: one call each (asked only for the few found idle)."""
+
+        def read() -> dict[str, str]:
+            answer = self.clients.client("bedrock", self.region).list_tags_for_resource(
+                resourceARN=arn
+            )
+            return {t["key"]: t.get("value", "") for t in answer.get("tags", [])}
+
+        return self._once.get(("bedrock-tags", arn), read)
+
     # -- CloudWatch Logs ------------------------------------------------------------------
 
     @shared
@@ -546,6 +618,8 @@ NotebookSummaryKeys = (
     "NotebookInstanceArn",
     "NotebookInstanceStatus",
     "InstanceType",
+    "CreationTime",
+    "LastModifiedTime",
 )
 
 
@@ -572,6 +646,14 @@ def _tag_map(pages: Iterable[Any]) -> dict[str, dict[str, str]]:
 def log_group_arn(group: LogGroupTypeDef) -> str:
     # describe_log_groups gives ``arn`` ending in ":*"; newer answers add ``logGroupArn``.
     return group.get("logGroupArn") or group["arn"].removesuffix(":*")
+
+
+@cache
+def _bedrock_regions(partition_name: str) -> frozenset[str]:
+    """Where Bedrock is offered, as botocore's endpoint data says."""
+    import boto3
+
+    return frozenset(boto3.Session().get_available_regions("bedrock", partition_name))
 
 
 def partition(region: str) -> str:

@@ -37,6 +37,9 @@ class PriceTable(BaseModel):
     sagemaker_training_hourly: dict[str, float]
     sagemaker_notebook_hourly: dict[str, float]
     ec2_hourly: dict[str, float]
+    # Bedrock provisioned throughput, per model unit-hour, by base model id; "id|OneMonth" and
+    # "id|SixMonths" for the commitment terms.
+    bedrock_model_unit_hourly: dict[str, float] = Field(default_factory=dict)
     ebs_gb_month: dict[str, float]
     ebs_gp3_iops_month_over_3000: float
     ebs_gp3_throughput_mibps_month_over_125: float
@@ -72,6 +75,9 @@ class PriceOverrides(BaseModel):
     sagemaker_notebook_hourly: dict[str, float] = Field(default_factory=dict)
     ec2_hourly: dict[str, float] = Field(default_factory=dict)
     ebs_gb_month: dict[str, float] = Field(default_factory=dict)
+    # Bedrock provisioned throughput per model unit-hour, by base model id ("id|OneMonth",
+    # "id|SixMonths" for committed terms).
+    bedrock_model_unit_hourly: dict[str, float] = Field(default_factory=dict)
     # Factors for the bundled table, for a region it lacks.
     region_factors: dict[str, float] = Field(default_factory=dict)
     sagemaker_serverless_provisioned_gb_second: float | None = Field(default=None, gt=0)
@@ -159,6 +165,23 @@ class Pricer:
             round(monthly, 2),
             f"{count} x {instance_type} at ${price:.4f}/h x "
             f"{self.table.hours_per_month:g} h ({label}, on-demand; {source})",
+        )
+
+    def model_units(self, model_id: str, term: str | None, units: int, region: str) -> Cost:
+        """Bedrock provisioned throughput: model units at the hourly price of their term."""
+        key = f"{model_id}|{term}" if term else model_id
+        bundled = self.table.bedrock_model_unit_hourly.get(key)
+        price, source = self._price("bedrock_model_unit_hourly", key, region, bundled)
+        what = f"{units} model unit(s) of {model_id}" + (f" ({term} term)" if term else "")
+        if price is None:
+            return Cost(
+                None,
+                f"{what}: no price in {region} ({source}; set "
+                f"pricing.bedrock_model_unit_hourly['{key}'] in the policy)",
+            )
+        return Cost(
+            round(price * self.table.hours_per_month * units, 2),
+            f"{what} at ${price:.2f}/h x {self.table.hours_per_month:g} h ({source})",
         )
 
     def serverless_provisioned(self, memory_mb: int, concurrency: int, region: str) -> Cost:

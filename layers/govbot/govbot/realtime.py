@@ -103,6 +103,17 @@ class Realtime:
             self.store.set_clock(account, region, rtype.type, rid, when, rule.clock)
             notes.append(f"{rule.clock}: waste clock of {rid} starts at {when:%Y-%m-%d %H:%M}")
         judged = self._judge(name, account, region, rtype.type, rid, rule.detectors)
+        if rule.clock and rule.detectors and not judged.findings:
+            # In use again (a notebook opened): what waited for approval no longer stands.
+            cleared = self._resolve(
+                account,
+                region,
+                rtype.type,
+                rid,
+                f"{rule.clock} at {when:%Y-%m-%d %H:%M}",
+                rule.detectors,
+            )
+            notes += [f"cleared {cleared} finding(s)"] if cleared else []
         judged.notes = notes + judged.notes
         if name == "sagemaker:CreateTrainingJob":
             judged.notes += self._stopping_condition(rid, req)
@@ -159,6 +170,7 @@ class Realtime:
             "AWS::SageMaker::TrainingJob",
             job.TrainingJobName,
             f"the job ended ({job.TrainingJobStatus})",
+            ("runaway-training-job", "untagged-resource"),
         )
         return Judgement(
             event=name,
@@ -234,9 +246,17 @@ class Realtime:
             actions=governed.report.actions,
         )
 
-    def _resolve(self, account: str, region: str, rtype: str, rid: str, why: str) -> int:
+    def _resolve(
+        self,
+        account: str,
+        region: str,
+        rtype: str,
+        rid: str,
+        why: str,
+        detectors: tuple[str, ...],
+    ) -> int:
         count = 0
-        for det in ("runaway-training-job", "untagged-resource"):
+        for det in detectors:
             for sf in self.store.in_scope(account, region, det):
                 f = sf.finding
                 if (f.resource_type, f.resource_id) == (rtype, rid) and sf.state in RESOLVABLE:

@@ -71,17 +71,10 @@ def plan(
         if action is None or not action.applies(settings):
             result.outcomes.append(outcome_of(sf, Outcome.NO_ACTION, "the policy asks for no fix"))
             continue
-        saving = action.saving(f)
-        if saving is not None and saving < 0:
-            # A fix that adds more than it stops (a snapshot dearer than a cold volume) is
-            # never taken on its own: a person decides what to do with the resource.
-            result.outcomes.append(
-                outcome_of(
-                    sf,
-                    Outcome.HELD,
-                    f"the fix would add ${-saving:,.2f}/month more than it stops: left to a person",
-                )
-            )
+        why = action.held(f)
+        if why is not None:
+            # Never taken on its own, whatever the mode or approval: a person decides.
+            result.outcomes.append(outcome_of(sf, Outcome.HELD, why))
             continue
         ready = sf.first_seen + timedelta(days=settings.grace_days)
         if ready > now:

@@ -79,9 +79,11 @@ def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
-def render(report: SweepReport, console: Console, top: int | None = None) -> None:
+def render(
+    report: SweepReport, console: Console, top: int | None = None, by_detector: bool = True
+) -> None:
     """The report as tables: the findings (the ``top`` costliest, or all), totals by
-    detector, the total, then actions and errors."""
+    detector (unless told not to), the total, then actions and errors."""
     shown = report.findings[:top] if top is not None else report.findings
     table = _findings_table(
         "govbot findings (costliest first)"
@@ -104,14 +106,17 @@ def render(report: SweepReport, console: Console, top: int | None = None) -> Non
         )
     console.print(table)
 
-    totals = Table(title="by detector", expand=False)
-    totals.add_column("detector", style="cyan")
-    totals.add_column("findings", justify="right")
-    totals.add_column("$/month", justify="right")
-    for det_id, s in report.summary.by_detector.items():
-        priced = money(s.monthly_cost_usd) + (f" (+{s.unpriced} unpriced)" if s.unpriced else "")
-        totals.add_row(det_id, str(s.findings), priced)
-    console.print(totals)
+    if by_detector:
+        totals = Table(title="by detector", expand=False)
+        totals.add_column("detector", style="cyan")
+        totals.add_column("findings", justify="right")
+        totals.add_column("$/month", justify="right")
+        for det_id, s in report.summary.by_detector.items():
+            priced = money(s.monthly_cost_usd) + (
+                f" (+{s.unpriced} unpriced)" if s.unpriced else ""
+            )
+            totals.add_row(det_id, str(s.findings), priced)
+        console.print(totals)
 
     total = report.summary
     console.print(

@@ -77,7 +77,8 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             gone_codes=SAGEMAKER_GONE,
             cloudtrail={
                 "sagemaker:CreateTrainingJob": CloudTrailCall(
-                    (("request", "trainingJobName"),), ("untagged-resource",)
+                    (("request", "trainingJobName"),),
+                    ("untagged-resource", "training-without-spot"),
                 )
             },
         ),
@@ -86,6 +87,17 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             kind="notebook",
             existing=lambda inv: {n["NotebookInstanceName"] for n in inv.notebook_instances},
             gone_codes=SAGEMAKER_GONE,
+            # Opening a notebook (the console's "Open JupyterLab" asks for a presigned URL)
+            # or starting it is use: its idle clock starts again.
+            cloudtrail={
+                "sagemaker:CreatePresignedNotebookInstanceUrl": CloudTrailCall(
+                    (("request", "notebookInstanceName"),), ("idle-notebook",), clock="opened"
+                ),
+                "sagemaker:StartNotebookInstance": CloudTrailCall(
+                    (("request", "notebookInstanceName"),), ("idle-notebook",), clock="started"
+                ),
+            },
+            restorable=True,
         ),
         ResourceType(
             type="AWS::EC2::Volume",
@@ -113,6 +125,14 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             kind="instance",
             existing=lambda inv: {i["InstanceId"] for i in inv.instances},
             gone_codes=frozenset({"InvalidInstanceID.NotFound"}),
+            restorable=True,
+        ),
+        ResourceType(
+            type="AWS::Bedrock::ProvisionedModelThroughput",
+            kind="provisioned-throughput",
+            existing=lambda inv: {p["provisionedModelName"] for p in inv.provisioned_throughputs},
+            gone_codes=frozenset({"ResourceNotFoundException"}),
+            restorable=True,
         ),
         ResourceType(
             type="AWS::Logs::LogGroup",

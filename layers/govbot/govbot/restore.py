@@ -15,7 +15,10 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import error_code
 from govbot.actions.delete_endpoint import DeleteEndpoint
+from govbot.actions.delete_provisioned_throughput import DeleteProvisionedThroughput
 from govbot.actions.snapshot_volume import SnapshotThenDeleteVolume
+from govbot.actions.stop_instance import StopInstance
+from govbot.actions.stop_notebook import StopNotebook
 from govbot.aws import AwsClients
 from govbot.contracts import AuditRecord, State
 from govbot.store import StateConflict, Store
@@ -172,9 +175,160 @@ def restore_volume(
     return note
 
 
+def _start_again(
+    store: Store,
+    *,
+    region: str,
+    account_id: str,
+    rtype: str,
+    resource_id: str,
+    action: str,
+    kind: str,
+    status: Callable[[], str | None],
+    start: Callable[[], object],
+    stopped: frozenset[str],
+    actor: str,
+    now: datetime,
+) -> str:
+    """Undo a stop: start the resource again, if govbot stopped it and it is still stopped
+    (a person may have started it meanwhile: then nothing is done)."""
+    restored = _already(store, account_id, region, rtype, resource_id, action)
+    if restored:
+        return restored
+    done = _record(store, account_id, region, rtype, resource_id, action, "done")
+    if done is None:
+        raise RestoreError(f"no record of govbot stopping {kind} {resource_id} in {region}")
+    now_status = status()
+    if now_status is None:
+        raise RestoreError(f"{kind} {resource_id} no longer exists in {region}")
+    if now_status not in stopped:
+        raise RestoreError(f"{kind} {resource_id} is {now_status}: nothing to restore")
+    start()
+    note = f"started {kind} {resource_id} again"
+    _mark_restored(store, done, actor, now, note)
+    return note
+
+
+def restore_notebook(
+    store: Store,
+    clients: AwsClients,
+    *,
+    region: str,
+    account_id: str,
+    resource_id: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    sm = clients.sagemaker(region)
+
+    def status() -> str | None:
+        try:
+            found = sm.describe_notebook_instance(NotebookInstanceName=resource_id)
+        except ClientError as err:
+            if error_code(err) != "ValidationException":
+                raise
+            return None
+        return found["NotebookInstanceStatus"]
+
+    return _start_again(
+        store,
+        region=region,
+        account_id=account_id,
+        rtype="AWS::SageMaker::NotebookInstance",
+        resource_id=resource_id,
+        action=StopNotebook.name,
+        kind="notebook instance",
+        status=status,
+        start=lambda: sm.start_notebook_instance(NotebookInstanceName=resource_id),
+        stopped=frozenset({"Stopped"}),
+        actor=actor,
+        now=now,
+    )
+
+
+def restore_instance(
+    store: Store,
+    clients: AwsClients,
+    *,
+    region: str,
+    account_id: str,
+    resource_id: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    ec2 = clients.ec2(region)
+
+    def status() -> str | None:
+        found = ec2.describe_instances(Filters=[{"Name": "instance-id", "Values": [resource_id]}])
+        states = [i["State"]["Name"] for r in found["Reservations"] for i in r["Instances"]]
+        return states[0] if states and states[0] != "terminated" else None
+
+    return _start_again(
+        store,
+        region=region,
+        account_id=account_id,
+        rtype="AWS::EC2::Instance",
+        resource_id=resource_id,
+        action=StopInstance.name,
+        kind="instance",
+        status=status,
+        start=lambda: ec2.start_instances(InstanceIds=[resource_id]),
+        stopped=frozenset({"stopped"}),
+        actor=actor,
+        now=now,
+    )
+
+
+def restore_provisioned_throughput(
+    store: Store,
+    clients: AwsClients,
+    *,
+    region: str,
+    account_id: str,
+    resource_id: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    """Buy the same model units again, without a commitment term (a new ARN)."""
+    rtype = "AWS::Bedrock::ProvisionedModelThroughput"
+    action = DeleteProvisionedThroughput.name
+    restored = _already(store, account_id, region, rtype, resource_id, action)
+    if restored:
+        return restored
+    done = _record(store, account_id, region, rtype, resource_id, action, "done")
+    before = _record(store, account_id, region, rtype, resource_id, action, "before")
+    if done is None or before is None:
+        raise RestoreError(f"no record of govbot deleting {resource_id} in {region}")
+    was = before.before
+    bedrock = clients.client("bedrock", region)
+    try:
+        bedrock.get_provisioned_model_throughput(provisionedModelId=resource_id)
+    except ClientError as err:
+        if error_code(err) != "ResourceNotFoundException":
+            raise
+    else:
+        raise RestoreError(f"provisioned throughput {resource_id} exists in {region}")
+    params: dict[str, Any] = {
+        "provisionedModelName": resource_id,
+        "modelId": was["model_arn"],
+        "modelUnits": was["model_units"],
+    }
+    if was.get("tags"):
+        params["tags"] = was["tags"]
+    new_arn = bedrock.create_provisioned_model_throughput(**params)["provisionedModelArn"]
+    note = (
+        f"bought {was['model_units']} model unit(s) of {resource_id} again, no term, as {new_arn}"
+    )
+    _mark_restored(store, done, actor, now, note)
+    return note
+
+
 Restorer = Callable[..., str]
 # What govbot can undo, by resource type (resources.py marks the same types restorable).
 RESTORERS: dict[str, Restorer] = {
     "AWS::SageMaker::Endpoint": restore_endpoint,
     "AWS::EC2::Volume": restore_volume,
+    "AWS::SageMaker::NotebookInstance": restore_notebook,
+    "AWS::EC2::Instance": restore_instance,
+    "AWS::Bedrock::ProvisionedModelThroughput": restore_provisioned_throughput,
 }

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -197,7 +197,12 @@ class Store:
                 yield _finding_from(item)
 
     def by_state(self, *states: State) -> list[StoredFinding]:
-        return [f for s in states for f in self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}")]
+        return list(self.each_in_state(*states))
+
+    def each_in_state(self, *states: State) -> Iterator[StoredFinding]:
+        """Findings in these states, a page at a time (an organisation's can be many)."""
+        for s in states:
+            yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}")
 
     def in_scope(self, account_id: str, region: str, detector: str) -> list[StoredFinding]:
         value = f"SCOPE#{account_id}#{region}#{detector}"
@@ -310,17 +315,26 @@ class Store:
         started: datetime,
         why: str,
     ) -> None:
-        self._db.put_item(
-            TableName=self.table,
-            Item=_to_item(
-                {
-                    "pk": f"CLOCKS#{account_id}#{region}",
-                    "sk": f"{resource_type}#{resource_id}",
-                    "started": started.isoformat(),
-                    "why": why,
-                }
-            ),
-        )
+        # The latest event wins: a late or redelivered older one leaves a newer clock alone.
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item(
+                    {
+                        "pk": f"CLOCKS#{account_id}#{region}",
+                        "sk": f"{resource_type}#{resource_id}",
+                        "started": started.astimezone(UTC).isoformat(),
+                        "why": why,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk) OR started < :started",
+                ExpressionAttributeValues=_to_item(
+                    {":started": started.astimezone(UTC).isoformat()}
+                ),
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
     def clocks(self, account_id: str, region: str) -> dict[tuple[str, str], datetime]:
         """Every clock of a region, by (resource type, id): one query."""

@@ -47,9 +47,12 @@ def action_writes() -> set[str]:
 
 from govbot.actions import (  # noqa: E402
     delete_endpoint,
+    delete_provisioned_throughput,
     retire_snapshot,
     set_log_retention,
     snapshot_volume,
+    stop_instance,
+    stop_notebook,
     stop_training_job,
     tag_missing,
 )
@@ -64,11 +67,14 @@ __all__ = [
     "action_permissions",
     "action_writes",
     "delete_endpoint",
+    "delete_provisioned_throughput",
     "describe_fix",
     "register",
     "retire_snapshot",
     "set_log_retention",
     "snapshot_volume",
+    "stop_instance",
+    "stop_notebook",
     "stop_training_job",
     "tag_missing",
 ]

@@ -63,6 +63,15 @@ class Action(ABC):
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
         """Make the change. Idempotent: a retry after a crash must not repeat damage."""
 
+    def held(self, finding: Finding) -> str | None:
+        """Why this fix is left to a person rather than taken on its own (None: it may be
+        taken): a fix that would add more than it stops (a snapshot dearer than a cold
+        volume); actions add their own reasons."""
+        saving = self.saving(finding)
+        if saving is not None and saving < 0:
+            return f"the fix would add ${-saving:,.2f}/month more than it stops: left to a person"
+        return None
+
     def saving(self, finding: Finding) -> float | None:
         """The monthly spend the fix stops, net of what it adds (a snapshot it keeps): the
         detector's net figure where it works one out, else the finding's cost."""

@@ -57,8 +57,12 @@ EXPECTED: set[tuple[str, str, str]] = {
     ("untagged-resource", PRIMARY, "vol:untagged-scratch"),
     ("untagged-resource", PRIMARY, "i:dev-box"),
     ("untagged-resource", PRIMARY, "vol:dev-box-root"),
+    ("idle-notebook", PRIMARY, "cv-labelling-gpu"),
+    ("idle-gpu-instance", PRIMARY, "i:cv-train-box"),
+    ("idle-provisioned-throughput", PRIMARY, "support-assistant-pt"),
     ("runaway-training-job", PRIMARY, "bert-finetune-large"),
     ("runaway-training-job", PRIMARY, "resnet-hparam-17"),
+    ("training-without-spot", PRIMARY, "resnet-hparam-17"),
     ("log-retention-gap", PRIMARY, "/aws/sagemaker/Endpoints/fraud-detector-prod"),
     ("log-retention-gap", PRIMARY, "/aws/sagemaker/TrainingJobs"),
     ("log-retention-gap", SECONDARY, "/aws/sagemaker/Endpoints/translation-eu"),
@@ -89,7 +93,6 @@ def make_endpoint(
     variants: list[dict[str, Any]],
     tags: list[dict[str, str]],
     created: datetime,
-    account: str = ext.DEFAULT_ACCOUNT,
 ) -> None:
     sm = clients.sagemaker(region)
     for v in variants:
@@ -100,7 +103,7 @@ def make_endpoint(
         v["ModelName"] = model
     sm.create_endpoint_config(EndpointConfigName=f"{name}-config", ProductionVariants=variants)
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=tags)
-    ext.set_endpoint_created(region, name, created, account)
+    ext.set_endpoint_created(region, name, created, clients.account_id(region))
 
 
 def make_variant(name: str, instance_type: str, count: int = 1) -> dict[str, Any]:
@@ -181,8 +184,8 @@ def make_component_endpoint(
         ],
     )
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=tags or [])
-    ext.set_endpoint_created(region, name, created)
-    ext.set_variant_instances(region, name, "AllTraffic", instances)
+    ext.set_endpoint_created(region, name, created, clients.account_id(region))
+    ext.set_variant_instances(region, name, "AllTraffic", instances, clients.account_id(region))
     for component in components:
         model = f"{component}-model"
         sm.create_model(
@@ -217,7 +220,7 @@ def make_async_endpoint(
         AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": f"s3://ml-async/{name}/"}},
     )
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config", Tags=tags or [])
-    ext.set_endpoint_created(region, name, created)
+    ext.set_endpoint_created(region, name, created, clients.account_id(region))
 
 
 def make_serverless_endpoint(
@@ -241,7 +244,7 @@ def make_serverless_endpoint(
         ],
     )
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
-    ext.set_endpoint_created(region, name, created)
+    ext.set_endpoint_created(region, name, created, clients.account_id(region))
 
 
 def make_volume(
@@ -258,7 +261,7 @@ def make_volume(
     vid: str = clients.ec2(region).create_volume(
         AvailabilityZone=az, Size=size, VolumeType=vtype, TagSpecifications=spec, **extra
     )["VolumeId"]
-    ext.set_volume_created(region, vid, created)
+    ext.set_volume_created(region, vid, created, clients.account_id(region))
     return vid
 
 
@@ -270,7 +273,18 @@ def make_training_job(
     count: int,
     tags: list[dict[str, str]],
     started: datetime | None,
+    *,
+    max_runtime_hours: float = 120,
+    spot: bool = False,
+    checkpoints: bool = False,
 ) -> None:
+    extra: dict[str, Any] = {}
+    stopping: dict[str, Any] = {"MaxRuntimeInSeconds": int(max_runtime_hours * 3600)}
+    if spot:
+        extra["EnableManagedSpotTraining"] = True
+        stopping["MaxWaitTimeInSeconds"] = int(max_runtime_hours * 3600 * 2)
+    if checkpoints:
+        extra["CheckpointConfig"] = {"S3Uri": f"s3://ml-artifacts-123456789012/{name}/ckpt"}
     clients.sagemaker(region).create_training_job(
         TrainingJobName=name,
         AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
@@ -281,11 +295,113 @@ def make_training_job(
             "InstanceCount": count,
             "VolumeSizeInGB": 100,
         },
-        StoppingCondition={"MaxRuntimeInSeconds": 5 * 24 * 3600},
+        StoppingCondition=stopping,
         Tags=tags,
+        **extra,
     )
     if started is not None:
-        ext.set_training_job_running(region, name, started)
+        ext.set_training_job_running(region, name, started, clients.account_id(region))
+
+
+def make_notebook(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    instance_type: str,
+    tags: list[dict[str, str]],
+    modified: datetime,
+    *,
+    stopped: bool = False,
+) -> None:
+    sm = clients.sagemaker(region)
+    sm.create_notebook_instance(
+        NotebookInstanceName=name, InstanceType=instance_type, RoleArn=ROLE_ARN, Tags=tags
+    )
+    if stopped:
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+    ext.set_notebook_modified(region, name, modified, clients.account_id(region))
+
+
+def make_instance(
+    clients: AwsClients, region: str, az: str, instance_type: str, tags: list[dict[str, str]]
+) -> str:
+    [instance] = clients.ec2(region).run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType=instance_type,
+        Placement={"AvailabilityZone": az},
+        TagSpecifications=[{"ResourceType": k, "Tags": tags} for k in ("instance", "volume")],
+    )["Instances"]
+    return str(instance["InstanceId"])
+
+
+def make_gpu_readings(
+    clients: AwsClients,
+    region: str,
+    instance_id: str,
+    now: datetime,
+    busy: dict[int, float],
+    hours: int = 96,
+) -> None:
+    """An hour's GPU utilisation from the CloudWatch agent for ``hours`` (1 % unless ``busy``
+    says otherwise for that many hours ago)."""
+    clients.cloudwatch(region).put_metric_data(
+        Namespace="CWAgent",
+        MetricData=[
+            {
+                "MetricName": "nvidia_smi_utilization_gpu",
+                "Dimensions": [
+                    {"Name": "InstanceId", "Value": instance_id},
+                    {"Name": "index", "Value": "0"},
+                ],
+                "Timestamp": now - timedelta(hours=h, minutes=30),
+                "Value": busy.get(h, 1.0),
+                "Unit": "Percent",
+            }
+            for h in range(hours)
+        ],
+    )
+
+
+def make_provisioned_throughput(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    tags: list[dict[str, str]],
+    created: datetime,
+    model: str = "anthropic.claude-instant-v1",
+    units: int = 1,
+    **kw: Any,
+) -> str:
+    arn: str = clients.client("bedrock", region).create_provisioned_model_throughput(
+        provisionedModelName=name,
+        modelId=model,
+        modelUnits=units,
+        tags=[{"key": t["Key"], "value": t["Value"]} for t in tags],
+        **kw,
+    )["provisionedModelArn"]
+    ext.set_provisioned_created(region, name, created, clients.account_id(region))
+    return arn
+
+
+def make_bedrock_invocations(
+    clients: AwsClients, region: str, model_id: str, now: datetime, hours_ago: Iterable[float]
+) -> None:
+    """AWS/Bedrock Invocations under a model id (a provisioned model's ARN, or a base model)."""
+    clients.cloudwatch(region).put_metric_data(
+        Namespace="AWS/Bedrock",
+        MetricData=[
+            {
+                "MetricName": "Invocations",
+                "Dimensions": [{"Name": "ModelId", "Value": model_id}],
+                "Timestamp": now - timedelta(hours=ago),
+                "Value": 40.0,
+                "Unit": "Count",
+            }
+            for ago in hours_ago
+        ],
+    )
 
 
 def make_log_group(
@@ -300,7 +416,9 @@ def make_log_group(
     logs.create_log_group(logGroupName=name, tags=tags or {})
     if retention:
         logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
-    ext.set_log_group_stored_bytes(region, name, int(stored_gb * 1024**3))
+    ext.set_log_group_stored_bytes(
+        region, name, int(stored_gb * 1024**3), clients.account_id(region)
+    )
 
 
 # -- the estate ---------------------------------------------------------------------------
@@ -419,6 +537,18 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         ],
     )
     estate.instances["gpu-worker"] = gpu["Instances"][0]["InstanceId"]
+    # GPU boxes up for a week: the worker's GPU is busy at night; the CV box's is idle.
+    ext.set_instance_launched(
+        r, estate.instances["gpu-worker"], now - 7 * day, clients.account_id(r)
+    )
+    make_gpu_readings(clients, r, estate.instances["gpu-worker"], now, {h: 80.0 for h in (3, 27)})
+    estate.instances["cv-train-box"] = make_instance(
+        clients, r, az, "p3.2xlarge", team_tags("vision", "dev", Name="cv-train-box")
+    )
+    ext.set_instance_launched(
+        r, estate.instances["cv-train-box"], now - 6 * day, clients.account_id(r)
+    )
+    make_gpu_readings(clients, r, estate.instances["cv-train-box"], now, {})
     dev = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,
@@ -509,17 +639,33 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     )
     make_training_job(clients, r, "xgb-last-week", "ml.m5.xlarge", 1, [], None)  # Completed
 
-    # Notebooks: one untagged and running, one tagged.
-    sm = clients.sagemaker(r)
-    sm.create_notebook_instance(
-        NotebookInstanceName="ds-sandbox", InstanceType="ml.t3.xlarge", RoleArn=ROLE_ARN
+    # Notebooks: one untagged and in use, one tagged and in use, a GPU one nobody has
+    # opened for 10 days, and one stopped that long (no instance charge: not idle waste).
+    make_notebook(clients, r, "ds-sandbox", "ml.t3.xlarge", [], now - timedelta(hours=3))
+    make_notebook(
+        clients, r, "fraud-research", "ml.t3.medium", team_tags("fraud", "dev"), now - day
     )
-    sm.create_notebook_instance(
-        NotebookInstanceName="fraud-research",
-        InstanceType="ml.t3.medium",
-        RoleArn=ROLE_ARN,
-        Tags=team_tags("fraud", "dev"),
+    make_notebook(
+        clients, r, "cv-labelling-gpu", "ml.p3.2xlarge", team_tags("vision", "dev"), now - 10 * day
     )
+    make_notebook(
+        clients,
+        r,
+        "old-experiments",
+        "ml.t3.medium",
+        team_tags("churn", "dev"),
+        now - 10 * day,
+        stopped=True,
+    )
+
+    # Bedrock provisioned throughput: one bought for a pilot and never called, one in use.
+    make_provisioned_throughput(
+        clients, r, "support-assistant-pt", team_tags("assistant", "dev"), now - 12 * day
+    )
+    busy = make_provisioned_throughput(
+        clients, r, "search-rerank-pt", team_tags("search"), now - 30 * day
+    )
+    make_bedrock_invocations(clients, r, busy, now, hours_ago=[5, 30])
 
     # Log groups.
     make_log_group(clients, r, "/aws/sagemaker/Endpoints/fraud-detector-prod", 42)

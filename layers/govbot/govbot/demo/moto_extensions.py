@@ -11,8 +11,9 @@ Only the demo and the tests import this module; no code path that talks to real 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 DEFAULT_ACCOUNT = "123456789012"
 
@@ -87,6 +88,7 @@ def install() -> None:
     from govbot.demo import moto_pricing
 
     moto_pricing.install()  # the Price List Query API
+    install_bedrock()  # Bedrock provisioned throughput
 
 
 def _install_inference_components() -> None:
@@ -249,3 +251,161 @@ def set_log_group_stored_bytes(
     if stream_name not in group.streams:
         group.create_log_stream(stream_name)
     group.streams[stream_name].stored_bytes = stored_bytes
+
+
+def set_notebook_modified(
+    region: str, name: str, modified: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """A notebook last started, stopped or updated at ``modified`` (moto dates it at creation)."""
+    notebook = _sagemaker(region, account).notebook_instances[name]
+    notebook.creation_time = notebook.last_modified_time = _moto_time(modified)
+
+
+def set_instance_launched(
+    region: str, instance_id: str, launched: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """An instance running since ``launched`` (moto launches it now)."""
+    _ec2(region, account).get_instance(instance_id).launch_time = _moto_time(launched)
+
+
+# -- Bedrock provisioned throughput (moto has Bedrock, but not these calls) ----------------
+
+COMMITMENT_DAYS = {"OneMonth": 30, "SixMonths": 182}
+
+
+def _bedrock(region: str, account: str) -> Any:
+    from moto.bedrock.models import bedrock_backends
+
+    return bedrock_backends[account][region]
+
+
+def _provisioned(backend: Any) -> dict[str, dict[str, Any]]:
+    if not hasattr(backend, "govbot_provisioned"):
+        backend.govbot_provisioned = {}
+    return backend.govbot_provisioned  # type: ignore[no-any-return]
+
+
+def install_bedrock() -> None:
+    """CreateProvisionedModelThroughput, List..., Get... and Delete..., as Bedrock answers them
+    (ISO dates, ids by name or ARN, a committed term refused deletion until it ends). Tags go
+    to moto's own Bedrock tagger. Idempotent."""
+    import secrets
+
+    from moto.bedrock.exceptions import ResourceNotFoundException, ValidationException
+    from moto.bedrock.models import BedrockBackend
+    from moto.bedrock.responses import BedrockResponse
+
+    def iso(when: datetime) -> str:
+        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    def find(backend: Any, ident: str) -> dict[str, Any]:
+        ident = unquote(ident)
+        for p in _provisioned(backend).values():
+            if ident in (p["provisionedModelArn"], p["provisionedModelName"]):
+                return p
+        raise ResourceNotFoundException(f"Provisioned model {ident} not found")
+
+    def create(self: Any) -> str:
+        params = json.loads(self.body or "{}")
+        backend = self.bedrock_backend
+        model = params["modelId"]
+        model_arn = (
+            model
+            if model.startswith("arn:")
+            else f"arn:aws:bedrock:{self.region}::foundation-model/{model}"
+        )
+        now = datetime.now(UTC)
+        arn = (
+            f"arn:aws:bedrock:{self.region}:{self.current_account}:provisioned-model/"
+            f"{secrets.token_hex(6)}"
+        )
+        record: dict[str, Any] = {
+            "provisionedModelName": params["provisionedModelName"],
+            "provisionedModelArn": arn,
+            "modelArn": model_arn,
+            "desiredModelArn": model_arn,
+            "foundationModelArn": model_arn,
+            "modelUnits": params["modelUnits"],
+            "desiredModelUnits": params["modelUnits"],
+            "status": "InService",
+            "creationTime": now,
+            "lastModifiedTime": now,
+        }
+        if params.get("commitmentDuration"):
+            record["commitmentDuration"] = params["commitmentDuration"]
+            record["commitmentExpirationTime"] = now + timedelta(
+                days=COMMITMENT_DAYS[params["commitmentDuration"]]
+            )
+        _provisioned(backend)[arn] = record
+        if params.get("tags"):
+            backend.tagger.tag_resource(
+                arn, [{"Key": t["key"], "Value": t["value"]} for t in params["tags"]]
+            )
+        return json.dumps({"provisionedModelArn": arn})
+
+    def shown(p: dict[str, Any]) -> dict[str, Any]:
+        return {k: iso(v) if isinstance(v, datetime) else v for k, v in p.items()}
+
+    def listing(self: Any) -> str:
+        q = {k: v[0] for k, v in self.querystring.items()}
+        found = sorted(
+            (
+                p
+                for p in _provisioned(self.bedrock_backend).values()
+                if q.get("statusEquals") in (None, p["status"])
+            ),
+            key=lambda p: p["creationTime"],
+        )
+        start = int(q.get("nextToken") or 0)
+        size = min(int(q.get("maxResults") or 1000), 1000)
+        answer: dict[str, Any] = {
+            "provisionedModelSummaries": [shown(p) for p in found[start : start + size]]
+        }
+        if start + size < len(found):
+            answer["nextToken"] = str(start + size)
+        return json.dumps(answer)
+
+    def get(self: Any) -> str:
+        return json.dumps(shown(find(self.bedrock_backend, self.path.split("/")[-1])))
+
+    def delete(self: Any) -> str:
+        p = find(self.bedrock_backend, self.path.split("/")[-1])
+        ends = p.get("commitmentExpirationTime")
+        if ends is not None and ends > datetime.now(UTC):
+            raise ValidationException(
+                f"Provisioned model {p['provisionedModelName']} has a commitment term until "
+                f"{iso(ends)} and cannot be deleted before it ends"
+            )
+        del _provisioned(self.bedrock_backend)[p["provisionedModelArn"]]
+        return "{}"
+
+    for op, method in (
+        ("create_provisioned_model_throughput", create),
+        ("list_provisioned_model_throughputs", listing),
+        ("get_provisioned_model_throughput", get),
+        ("delete_provisioned_model_throughput", delete),
+    ):
+        setattr(BedrockResponse, op, method)
+
+    original_arns = BedrockBackend._list_arns
+    if not getattr(original_arns, "govbot", False):
+
+        def list_arns(self: Any) -> list[str]:
+            return [*original_arns(self), *_provisioned(self)]
+
+        list_arns.govbot = True  # type: ignore[attr-defined]
+        BedrockBackend._list_arns = list_arns  # type: ignore[method-assign]
+
+
+def set_provisioned_created(
+    region: str, name: str, created: datetime, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """A provisioned throughput bought at ``created`` (its term, if any, counted from then)."""
+    for p in _provisioned(_bedrock(region, account)).values():
+        if p["provisionedModelName"] == name:
+            term = p.get("commitmentDuration")
+            p["creationTime"] = p["lastModifiedTime"] = created.astimezone(UTC)
+            if term:
+                p["commitmentExpirationTime"] = p["creationTime"] + timedelta(
+                    days=COMMITMENT_DAYS[term]
+                )

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 from slack_sdk.signature import SignatureVerifier
 
+from govbot.actions import action_for
 from govbot.aws import AwsClients
 from govbot.demo import estate, moto_extensions
 from govbot.demo.slack_standin import SlackStandIn
@@ -345,7 +346,8 @@ def _demo(
     started = time.perf_counter()
     report, printed = invoke_sweep(root)
     elapsed = time.perf_counter() - started
-    render(report, out, top=None if verbose else TOP)
+    # The digest just below gives the totals by detector; the walk-through shows both.
+    render(report, out, top=None if verbose else TOP, by_detector=verbose)
     if verbose:
         out.print("What the function reported to CloudWatch:")
         for line in emitted_metrics(printed):
@@ -407,14 +409,21 @@ def _demo(
     pending = {
         (f.detector, f.resource_id): f.finding_id
         for f in report.findings
-        # Runaway jobs are left for the budget alert at the end.
+        # Runaway jobs are left for the budget alert at the end; advice has nothing to approve.
         if f.detector not in ("untagged-resource", "runaway-training-job")
+        and action_for(f.detector) is not None
         and f.finding_id != target.finding_id
     }
     keep_history = pending.pop(("log-retention-gap", "/aws/sagemaker/TrainingJobs"))
     # Short ids, as the tables show them, are enough (a unique prefix, as git takes).
     short = short_forms(pending.values())
-    govbot_cli(out, "approve", *(short[i] for i in pending.values()), "--by", "ana@ml-platform")
+    approved = govbot_cli(
+        out, "approve", *(short[i] for i in pending.values()), "--by", "ana@ml-platform",
+        show=verbose,
+    )  # fmt: skip
+    if not verbose:  # one line per finding in the walk-through
+        done = sum(": approved (" in line for line in approved.stdout.splitlines())
+        out.print(f"  {done} findings approved, one line each (--verbose shows them)")
     govbot_cli(out, "reject", keep_history, "--by", "ben@ml-research")
     if verbose:
         out.print("A second approval of the same finding changes nothing:")

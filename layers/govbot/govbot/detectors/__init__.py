@@ -32,9 +32,13 @@ def sweep_permissions() -> set[str]:
 from govbot.detectors import (  # noqa: E402
     expired_snapshot,
     idle_endpoint,
+    idle_gpu_instance,
+    idle_notebook,
+    idle_provisioned_throughput,
     log_retention_gap,
     orphaned_volume,
     runaway_training_job,
+    training_without_spot,
     untagged_resource,
 )
 
@@ -46,10 +50,14 @@ __all__ = [
     "Mode",
     "expired_snapshot",
     "idle_endpoint",
+    "idle_gpu_instance",
+    "idle_notebook",
+    "idle_provisioned_throughput",
     "log_retention_gap",
     "orphaned_volume",
     "register",
     "runaway_training_job",
     "sweep_permissions",
+    "training_without_spot",
     "untagged_resource",
 ]

@@ -1,0 +1,51 @@
+"""idle-notebook: stop the notebook instance. Its ML storage volume (the files) stays, so a
+start brings it back as it was; ``govbot restore notebook`` starts it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot.actions import register
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.detectors.idle_notebook import IdleNotebookDetails
+from govbot.models import Finding
+
+
+@register
+class StopNotebook(Action):
+    name = "stop-notebook"
+    detector = "idle-notebook"
+    permissions = ("sagemaker:StopNotebookInstance",)
+
+    def describe(self, finding: Finding) -> str:
+        return f"stop notebook instance {finding.resource_id} (its storage stays)"
+
+    def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
+        d = IdleNotebookDetails.model_validate(finding.details)
+        return {
+            "notebook_instance_name": finding.resource_id,
+            "status": "InService",  # the re-check a moment ago found it in service
+            "instance_type": d.instance_type,
+            "last_used": d.last_used.isoformat(),
+            "last_used_source": d.last_used_source,
+        }
+
+    def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        try:
+            ctx.clients.sagemaker(finding.region).stop_notebook_instance(
+                NotebookInstanceName=finding.resource_id
+            )
+        except ClientError as err:
+            # SageMaker answers ValidationException for a notebook gone or no longer in service.
+            if gone(finding, err):
+                return ActionResult(
+                    Result.GONE, f"notebook instance {finding.resource_id} not in service"
+                )
+            raise
+        return ActionResult(
+            Result.DONE,
+            f"stopped notebook instance {finding.resource_id}; restore with "
+            f"{restore_hint(finding)}",
+        )
