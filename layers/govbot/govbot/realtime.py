@@ -73,7 +73,10 @@ class Realtime:
         }
         handler = handlers.get(kind)
         if handler is None:
-            return Judgement(event=kind, ignored=f"govbot does not use {kind!r} events")
+            # An empty detail-type still names something in the answer and the logs.
+            return Judgement(
+                event=kind or "unknown", ignored=f"govbot does not use {kind!r} events"
+            )
         return handler(event.detail, event.account, event.region, event.time)
 
     # -- CloudTrail -----------------------------------------------------------------------
