@@ -33,18 +33,16 @@ def box(clients, now, instance_type="g5.xlarge", running_for=5 * DAY, **run: Any
     return i["InstanceId"]
 
 
-def readings(clients, now, iid, values, *, gpu: int | None = 0, hours=80) -> None:
-    """One reading an hour for ``hours``; ``values`` maps hours-ago to a value (default 1)."""
+def readings(clients, now, iid, values, *, gpu: int | None = 0, hours=80, host=None) -> None:
+    """One reading an hour for ``hours``; ``values`` maps hours-ago to a value (default 1).
+    ``host``: the agent names the instance only by its host name (no append_dimensions)."""
     if gpu is None:
         namespace, metric = "AWS/EC2", "CPUUtilization"
         dims = [{"Name": "InstanceId", "Value": iid}]
     else:
         namespace, metric = "CWAgent", "nvidia_smi_utilization_gpu"
-        dims = [
-            {"Name": "InstanceId", "Value": iid},
-            {"Name": "index", "Value": str(gpu)},
-            {"Name": "name", "Value": "NVIDIA A10G"},
-        ]
+        named = {"Name": "host", "Value": host} if host else {"Name": "InstanceId", "Value": iid}
+        dims = [named, {"Name": "index", "Value": str(gpu)}, {"Name": "name", "Value": "A10G"}]
     clients.cloudwatch(REGION).put_metric_data(
         Namespace=namespace,
         MetricData=[
@@ -92,6 +90,16 @@ def test_gpu_readings_win_over_an_idle_cpu_even_when_few(clients, now) -> None:
     iid = box(clients, now)
     readings(clients, now, iid, {2: 90.0}, hours=5)  # the agent came up 5 hours ago
     cpu(clients, now, iid)
+    assert found(clients, now) == {}
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_gpu_readings_named_by_host_only_are_the_instances(clients, now, short) -> None:
+    iid = box(clients, now)
+    [r] = clients.ec2(REGION).describe_instances(InstanceIds=[iid])["Reservations"]
+    dns = r["Instances"][0]["PrivateDnsName"]
+    readings(clients, now, iid, {7: 95.0}, host=dns.split(".")[0] if short else dns)
+    cpu(clients, now, iid)  # an idle CPU must not speak for a busy GPU
     assert found(clients, now) == {}
 
 

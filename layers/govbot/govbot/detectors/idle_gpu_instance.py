@@ -92,13 +92,20 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
         ]
         if not candidates:
             return
-        ids = {i["InstanceId"] for i in candidates}
+        # The agent names an instance by InstanceId when configured to (append_dimensions),
+        # else only by its host name: either ties a GPU series to its instance, so GPU work
+        # is never missed for want of a dimension (the CPU would then stand in, wrongly).
+        owners = {i["InstanceId"]: i["InstanceId"] for i in candidates}
+        for i in candidates:
+            for host in _host_names(i):
+                owners.setdefault(host, i["InstanceId"])
         # Every GPU series of the candidates (one per GPU), then every reading at once.
         gpu_series: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {}
         for metric in GPU_METRICS:
             for dims in inv.metric_series(AGENT_NAMESPACE, metric):
-                owner = dict(dims).get("InstanceId")
-                if owner in ids:
+                named = dict(dims)
+                owner = owners.get(named.get("InstanceId", "")) or owners.get(named.get("host", ""))
+                if owner is not None:
                     gpu_series.setdefault(owner, []).append((metric, dims))
         queries = [
             MetricQuery(AGENT_NAMESPACE, metric, dims, "Maximum", HOUR)
@@ -114,7 +121,8 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
         needed = int(settings.idle_hours * COVERAGE)
         for i in candidates:
             iid = i["InstanceId"]
-            gpu = [readings[q] for q in queries if q.metric in GPU_METRICS and _owner(q) == iid]
+            gpu = [readings[MetricQuery(AGENT_NAMESPACE, m, d, "Maximum", HOUR)]
+                   for m, d in gpu_series.get(iid, [])]  # fmt: skip
             cpu = readings[
                 MetricQuery("AWS/EC2", "CPUUtilization", (("InstanceId", iid),), "Maximum", HOUR)
             ]
@@ -184,8 +192,10 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
         )
 
 
-def _owner(q: MetricQuery) -> str | None:
-    return dict(q.dimensions).get("InstanceId")
+def _host_names(instance: Any) -> set[str]:
+    """The host names the agent may report: the private DNS name, and its first label."""
+    dns = instance.get("PrivateDnsName") or ""
+    return {dns, dns.split(".", 1)[0]} - {""}
 
 
 def _judge(
