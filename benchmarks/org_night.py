@@ -390,7 +390,11 @@ def project(
     ]
     digest = measured["digest"][-1]
     # The digest is CPU bound: all its time counts as CPU.
-    digest_s = on_lambda(0, digest["seconds"], DIGEST_MEMORY_MB) * accounts / digest["accounts"]
+    digest_s = (
+        on_lambda(digest["seconds"], digest["seconds"], DIGEST_MEMORY_MB)
+        * accounts
+        / digest["accounts"]
+    )
     wall = 2.0 + makespan(durations, MAX_CONCURRENCY) + digest_s  # 2 s: the plan
     gb_s = (
         sum(durations) * memory_mb / 1024
@@ -542,15 +546,15 @@ def render(measured: dict[str, Any]) -> str:
 
 READING = [
     "- The unit is bound by its calls, not by the estate: an account with ML work in one region",
-    "  and 16 empty ones makes about 190 calls (each empty region is a dozen listings and the",
+    "  and 16 empty ones makes about 200 calls (each empty region is a dozen listings and the",
     "  Price List is read once a day per region for the whole organisation, from the state",
     "  table), a busy region adds about 70. Regions run 8 at a time, detectors side by side.",
     "- An unchanged night writes only the sweep marks (one per detector and region) and reads",
     "  each unit's stored findings back once; a first night writes every finding once.",
     "- CPU is what the memory size buys on Lambda: the projection stretches each unit's CPU",
     "  time by its vCPU share. At 512 MB (29% of a vCPU) the units' CPU is most of a night's",
-    "  wall time; the template gives the worker 1024 MB, which shortens the night by about a",
-    "  third for the same dollars (the table above), and the digest 2048 MB for its heap.",
+    "  wall time; the template gives the worker 1024 MB, which takes more than a third off",
+    "  the night for the same dollars (the table above), and the digest 2048 MB for its heap.",
     "- The digest reads every open finding of the organisation, page by page; its heap grows",
     "  with the findings (the estate here is waste-heavy: about 60% of its resources are",
     "  findings). Each Map result is about 100 bytes (the digest takes the regions from the",
