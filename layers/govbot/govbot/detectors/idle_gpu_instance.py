@@ -107,25 +107,18 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
                 owner = owners.get(named.get("InstanceId", "")) or owners.get(named.get("host", ""))
                 if owner is not None:
                     gpu_series.setdefault(owner, []).append((metric, dims))
+        # GPU readings where there are any; CPU only for the instances without.
         queries = [
-            MetricQuery(AGENT_NAMESPACE, metric, dims, "Maximum", HOUR)
+            _gpu_query(metric, dims)
             for i in candidates
             for metric, dims in gpu_series.get(i["InstanceId"], [])
-        ] + [
-            MetricQuery(
-                "AWS/EC2", "CPUUtilization", (("InstanceId", i["InstanceId"]),), "Maximum", HOUR
-            )
-            for i in candidates
-        ]
+        ] + [_cpu_query(i["InstanceId"]) for i in candidates if i["InstanceId"] not in gpu_series]
         readings = dict(zip(queries, inv.metric_values(queries, window), strict=True))
         needed = int(settings.idle_hours * COVERAGE)
         for i in candidates:
             iid = i["InstanceId"]
-            gpu = [readings[MetricQuery(AGENT_NAMESPACE, m, d, "Maximum", HOUR)]
-                   for m, d in gpu_series.get(iid, [])]  # fmt: skip
-            cpu = readings[
-                MetricQuery("AWS/EC2", "CPUUtilization", (("InstanceId", iid),), "Maximum", HOUR)
-            ]
+            gpu = [readings[_gpu_query(m, d)] for m, d in gpu_series.get(iid, [])]
+            cpu = readings.get(_cpu_query(iid), [])
             judged = _judge(gpu, cpu, needed, settings)
             if judged is None:
                 yield Undecided(
@@ -190,6 +183,14 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
             ).model_dump(mode="json"),
             tags=tags,
         )
+
+
+def _gpu_query(metric: str, dims: tuple[tuple[str, str], ...]) -> MetricQuery:
+    return MetricQuery(AGENT_NAMESPACE, metric, dims, "Maximum", HOUR)  # each hour's peak
+
+
+def _cpu_query(instance_id: str) -> MetricQuery:
+    return MetricQuery("AWS/EC2", "CPUUtilization", (("InstanceId", instance_id),), "Maximum", HOUR)
 
 
 def _host_names(instance: Any) -> set[str]:
