@@ -39,6 +39,7 @@ from govbot import org
 from govbot.aws import AwsClients
 from govbot.contracts import State
 from govbot.demo import moto_extensions
+from govbot.demo.estate import member_session
 from govbot.fanout import organisation_report, sweep_account
 from govbot.policy import Policy
 from govbot.store import Store, _finding_item
@@ -143,19 +144,6 @@ class Unit:
     steady_rru: float = 0.0
     heap_mib: float = 0.0
     result_bytes: int = 0
-
-
-def member_session(account_id: str) -> boto3.Session:
-    """A session inside a member account, through its role (moto keeps each account apart)."""
-    creds = boto3.client("sts", region_name=HOME).assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/govbot-sweep", RoleSessionName="bench"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=HOME,
-    )
 
 
 def count_metrics(unit: Unit, session: boto3.Session) -> None:

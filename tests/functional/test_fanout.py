@@ -8,6 +8,7 @@ import pytest
 from govbot.aws import AwsClients
 from govbot.contracts import RemediationRequest, State
 from govbot.demo import moto_extensions as ext
+from govbot.demo.estate import member_session
 from tests.conftest import FakeLambdaContext, load_event, load_function
 
 MANAGEMENT = "123456789012"
@@ -85,18 +86,6 @@ def test_plan_without_regions_takes_every_enabled_region(organization, fan_env) 
     put_policy("organization:\n  accounts: ['111111111111']\n")
     planned = load_function("plan")({"run_id": "r"}, FakeLambdaContext())
     assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(planned["regions"])
-
-
-def member_session(account_id: str) -> boto3.Session:
-    creds = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/setup", RoleSessionName="setup"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name="us-east-1",
-    )
 
 
 def test_the_worker_sweeps_a_member_account_through_its_role(

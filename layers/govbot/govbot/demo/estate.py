@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import boto3
+
 from govbot.aws import AwsClients
 from govbot.demo import moto_extensions as ext
 
@@ -84,6 +86,20 @@ def expected_findings(estate: Estate) -> set[tuple[str, str, str]]:
 
 
 # -- building blocks (the tests use them too) ------------------------------------------
+
+
+def member_session(account_id: str, region: str = PRIMARY) -> boto3.Session:
+    """A session inside another emulated account: moto keeps accounts apart by the assumed
+    role's credentials, as AWS does (the role need not exist in the emulator)."""
+    creds = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/govbot-demo", RoleSessionName="govbot-demo"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
 
 
 def make_endpoint(
