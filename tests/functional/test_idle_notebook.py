@@ -7,6 +7,7 @@ import pytest
 
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
+from govbot.demo import moto_extensions as ext
 from govbot.demo.estate import make_notebook, team_tags
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
@@ -65,6 +66,29 @@ def test_stopped_and_recently_used_notebooks_are_left_alone(clients, now) -> Non
     notebook(clients, now, "stopped-long-ago", idle=30 * DAY, stopped=True)
     notebook(clients, now, "used-this-morning", idle=3 * HOUR)
     assert by_id(sweep_one(clients, "idle-notebook", now)) == {}
+
+
+@pytest.mark.parametrize(
+    ("call", "hours_ago", "idle"),
+    [
+        ("CreatePresignedNotebookInstanceUrl", 20, False),
+        ("StartNotebookInstance", 50, False),
+        ("CreatePresignedNotebookInstanceUrl", 80, True),  # before the window
+    ],
+)
+def test_opens_in_the_event_history_count_though_no_event_reached_govbot(
+    clients, now, call, hours_ago, idle
+) -> None:
+    notebook(clients, now, "nb", idle=30 * DAY)
+    notebook(clients, now, "other", idle=30 * DAY)
+    ext.record_api_call(
+        REGION, call, "sagemaker.amazonaws.com", {"notebookInstanceName": "nb"},
+        now - hours_ago * HOUR,
+    )  # fmt: skip
+    report = sweep_one(clients, "idle-notebook", now)
+    assert ("nb" in by_id(report)) is idle
+    assert "other" in by_id(report)  # someone else's open is not this notebook's
+    assert report.api_calls["cloudtrail.LookupEvents"] == 2  # one per call name, in bulk
 
 
 def test_the_exempt_tag_keeps_it_out(clients, now) -> None:

@@ -117,6 +117,9 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     # Provisioned throughputs listed once a region; tags read for the one found idle.
     assert calls["bedrock.ListProvisionedModelThroughputs"] == 2
     assert calls["bedrock.ListTagsForResource"] == 1
+    # The notebook unused by its own dates: its opens and starts looked up in the event
+    # history, one lookup per call name (LookupEvents takes one attribute a call).
+    assert calls["cloudtrail.LookupEvents"] == 2
     # Tags in bulk: one GetResources per region for SageMaker, one for logs, and one for the
     # training jobs in progress by ARN (us-east-1 has some, eu-west-1 none); no ListTags.
     assert calls["resourcegroupstaggingapi.GetResources"] == 5
@@ -134,7 +137,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 53
+    assert sum(calls.values()) == 55
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

@@ -9,6 +9,7 @@ asks first (the others wait for it), and describes of many resources run in a bo
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -52,6 +53,7 @@ EC2_INSTANCES_PAGE = 1000
 EC2_SNAPSHOTS_PAGE = 1000
 METRIC_QUERIES_PER_CALL = 500
 BEDROCK_PAGE = 1000
+CLOUDTRAIL_PAGE = 50
 PROVISIONED_THROUGHPUT = "AWS::Bedrock::ProvisionedModelThroughput"
 
 # Resource types whose tags come from one paginated Resource Groups Tagging API call. Training
@@ -488,6 +490,34 @@ class RegionInventory:
             "NotebookInstances",
             SAGEMAKER_PAGE,
         )
+
+    def api_calls_since(self, event_name: str, since: datetime) -> list[dict[str, Any]]:
+        """Each call of ``event_name`` in the region since then, from CloudTrail's event
+        history (management events, 90 days): (time, request parameters), 50 a page, one
+        paginated lookup per event name (LookupEvents takes one attribute a call)."""
+
+        def lookup() -> list[dict[str, Any]]:
+            paginator = self.clients.client("cloudtrail", self.region).get_paginator(
+                "lookup_events"
+            )
+            found = []
+            for page in paginator.paginate(
+                LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}],
+                StartTime=since,
+                EndTime=self.now,
+                PaginationConfig={"PageSize": CLOUDTRAIL_PAGE},
+            ):
+                for e in page.get("Events", []):
+                    try:
+                        request = json.loads(e.get("CloudTrailEvent") or "{}").get(
+                            "requestParameters"
+                        )
+                    except ValueError:
+                        request = None
+                    found.append({"at": e["EventTime"], "request": request or {}})
+            return found
+
+        return self._once.get(("api-calls", event_name, since), lookup)
 
     # -- EC2 ------------------------------------------------------------------------------
 

@@ -89,6 +89,7 @@ def install() -> None:
 
     moto_pricing.install()  # the Price List Query API
     install_bedrock()  # Bedrock provisioned throughput
+    install_cloudtrail_history()  # LookupEvents
 
 
 def _install_inference_components() -> None:
@@ -409,3 +410,77 @@ def set_provisioned_created(
                 p["commitmentExpirationTime"] = p["creationTime"] + timedelta(
                     days=COMMITMENT_DAYS[term]
                 )
+
+
+# -- CloudTrail event history (LookupEvents; moto has trails but no history) ---------------
+
+
+def _history(region: str, account: str) -> list[dict[str, Any]]:
+    from moto.cloudtrail.models import cloudtrail_backends
+
+    backend: Any = cloudtrail_backends[account][region]
+    if not hasattr(backend, "govbot_history"):
+        backend.govbot_history = []
+    return backend.govbot_history  # type: ignore[no-any-return]
+
+
+def record_api_call(
+    region: str,
+    event_name: str,
+    source: str,
+    request: dict[str, Any],
+    when: datetime,
+    account: str = DEFAULT_ACCOUNT,
+) -> None:
+    """A management event in the region's CloudTrail event history, as LookupEvents shows it."""
+    detail = {
+        "eventVersion": "1.08",
+        "eventTime": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": source,
+        "eventName": event_name,
+        "awsRegion": region,
+        "requestParameters": request,
+        "recipientAccountId": account,
+    }
+    _history(region, account).append(
+        {
+            "EventId": f"{len(_history(region, account)):08d}-govbot",
+            "EventName": event_name,
+            "ReadOnly": "false",
+            "EventTime": when.astimezone(UTC).timestamp(),
+            "EventSource": source,
+            "Resources": [],
+            "CloudTrailEvent": json.dumps(detail),
+        }
+    )
+
+
+def install_cloudtrail_history() -> None:
+    """LookupEvents by event name and time range, newest first, 50 a page. Idempotent."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def lookup_events(self: Any) -> str:
+        params = json.loads(self.body or "{}")
+        wanted = {
+            a["AttributeValue"]
+            for a in params.get("LookupAttributes", [])
+            if a["AttributeKey"] == "EventName"
+        }
+        start = float(params.get("StartTime", 0))
+        end = float(params.get("EndTime", 4e9))
+        found = sorted(
+            (
+                e
+                for e in _history(self.region, self.current_account)
+                if (not wanted or e["EventName"] in wanted) and start <= e["EventTime"] <= end
+            ),
+            key=lambda e: -e["EventTime"],
+        )
+        first = int(params.get("NextToken") or 0)
+        size = min(int(params.get("MaxResults") or 50), 50)
+        answer: dict[str, Any] = {"Events": found[first : first + size]}
+        if first + size < len(found):
+            answer["NextToken"] = str(first + size)
+        return json.dumps(answer)
+
+    CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]

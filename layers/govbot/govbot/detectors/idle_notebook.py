@@ -13,6 +13,8 @@ from govbot.inventory import RegionInventory
 from govbot.models import Finding
 
 NOTEBOOK = "AWS::SageMaker::NotebookInstance"
+# The calls that mean a person used the notebook.
+OPENS = ("CreatePresignedNotebookInstanceUrl", "StartNotebookInstance")
 
 
 class IdleNotebookSettings(DetectorSettings):
@@ -39,26 +41,42 @@ class IdleNotebook(Detector[IdleNotebookSettings]):
     permissions = (
         "sagemaker:ListNotebookInstances",
         "sagemaker:DescribeNotebookInstance",
+        "cloudtrail:LookupEvents",
         "tag:GetResources",
     )
 
     def detect(self, inv: RegionInventory, settings: IdleNotebookSettings) -> Iterator[Finding]:
         window = timedelta(hours=settings.idle_hours)
+        # In service and, by its own dates and the opens the real-time function saw, unused
+        # for the window: only these are worth a look in CloudTrail's history.
+        maybe = []
         for n in inv.notebook_instances:
             if n["NotebookInstanceStatus"] != "InService":
                 continue  # stopped, stopping, pending, failed: no instance charge to stop
-            name = n["NotebookInstanceName"]
             modified = n.get("LastModifiedTime") or n.get("CreationTime")
-            if modified is None:
-                continue
+            if modified is not None and inv.older_than(
+                inv.since(NOTEBOOK, n["NotebookInstanceName"], modified), window
+            ):
+                maybe.append((n, modified))
+        if not maybe:
+            return
+        # Opens and starts over the window from the event history too: one a real-time
+        # event never reported (before govbot was deployed, an event lost) still counts.
+        seen = {
+            c["request"].get("notebookInstanceName")
+            for call in OPENS
+            for c in inv.api_calls_since(call, inv.now - window)
+        }
+        for n, modified in maybe:
+            name = n["NotebookInstanceName"]
+            if name in seen:
+                continue  # opened or started within the window
             last_used = inv.since(NOTEBOOK, name, modified)
-            if not inv.older_than(last_used, window):
-                continue
-            seen = inv.clock(NOTEBOOK, name)
+            clock = inv.clock(NOTEBOOK, name)
             source = (
                 "opened or started (CloudTrail)"
-                if seen is not None and seen >= modified
-                else "LastModifiedTime (no open seen yet)"
+                if clock is not None and clock >= modified
+                else "LastModifiedTime (no open seen)"
             )
             cost = inv.pricer.instances(
                 "sagemaker_notebook_hourly", n["InstanceType"], 1, inv.region
