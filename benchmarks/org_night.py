@@ -33,7 +33,7 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
-from sweep_calls import Tape, seed, write_units  # sets the emulator's credentials first
+from sweep_calls import Tape, item_units, seed, write_units  # sets the emulator's credentials first
 
 from govbot import org
 from govbot.aws import AwsClients
@@ -86,10 +86,9 @@ FREE = "SageMaker, EC2, Logs, tagging, Price List, STS and Organizations reads a
 
 class Meter:
     """The state table's write and read units, as DynamoDB bills them (1 KB a write unit,
-    4 KB an eventually consistent half read unit); each call waits ``latency`` first."""
+    4 KB an eventually consistent half read unit)."""
 
-    def __init__(self, session: boto3.Session, latency: float) -> None:
-        self.latency = latency
+    def __init__(self, session: boto3.Session) -> None:
         self.wru = 0
         self.rru = 0.0
         self.lock = threading.Lock()
@@ -97,14 +96,13 @@ class Meter:
         session.events.register("after-call.dynamodb", self.after)
 
     def before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        time.sleep(self.latency)
         if model.name in ("PutItem", "UpdateItem", "DeleteItem"):
             with self.lock:
                 self.wru += write_units(params)
         elif model.name == "BatchWriteItem":
             body = json.loads(params.get("body") or "{}")
             units = sum(
-                max(1, -(-len(json.dumps(r.get("PutRequest", {}).get("Item", {}))) // 1024))
+                item_units(r.get("PutRequest", {}).get("Item", {}))
                 for requests in body.get("RequestItems", {}).values()
                 for r in requests
             )
@@ -178,7 +176,7 @@ def live_night(
     count_metrics(unit, member_s)
     table_s = boto3.Session(region_name=HOME)
     recorded.table.recording(table_s)
-    meter = Meter(table_s, 0)
+    meter = Meter(table_s)
     member = AwsClients(session=member_s, account_id=unit.account_id)
     target = org.Target(account_id=unit.account_id, regions=REGIONS, run_id="bench")
     result = sweep_account(

@@ -230,9 +230,12 @@ def page_minimum(counts: dict[str, int], calls: dict[str, int]) -> dict[str, int
 
 
 def write_units(request: dict[str, Any]) -> int:
-    """DynamoDB write units of one PutItem (its serialized request): 1 per KB of item,
-    rounded up."""
-    item = json.loads(request.get("body") or "{}").get("Item", {})
+    """DynamoDB write units of one PutItem (its serialized request)."""
+    return item_units(json.loads(request.get("body") or "{}").get("Item", {}))
+
+
+def item_units(item: dict[str, Any]) -> int:
+    """Write units of one item: 1 per KB, rounded up."""
     return max(1, -(-len(json.dumps(item).encode()) // 1024))
 
 

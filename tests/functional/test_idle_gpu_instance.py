@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import team_tags
+from govbot.demo.estate import make_utilisation, team_tags
 from govbot.engine import govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
@@ -33,29 +33,9 @@ def box(clients, now, instance_type="g5.xlarge", running_for=5 * DAY, **run: Any
     return i["InstanceId"]
 
 
-def readings(clients, now, iid, values, *, gpu: int | None = 0, hours=80, host=None) -> None:
-    """One reading an hour for ``hours``; ``values`` maps hours-ago to a value (default 1).
-    ``host``: the agent names the instance only by its host name (no append_dimensions)."""
-    if gpu is None:
-        namespace, metric = "AWS/EC2", "CPUUtilization"
-        dims = [{"Name": "InstanceId", "Value": iid}]
-    else:
-        namespace, metric = "CWAgent", "nvidia_smi_utilization_gpu"
-        named = {"Name": "host", "Value": host} if host else {"Name": "InstanceId", "Value": iid}
-        dims = [named, {"Name": "index", "Value": str(gpu)}, {"Name": "name", "Value": "A10G"}]
-    clients.cloudwatch(REGION).put_metric_data(
-        Namespace=namespace,
-        MetricData=[
-            {
-                "MetricName": metric,
-                "Dimensions": dims,
-                "Timestamp": now - timedelta(hours=h, minutes=30),
-                "Value": values.get(h, 1.0),
-                "Unit": "Percent",
-            }
-            for h in range(hours)
-        ],
-    )
+def readings(clients, now, iid, values, **kw: Any) -> None:
+    """One reading an hour for 80 hours (unless told); ``values``: hours-ago to a value."""
+    make_utilisation(clients, REGION, iid, now, values, **{"hours": 80, **kw})
 
 
 def cpu(clients, now, iid, values=None, hours=80) -> None:

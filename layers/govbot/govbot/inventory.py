@@ -117,6 +117,11 @@ class MetricQuery:
     period: int
 
 
+def whole(window: timedelta) -> int:
+    """One CloudWatch period spanning the window (periods are whole minutes)."""
+    return max(60, int(window.total_seconds()) // 60 * 60)
+
+
 NOT_FOUND_CODES = {"ValidationException", "ResourceNotFound", "ResourceNotFoundException"}
 
 
@@ -342,25 +347,19 @@ class RegionInventory:
         component_endpoint = {
             c: endpoint for endpoint, cs in self.inference_components.items() for c in cs
         }
-        paginator = self.clients.cloudwatch(self.region).get_paginator("list_metrics")
         found: dict[str, list[Series]] = {}
         for metric in TRAFFIC_METRICS:
-            for page in paginator.paginate(Namespace=ENDPOINT_NAMESPACE, MetricName=metric):
-                for m in page["Metrics"]:
-                    dims = {d["Name"]: d["Value"] for d in m.get("Dimensions", [])}
-                    owner = series_owner(dims, component_endpoint)
-                    if owner:
-                        found.setdefault(owner, []).append(
-                            Series(metric, tuple(sorted(dims.items())))
-                        )
+            for dims in self.metric_series(ENDPOINT_NAMESPACE, metric):
+                owner = series_owner(dict(dims), component_endpoint)
+                if owner:
+                    found.setdefault(owner, []).append(Series(metric, dims))
         return found
 
     def traffic(self, series: list[Series], window: timedelta) -> dict[Series, float]:
         """Each series' total over the window (its peak, for a backlog), 500 to a call."""
-        period = max(60, int(window.total_seconds()) // 60 * 60)
         values = self.metric_values(
             [
-                MetricQuery(ENDPOINT_NAMESPACE, s.metric, s.dimensions, s.stat, period)
+                MetricQuery(ENDPOINT_NAMESPACE, s.metric, s.dimensions, s.stat, whole(window))
                 for s in series
             ],
             window,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,26 +31,29 @@ class RestoreError(Exception):
     """Restore cannot go ahead; the message says why and changes nothing."""
 
 
-def _record(
-    store: Store, account_id: str, region: str, rtype: str, rid: str, action: str, phase: str
-) -> AuditRecord | None:
-    trail = store.audit_trail(account_id, region, rtype, rid)
-    return next((r for r in trail if r.action == action and r.phase == phase), None)
+@dataclass(frozen=True)
+class _Fix:
+    """What the audit log says about govbot's fix of one resource, read in one query."""
+
+    restored: str | None  # what an earlier restore of the latest fix did, so none repeats
+    before: AuditRecord | None  # the latest before-state recorded
+    done: AuditRecord | None  # the latest change recorded
 
 
-def _already(
-    store: Store, account_id: str, region: str, rtype: str, rid: str, action: str
-) -> str | None:
-    """What an earlier restore of the same fix did, so a second one repeats nothing."""
-    trail = store.audit_trail(account_id, region, rtype, rid)  # newest first
+def _fix(store: Store, account_id: str, region: str, rtype: str, rid: str, action: str) -> _Fix:
+    trail = [r for r in store.audit_trail(account_id, region, rtype, rid) if r.action == action]
+    restored = None  # newest first: a restore counts only if no fix came after it
     for r in trail:
-        if r.action != action:
-            continue
         if r.phase == "restored":
-            return f"already restored on {r.at:%Y-%m-%d %H:%M} by {r.actor}: {r.message}"
+            restored = f"already restored on {r.at:%Y-%m-%d %H:%M} by {r.actor}: {r.message}"
+            break
         if r.phase in ("before", "done"):
-            return None  # a fix after the last restore: this one is not restored yet
-    return None
+            break
+
+    def latest(phase: str) -> AuditRecord | None:
+        return next((r for r in trail if r.phase == phase), None)
+
+    return _Fix(restored, latest("before"), latest("done"))
 
 
 def _exists(describe: Any) -> bool:
@@ -96,10 +100,10 @@ def restore_endpoint(
 ) -> str:
     name = resource_id
     rtype = "AWS::SageMaker::Endpoint"
-    done = _already(store, account_id, region, rtype, name, DeleteEndpoint.name)
-    if done:
-        return done
-    before = _record(store, account_id, region, rtype, name, DeleteEndpoint.name, "before")
+    fix = _fix(store, account_id, region, rtype, name, DeleteEndpoint.name)
+    if fix.restored:
+        return fix.restored
+    before = fix.before
     if before is None or not before.before:
         raise RestoreError(f"no record of govbot deleting endpoint {name} in {region}")
     config = before.before["endpoint_config_name"]
@@ -144,11 +148,10 @@ def restore_volume(
     volume_id = resource_id
     rtype = "AWS::EC2::Volume"
     action = SnapshotThenDeleteVolume.name
-    restored = _already(store, account_id, region, rtype, volume_id, action)
-    if restored:
-        return restored
-    done = _record(store, account_id, region, rtype, volume_id, action, "done")
-    before = _record(store, account_id, region, rtype, volume_id, action, "before")
+    fix = _fix(store, account_id, region, rtype, volume_id, action)
+    if fix.restored:
+        return fix.restored
+    done, before = fix.done, fix.before
     if done is None or before is None:
         raise RestoreError(f"no record of govbot deleting volume {volume_id} in {region}")
     snapshot_id = done.after["snapshot_id"]
@@ -192,10 +195,10 @@ def _start_again(
 ) -> str:
     """Undo a stop: start the resource again, if govbot stopped it and it is still stopped
     (a person may have started it meanwhile: then nothing is done)."""
-    restored = _already(store, account_id, region, rtype, resource_id, action)
-    if restored:
-        return restored
-    done = _record(store, account_id, region, rtype, resource_id, action, "done")
+    fix = _fix(store, account_id, region, rtype, resource_id, action)
+    if fix.restored:
+        return fix.restored
+    done = fix.done
     if done is None:
         raise RestoreError(f"no record of govbot stopping {kind} {resource_id} in {region}")
     now_status = status()
@@ -292,11 +295,10 @@ def restore_provisioned_throughput(
     """Buy the same model units again, without a commitment term (a new ARN)."""
     rtype = "AWS::Bedrock::ProvisionedModelThroughput"
     action = DeleteProvisionedThroughput.name
-    restored = _already(store, account_id, region, rtype, resource_id, action)
-    if restored:
-        return restored
-    done = _record(store, account_id, region, rtype, resource_id, action, "done")
-    before = _record(store, account_id, region, rtype, resource_id, action, "before")
+    fix = _fix(store, account_id, region, rtype, resource_id, action)
+    if fix.restored:
+        return fix.restored
+    done, before = fix.done, fix.before
     if done is None or before is None:
         raise RestoreError(f"no record of govbot deleting {resource_id} in {region}")
     was = before.before

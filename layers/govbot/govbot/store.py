@@ -315,7 +315,9 @@ class Store:
         started: datetime,
         why: str,
     ) -> None:
-        # The latest event wins: a late or redelivered older one leaves a newer clock alone.
+        # The latest event wins: a late or redelivered older one leaves a newer clock alone
+        # (one UTC form, so the stored strings compare as the times do).
+        at = started.astimezone(UTC).isoformat()
         try:
             self._db.put_item(
                 TableName=self.table,
@@ -323,14 +325,12 @@ class Store:
                     {
                         "pk": f"CLOCKS#{account_id}#{region}",
                         "sk": f"{resource_type}#{resource_id}",
-                        "started": started.astimezone(UTC).isoformat(),
+                        "started": at,
                         "why": why,
                     }
                 ),
                 ConditionExpression="attribute_not_exists(pk) OR started < :started",
-                ExpressionAttributeValues=_to_item(
-                    {":started": started.astimezone(UTC).isoformat()}
-                ),
+                ExpressionAttributeValues=_to_item({":started": at}),
             )
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":

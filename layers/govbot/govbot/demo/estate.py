@@ -352,25 +352,35 @@ def make_instance(
     return str(instance["InstanceId"])
 
 
-def make_gpu_readings(
+def make_utilisation(
     clients: AwsClients,
     region: str,
     instance_id: str,
     now: datetime,
     busy: dict[int, float],
+    *,
+    gpu: int | None = 0,
     hours: int = 96,
+    host: str | None = None,
 ) -> None:
-    """An hour's GPU utilisation from the CloudWatch agent for ``hours`` (1 % unless ``busy``
-    says otherwise for that many hours ago)."""
+    """An hour's utilisation for ``hours`` (1 % unless ``busy`` says otherwise for that many
+    hours ago): GPU ``gpu`` from the CloudWatch agent, named by InstanceId or, with ``host``,
+    by host name only (no append_dimensions); ``gpu=None``: the instance's CPUUtilization."""
+    dims: list[Any]
+    if gpu is None:
+        namespace, metric = "AWS/EC2", "CPUUtilization"
+        dims = [{"Name": "InstanceId", "Value": instance_id}]
+    else:
+        namespace, metric = "CWAgent", "nvidia_smi_utilization_gpu"
+        named = host and {"Name": "host", "Value": host}
+        dims = [named or {"Name": "InstanceId", "Value": instance_id}]
+        dims.append({"Name": "index", "Value": str(gpu)})
     clients.cloudwatch(region).put_metric_data(
-        Namespace="CWAgent",
+        Namespace=namespace,
         MetricData=[
             {
-                "MetricName": "nvidia_smi_utilization_gpu",
-                "Dimensions": [
-                    {"Name": "InstanceId", "Value": instance_id},
-                    {"Name": "index", "Value": "0"},
-                ],
+                "MetricName": metric,
+                "Dimensions": dims,
                 "Timestamp": now - timedelta(hours=h, minutes=30),
                 "Value": busy.get(h, 1.0),
                 "Unit": "Percent",
@@ -557,14 +567,14 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     ext.set_instance_launched(
         r, estate.instances["gpu-worker"], now - 7 * day, clients.account_id(r)
     )
-    make_gpu_readings(clients, r, estate.instances["gpu-worker"], now, {h: 80.0 for h in (3, 27)})
+    make_utilisation(clients, r, estate.instances["gpu-worker"], now, {h: 80.0 for h in (3, 27)})
     estate.instances["cv-train-box"] = make_instance(
         clients, r, az, "p3.2xlarge", team_tags("vision", "dev", Name="cv-train-box")
     )
     ext.set_instance_launched(
         r, estate.instances["cv-train-box"], now - 6 * day, clients.account_id(r)
     )
-    make_gpu_readings(clients, r, estate.instances["cv-train-box"], now, {})
+    make_utilisation(clients, r, estate.instances["cv-train-box"], now, {})
     dev = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
-from govbot.inventory import PROVISIONED_THROUGHPUT, MetricQuery, RegionInventory
+from govbot.inventory import PROVISIONED_THROUGHPUT, MetricQuery, RegionInventory, whole
 from govbot.models import Finding
 
 NAMESPACE = "AWS/Bedrock"
@@ -75,8 +75,7 @@ class IdleProvisionedThroughput(Detector[IdleProvisionedThroughputSettings]):
             for dims in inv.metric_series(NAMESPACE, "Invocations")
             if dict(dims).get("ModelId") in mine
         ]
-        period = max(60, int(window.total_seconds()) // 60 * 60)
-        queries = [MetricQuery(NAMESPACE, "Invocations", d, "Sum", period) for d in series]
+        queries = [MetricQuery(NAMESPACE, "Invocations", d, "Sum", whole(window)) for d in series]
         busy = {
             dict(q.dimensions)["ModelId"]
             for q, values in zip(queries, inv.metric_values(queries, window), strict=True)
