@@ -121,9 +121,18 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     # history, one lookup per call name (LookupEvents takes one attribute a call).
     assert calls["cloudtrail.LookupEvents"] == 2
     # Tags in bulk: one GetResources per region for SageMaker, one for logs, and one for the
-    # training jobs in progress by ARN (us-east-1 has some, eu-west-1 none); no ListTags.
+    # training jobs in progress by ARN (us-east-1 has some, eu-west-1 none). ListTags only for
+    # the Studio resources found: the idle app and its space, and the domain.
     assert calls["resourcegroupstaggingapi.GetResources"] == 5
-    assert "sagemaker.ListTags" not in calls
+    assert calls["sagemaker.ListTags"] == 3
+    # Studio: domains listed in each region; where one is (us-east-1), its user profiles,
+    # spaces and apps listed once, each profile and space described (no bulk read carries
+    # their settings), and only the work apps old enough to have idled described.
+    assert calls["sagemaker.ListDomains"] == 2
+    for op in ("ListUserProfiles", "ListSpaces", "ListApps", "DescribeDomain"):
+        assert calls[f"sagemaker.{op}"] == 1, op
+    for op in ("DescribeUserProfile", "DescribeSpace", "DescribeApp"):
+        assert calls[f"sagemaker.{op}"] == 2, op
     # Describes only for what is left to judge: endpoints that did no work (idle, serverless,
     # scaled to zero or exempt: 5 + 1; the busy ones of any kind never), and the two training
     # jobs past their limits.
@@ -137,7 +146,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 55
+    assert sum(calls.values()) == 70
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

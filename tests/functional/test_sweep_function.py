@@ -129,7 +129,7 @@ def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambd
 
     put_policy(seeded, "regions: [us-east-1]\n")
     clients = runtime.clients()
-    for op in ("ListEndpoints", "ListTrainingJobs", "ListNotebookInstances"):
+    for op in ("ListEndpoints", "ListTrainingJobs", "ListNotebookInstances", "ListDomains"):
         fail_operation(clients, "sagemaker", op, "us-east-1", "AccessDeniedException")
     for svc, op in (
         ("ec2", "DescribeVolumes"),

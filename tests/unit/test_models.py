@@ -1,3 +1,5 @@
+import pytest
+
 from govbot.detectors.runaway_training_job import RunawayTrainingJobSettings, runtime_limit
 from govbot.models import Finding, SweepReport
 
@@ -95,3 +97,25 @@ def test_every_action_s_resource_types_know_their_gone_codes() -> None:
     from govbot.resources import RESOURCE_TYPES
 
     assert all(rt.gone_codes for rt in RESOURCE_TYPES.values())
+
+
+@pytest.mark.parametrize(
+    ("call", "request_params", "response", "expected"),
+    [
+        # CreateDomain's request has no id yet: the response's ARN gives it.
+        ("sagemaker:CreateDomain", {"domainName": "ml"},
+         {"domainArn": "arn:aws:sagemaker:us-east-1:123456789012:domain/d-abc123"}, "d-abc123"),
+        ("sagemaker:UpdateDomain", {"domainId": "d-abc123"}, {}, "d-abc123"),
+        # Ids within a domain join the domain and the name.
+        ("sagemaker:UpdateUserProfile", {"domainId": "d-abc", "userProfileName": "ana"}, {},
+         "d-abc/ana"),
+        ("sagemaker:CreateSpace", {"domainId": "d-abc", "spaceName": "lab"}, {}, "d-abc/lab"),
+        ("sagemaker:CreateSpace", {"domainId": "d-abc"}, {}, None),  # half an id is none
+    ],
+)  # fmt: skip
+def test_cloudtrail_calls_name_studio_resources(call, request_params, response, expected) -> None:
+    from govbot.resources import cloudtrail_call
+
+    found = cloudtrail_call(call)
+    assert found is not None
+    assert found[1].resource_id(request_params, response) == expected

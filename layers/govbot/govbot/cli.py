@@ -613,6 +613,8 @@ RESTORE_COMMANDS = {
                  "stopped (its EBS volumes were kept)."),
     "provisioned-throughput": ("NAME", "Provisioned throughput name.", "Buy the model units "
                                "govbot deleted again, without a term (a new ARN)."),
+    "studio-app": ("ID", "DOMAIN/space/SPACE/TYPE/NAME, as govbot shows it.", "Create a Studio "
+                   "app govbot deleted again, with its recorded image and instance type."),
 }  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from govbot import studio
 from govbot.aws import AwsClients
 from govbot.endpoints import NAMESPACE as ENDPOINT_NAMESPACE
 from govbot.endpoints import (
@@ -158,7 +159,7 @@ class RegionInventory:
         self._once = Once()
         self._describing = threading.BoundedSemaphore(DESCRIBE_CONCURRENCY)
 
-    def prefetch(self, lookup: Callable[[str], Any], keys: Iterable[str]) -> None:
+    def prefetch(self, lookup: Callable[[Any], Any], keys: Iterable[Any]) -> None:
         """Run a per-resource lookup (``self.endpoint``, ``self.training_job`` ...) for many
         resources at once, at most DESCRIBE_CONCURRENCY in flight; each result is kept as the
         lookup keeps it, and an error is left for the detector to meet when it asks."""
@@ -166,7 +167,7 @@ class RegionInventory:
         if len(todo) < 2:
             return
 
-        def one(key: str) -> None:
+        def one(key: Any) -> None:
             # An error is met again, and handled, when the detector asks for the key.
             with self._describing, contextlib.suppress(Exception):
                 lookup(key)
@@ -517,6 +518,107 @@ class RegionInventory:
             return found
 
         return self._once.get(("api-calls", event_name, since), lookup)
+
+    # -- SageMaker Studio -----------------------------------------------------------------
+
+    @shared
+    def studio_apps(self) -> list[dict[str, Any]]:
+        """Studio apps, 100 a page (ListApps covers every domain), only where a domain is;
+        scoped, each described."""
+        if self.scope is not None:
+            found = (self.studio_app(i) for i in self.scoped_ids(studio.APP))
+            return [a for a in found if a]
+        if not self.studio_domains:
+            return []
+        return _every(self.clients.sagemaker(self.region), "list_apps", "Apps", SAGEMAKER_PAGE)
+
+    def studio_app(self, resource_id: str) -> dict[str, Any] | None:
+        """DescribeApp (its last user activity), or None when the app is gone."""
+        return self._described_once(
+            ("studio-app", resource_id), "describe_app", studio.app_key(resource_id)
+        )
+
+    @shared
+    def studio_domains(self) -> list[dict[str, Any]]:
+        """Studio domains, each described (their default settings): a listing of 100 a page
+        and a describe each; scoped, just the scoped ones."""
+        sagemaker = self.clients.sagemaker(self.region)
+        if self.scope is not None:
+            ids = self.scoped_ids(studio.DOMAIN)
+        else:
+            ids = [
+                d["DomainId"] for d in _every(sagemaker, "list_domains", "Domains", SAGEMAKER_PAGE)
+            ]
+        return self._describe_all(
+            [(("studio-domain", i), "describe_domain", {"DomainId": i}) for i in ids]
+        )
+
+    @shared
+    def studio_user_profiles(self) -> list[dict[str, Any]]:
+        """User profiles with their settings: no bulk read carries settings, so each is
+        described (concurrently), and only where a domain exists."""
+        return self._studio_owners(studio.USER_PROFILE, "user_profile", "UserProfiles")
+
+    @shared
+    def studio_spaces(self) -> list[dict[str, Any]]:
+        """Spaces with their settings, described like user profiles."""
+        return self._studio_owners(studio.SPACE, "space", "Spaces")
+
+    def _studio_owners(self, rtype: str, noun: str, listed: str) -> list[dict[str, Any]]:
+        name_key = "UserProfileName" if rtype == studio.USER_PROFILE else "SpaceName"
+        if self.scope is not None:
+            keys = [studio.owner_key(i) for i in self.scoped_ids(rtype)]
+            names = [(k["DomainId"], k["Name"]) for k in keys]
+        elif not self.studio_domains:
+            return []
+        else:
+            summaries = _every(
+                self.clients.sagemaker(self.region), f"list_{noun}s", listed, SAGEMAKER_PAGE
+            )
+            names = [(s["DomainId"], s[name_key]) for s in summaries]
+        return self._describe_all(
+            [((noun, d, n), f"describe_{noun}", {"DomainId": d, name_key: n}) for d, n in names]
+        )
+
+    def _described_once(
+        self, key: tuple[str, ...], operation: str, params: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """One SageMaker describe, once per sweep; None when the resource is gone."""
+
+        def describe() -> dict[str, Any] | None:
+            try:
+                answer = getattr(self.clients.sagemaker(self.region), operation)(**params)
+            except ClientError as err:
+                if not is_not_found(err):
+                    raise
+                return None
+            answer.pop("ResponseMetadata", None)
+            return answer  # type: ignore[no-any-return]
+
+        return self._once.get(key, describe)
+
+    def _describe_all(
+        self, asks: list[tuple[tuple[str, ...], str, dict[str, str]]]
+    ) -> list[dict[str, Any]]:
+        """Many describes, DESCRIBE_CONCURRENCY at a time; the gone are left out."""
+        by_key = {key: (op, params) for key, op, params in asks}
+        self.prefetch(lambda k: self._described_once(k, *by_key[k]), list(by_key))
+        found = (self._described_once(key, op, params) for key, op, params in asks)
+        return [d for d in found if d]
+
+    def sagemaker_tags(self, arn: str) -> dict[str, str]:
+        """A SageMaker resource's tags, one ListTags each: asked only for the few Studio
+        resources found, which the Resource Groups Tagging API is not relied on to cover."""
+
+        def read() -> dict[str, str]:
+            paginator = self.clients.sagemaker(self.region).get_paginator("list_tags")
+            return {
+                t["Key"]: t.get("Value", "")
+                for page in paginator.paginate(ResourceArn=arn, PaginationConfig={"PageSize": 100})
+                for t in page.get("Tags", [])
+            }
+
+        return self._once.get(("sagemaker-tags", arn), read)
 
     # -- EC2 ------------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from govbot import studio
+
 if TYPE_CHECKING:
     from govbot.inventory import RegionInventory
 
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 class CloudTrailCall:
     """A CloudTrail "AWS API Call" that names a resource of this kind."""
 
-    # Where the id is, tried in order: (section, key), section "request" or "response".
+    # Where the id is, tried in order: (section, key), section "request" or "response"; a key
+    # "a+b" joins several values with "/" (ids within a domain), and an ARN gives its last part.
     id_from: tuple[tuple[str, str], ...]
     detectors: tuple[str, ...] = ()  # judged at once
     clock: str | None = None  # starts the resource's waste clock, with this reason
@@ -28,9 +31,10 @@ class CloudTrailCall:
     def resource_id(self, request: Mapping[str, Any], response: Mapping[str, Any]) -> str | None:
         sections = {"request": request, "response": response}
         for section, key in self.id_from:
-            value = sections[section].get(key)
-            if isinstance(value, str) and value:
-                return value
+            values = [sections[section].get(k) for k in key.split("+")]
+            if all(isinstance(v, str) and v for v in values):
+                found = "/".join(str(v) for v in values)
+                return found.rsplit("/", 1)[-1] if found.startswith("arn:") else found
         return None
 
 
@@ -98,6 +102,55 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 ),
             },
             restorable=True,
+        ),
+        ResourceType(
+            type=studio.APP,
+            kind="studio-app",
+            existing=lambda inv: {
+                studio.app_id(a) for a in inv.studio_apps if a["Status"] != "Deleted"
+            },
+            gone_codes=SAGEMAKER_GONE,
+            restorable=True,
+        ),
+        ResourceType(
+            type=studio.DOMAIN,
+            kind="studio-domain",
+            existing=lambda inv: {d["DomainId"] for d in inv.studio_domains},
+            gone_codes=SAGEMAKER_GONE,
+            # Created or changed: its idle shutdown is judged at once.
+            cloudtrail={
+                f"sagemaker:{call}": CloudTrailCall(
+                    (("request", "domainId"), ("response", "domainArn")),
+                    ("studio-idle-shutdown-off",),
+                )
+                for call in ("CreateDomain", "UpdateDomain")
+            },
+        ),
+        ResourceType(
+            type=studio.USER_PROFILE,
+            kind="studio-user-profile",
+            existing=lambda inv: {
+                f"{u['DomainId']}/{u['UserProfileName']}" for u in inv.studio_user_profiles
+            },
+            gone_codes=SAGEMAKER_GONE,
+            cloudtrail={
+                f"sagemaker:{call}": CloudTrailCall(
+                    (("request", "domainId+userProfileName"),), ("studio-idle-shutdown-off",)
+                )
+                for call in ("CreateUserProfile", "UpdateUserProfile")
+            },
+        ),
+        ResourceType(
+            type=studio.SPACE,
+            kind="studio-space",
+            existing=lambda inv: {f"{s['DomainId']}/{s['SpaceName']}" for s in inv.studio_spaces},
+            gone_codes=SAGEMAKER_GONE,
+            cloudtrail={
+                f"sagemaker:{call}": CloudTrailCall(
+                    (("request", "domainId+spaceName"),), ("studio-idle-shutdown-off",)
+                )
+                for call in ("CreateSpace", "UpdateSpace")
+            },
         ),
         ResourceType(
             type="AWS::EC2::Volume",

@@ -14,9 +14,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from govbot import studio
 from govbot.actions.base import error_code
 from govbot.actions.delete_endpoint import DeleteEndpoint
 from govbot.actions.delete_provisioned_throughput import DeleteProvisionedThroughput
+from govbot.actions.delete_studio_app import DeleteStudioApp
 from govbot.actions.snapshot_volume import SnapshotThenDeleteVolume
 from govbot.actions.stop_instance import StopInstance
 from govbot.actions.stop_notebook import StopNotebook
@@ -325,6 +327,41 @@ def restore_provisioned_throughput(
     return note
 
 
+def restore_studio_app(
+    store: Store,
+    clients: AwsClients,
+    *,
+    region: str,
+    account_id: str,
+    resource_id: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    """Create the app again with the spec recorded (image, instance type, lifecycle config),
+    unless one of its name already runs (a person opened the space meanwhile)."""
+    fix = _fix(store, account_id, region, studio.APP, resource_id, DeleteStudioApp.name)
+    if fix.restored:
+        return fix.restored
+    done, before = fix.done, fix.before
+    if done is None or before is None:
+        raise RestoreError(f"no record of govbot deleting Studio app {resource_id} in {region}")
+    key = studio.app_key(resource_id)
+    sm = clients.sagemaker(region)
+    try:
+        status = sm.describe_app(**key)["Status"]  # type: ignore[arg-type]
+    except ClientError as err:
+        if error_code(err) not in ("ResourceNotFound", "ValidationException"):
+            raise
+        status = "Deleted"
+    if status not in ("Deleted", "Failed"):
+        raise RestoreError(f"Studio app {resource_id} is {status}: nothing to restore")
+    spec = before.before["resource_spec"]
+    sm.create_app(**key, ResourceSpec=spec)  # type: ignore[arg-type]
+    note = f"created Studio app {resource_id} again on {spec.get('InstanceType')}"
+    _mark_restored(store, done, actor, now, note)
+    return note
+
+
 Restorer = Callable[..., str]
 # What govbot can undo, by resource type (resources.py marks the same types restorable).
 RESTORERS: dict[str, Restorer] = {
@@ -333,4 +370,5 @@ RESTORERS: dict[str, Restorer] = {
     "AWS::SageMaker::NotebookInstance": restore_notebook,
     "AWS::EC2::Instance": restore_instance,
     "AWS::Bedrock::ProvisionedModelThroughput": restore_provisioned_throughput,
+    studio.APP: restore_studio_app,
 }

@@ -48,6 +48,8 @@ def action_writes() -> set[str]:
 from govbot.actions import (  # noqa: E402
     delete_endpoint,
     delete_provisioned_throughput,
+    delete_studio_app,
+    enable_idle_shutdown,
     retire_snapshot,
     set_log_retention,
     snapshot_volume,
@@ -68,7 +70,9 @@ __all__ = [
     "action_writes",
     "delete_endpoint",
     "delete_provisioned_throughput",
+    "delete_studio_app",
     "describe_fix",
+    "enable_idle_shutdown",
     "register",
     "retire_snapshot",
     "set_log_retention",

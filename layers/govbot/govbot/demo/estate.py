@@ -62,6 +62,8 @@ EXPECTED: set[tuple[str, str, str]] = {
     ("idle-notebook", PRIMARY, "cv-labelling-gpu"),
     ("idle-gpu-instance", PRIMARY, "i:cv-train-box"),
     ("idle-provisioned-throughput", PRIMARY, "support-assistant-pt"),
+    ("idle-studio-app", PRIMARY, "d-ml-studio/space/ana-gpu/JupyterLab/default"),
+    ("studio-idle-shutdown-off", PRIMARY, "d-ml-studio"),
     ("runaway-training-job", PRIMARY, "bert-finetune-large"),
     ("runaway-training-job", PRIMARY, "resnet-hparam-17"),
     ("training-without-spot", PRIMARY, "resnet-hparam-17"),
@@ -338,6 +340,95 @@ def make_notebook(
     ext.set_notebook_modified(region, name, modified, clients.account_id(region))
 
 
+def idle_shutdown(minutes: int | None, *, off: bool = False) -> dict[str, Any]:
+    """A JupyterLab and Code Editor settings block with idle shutdown as given (None: unset)."""
+    if minutes is None and not off:
+        return {}
+    idle: dict[str, Any] = {"LifecycleManagement": "DISABLED" if off else "ENABLED"}
+    if minutes is not None:
+        idle["IdleTimeoutInMinutes"] = minutes
+    block = {"AppLifecycleManagement": {"IdleSettings": idle}}
+    return {"JupyterLabAppSettings": block, "CodeEditorAppSettings": block}
+
+
+def make_studio_domain(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    settings: dict[str, Any],
+    tags: list[dict[str, str]] | None = None,
+) -> str:
+    """A Studio domain with these default user settings; returns its id."""
+    sm = clients.sagemaker(region)
+    sm.create_domain(
+        DomainName=name,
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": ROLE_ARN, **settings},
+        SubnetIds=["subnet-0studio"],
+        VpcId="vpc-0studio",
+        Tags=tags or [],
+    )
+    [domain] = [d for d in sm.list_domains()["Domains"] if d["DomainName"] == name]
+    return domain["DomainId"]
+
+
+def make_studio_space(
+    clients: AwsClients,
+    region: str,
+    domain_id: str,
+    name: str,
+    owner: str,
+    settings: dict[str, Any] | None = None,
+    tags: list[dict[str, str]] | None = None,
+) -> None:
+    """A private JupyterLab space of ``owner`` (its user profile is made if missing)."""
+    sm = clients.sagemaker(region)
+    users = sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
+    if owner not in {u["UserProfileName"] for u in users}:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName=owner)
+    sm.create_space(
+        DomainId=domain_id,
+        SpaceName=name,
+        OwnershipSettings={"OwnerUserProfileName": owner},
+        SpaceSharingSettings={"SharingType": "Private"},
+        SpaceSettings={"AppType": "JupyterLab", **(settings or {})},
+        Tags=tags or [],
+    )
+
+
+def make_studio_app(
+    clients: AwsClients,
+    region: str,
+    domain_id: str,
+    space: str,
+    app_type: str,
+    instance_type: str,
+    last_activity: datetime | None,
+    created: datetime,
+    name: str = "default",
+) -> str:
+    """A Studio app in a space, running since ``created``, last used at ``last_activity``;
+    returns govbot's id for it."""
+    clients.sagemaker(region).create_app(
+        DomainId=domain_id,
+        SpaceName=space,
+        AppType=app_type,
+        AppName=name,
+        ResourceSpec={"InstanceType": instance_type},  # type: ignore[typeddict-item]
+    )
+    ext.set_app_activity(
+        region,
+        domain_id,
+        f"space/{space}",
+        app_type,
+        name,
+        last_activity,
+        created,
+        clients.account_id(region),
+    )
+    return f"{domain_id}/space/{space}/{app_type}/{name}"
+
+
 def make_instance(
     clients: AwsClients, region: str, az: str, instance_type: str, tags: list[dict[str, str]]
 ) -> str:
@@ -451,7 +542,7 @@ def make_log_group(
 
 
 def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
-    r, day = PRIMARY, timedelta(days=1)
+    r, day, hour = PRIMARY, timedelta(days=1), timedelta(hours=1)
     az = f"{r}a"
 
     # Endpoints: busy, idle, idle and untagged, serverless, too young to judge, half busy,
@@ -692,6 +783,21 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         clients, r, "search-rerank-pt", team_tags("search"), now - 30 * day
     )
     make_bedrock_invocations(clients, r, busy, now, hours_ago=[5, 30])
+
+    # Studio: a domain that never shuts idle apps down, a GPU JupyterLab nobody has touched
+    # for three days, one used an hour ago, and Studio Classic's own (free) system app.
+    studio = make_studio_domain(clients, r, "ml-studio", {}, team_tags("platform"))
+    make_studio_space(clients, r, studio, "ana-gpu", "ana", tags=team_tags("vision", "dev"))
+    make_studio_space(clients, r, studio, "ben-notebooks", "ben", tags=team_tags("search", "dev"))
+    make_studio_app(
+        clients, r, studio, "ana-gpu", "JupyterLab", "ml.g5.xlarge", now - 3 * day, now - 8 * day
+    )
+    make_studio_app(
+        clients, r, studio, "ben-notebooks", "JupyterLab", "ml.t3.medium", now - hour, now - 5 * day
+    )
+    make_studio_app(
+        clients, r, studio, "ben-notebooks", "JupyterServer", "system", now - 9 * day, now - 9 * day
+    )
 
     # Log groups.
     make_log_group(clients, r, "/aws/sagemaker/Endpoints/fraud-detector-prod", 42)

@@ -90,6 +90,7 @@ def install() -> None:
     moto_pricing.install()  # the Price List Query API
     install_bedrock()  # Bedrock provisioned throughput
     install_cloudtrail_history()  # LookupEvents
+    install_studio()  # Studio apps, user profiles, spaces, UpdateDomain
 
 
 def _install_inference_components() -> None:
@@ -484,3 +485,275 @@ def install_cloudtrail_history() -> None:
         return json.dumps(answer)
 
     CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
+
+
+# -- SageMaker Studio (moto has domains, but not their apps, user profiles or spaces) --------
+
+# What each kind of Studio resource is keyed by, and its ARN's resource word.
+STUDIO_KINDS = {"app": "app", "user": "user-profile", "space": "space"}
+
+
+def _studio(backend: Any) -> dict[str, dict[tuple[str, ...], dict[str, Any]]]:
+    if not hasattr(backend, "govbot_studio"):
+        backend.govbot_studio = {"app": {}, "user": {}, "space": {}}
+    return backend.govbot_studio  # type: ignore[no-any-return]
+
+
+def _app_key(params: dict[str, Any]) -> tuple[str, ...]:
+    owner = (
+        ("space", params["SpaceName"])
+        if params.get("SpaceName")
+        else ("user", params.get("UserProfileName", ""))
+    )
+    return (params["DomainId"], *owner, params["AppType"], params["AppName"])
+
+
+def install_studio() -> None:
+    """Studio apps (Create/List/Describe/DeleteApp), user profiles and spaces (Create, List,
+    Describe, Update, Delete) and UpdateDomain, in the shapes of botocore's SageMaker model:
+    an app deleted stays listed as Deleted, as SageMaker shows it for a while; an update
+    replaces the settings blocks it names, like SageMaker's. ListTags answers for them.
+    Idempotent."""
+    from moto.sagemaker.exceptions import (
+        ResourceInUseException,
+        ResourceNotFound,
+        ValidationError,
+    )
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def arn(backend: Any, kind: str, *path: str) -> str:
+        return (
+            f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:"
+            f"{STUDIO_KINDS[kind]}/{'/'.join(path)}"
+        )
+
+    def domain(backend: Any, domain_id: str) -> Any:
+        if domain_id not in backend.domains:
+            raise ValidationError(message=f"Could not find domain '{domain_id}'.")
+        return backend.domains[domain_id]
+
+    def now() -> datetime:
+        return _moto_time(datetime.now(UTC))
+
+    # -- apps --
+    def create_app(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+        domain(self, p["DomainId"])
+        key = _app_key(p)
+        apps = _studio(self)["app"]
+        if key in apps and apps[key]["Status"] not in ("Deleted", "Failed"):
+            raise ResourceInUseException(message=f"App {p['AppName']} already exists.")
+        created = now()
+        apps[key] = {
+            "AppArn": arn(self, "app", key[0], key[2], key[3].lower(), key[4]),
+            "AppType": p["AppType"],
+            "AppName": p["AppName"],
+            "DomainId": p["DomainId"],
+            ("SpaceName" if key[1] == "space" else "UserProfileName"): key[2],
+            "Status": "InService",
+            "CreationTime": created,
+            "LastHealthCheckTimestamp": created,
+            "LastUserActivityTimestamp": created,
+            "ResourceSpec": p.get("ResourceSpec") or {"InstanceType": "ml.t3.medium"},
+            "Tags": p.get("Tags", []),
+        }
+        return {"AppArn": apps[key]["AppArn"]}
+
+    app_summary = (
+        "DomainId", "UserProfileName", "SpaceName", "AppType", "AppName", "Status",
+        "CreationTime", "ResourceSpec",
+    )  # fmt: skip
+
+    def list_apps(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+        found = [
+            a
+            for a in sorted(_studio(self)["app"].values(), key=lambda a: a["CreationTime"])
+            if p.get("DomainIdEquals") in (None, a["DomainId"])
+            and p.get("SpaceNameEquals") in (None, a.get("SpaceName"))
+            and p.get("UserProfileNameEquals") in (None, a.get("UserProfileName"))
+        ]
+        return _page(p, "Apps", [{k: a[k] for k in app_summary if k in a} for a in found])
+
+    def app(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return _studio(self)["app"][_app_key(p)]
+        except KeyError:
+            raise ResourceNotFound(message=f"App {p['AppName']} does not exist.") from None
+
+    def describe_app(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in app(self, p).items() if k != "Tags"}
+
+    def delete_app(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+        found = app(self, p)
+        if found["Status"] in ("Deleted", "Deleting"):
+            raise ValidationError(message=f"App {p['AppName']} is already {found['Status']}.")
+        found["Status"] = "Deleted"  # SageMaker passes through Deleting
+        return {}
+
+    # -- user profiles and spaces --
+    def owned(kind: str, name_key: str, settings_key: str) -> tuple[Any, ...]:
+        def key(p: dict[str, Any]) -> tuple[str, str]:
+            return (p["DomainId"], p[name_key])
+
+        def create(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+            domain(self, p["DomainId"])
+            if key(p) in _studio(self)[kind]:
+                raise ResourceInUseException(message=f"{p[name_key]} already exists.")
+            created = now()
+            record = {
+                "DomainId": p["DomainId"],
+                name_key: p[name_key],
+                f"{STUDIO_ARN_FIELD[kind]}": arn(self, kind, p["DomainId"], p[name_key]),
+                "Status": "InService",
+                "CreationTime": created,
+                "LastModifiedTime": created,
+                settings_key: p.get(settings_key) or {},
+                "Tags": p.get("Tags", []),
+            }
+            for extra in ("OwnershipSettings", "SpaceSharingSettings", "SpaceDisplayName"):
+                if extra in p:
+                    record[extra] = p[extra]
+            _studio(self)[kind][key(p)] = record
+            return {STUDIO_ARN_FIELD[kind]: record[STUDIO_ARN_FIELD[kind]]}
+
+        def one(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+            try:
+                return _studio(self)[kind][key(p)]
+            except KeyError:
+                raise ResourceNotFound(message=f"{p[name_key]} does not exist.") from None
+
+        def describe(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in one(self, p).items() if k != "Tags"}
+
+        def update(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+            record = one(self, p)
+            record[settings_key] = {**record[settings_key], **(p.get(settings_key) or {})}
+            record["LastModifiedTime"] = now()
+            return {STUDIO_ARN_FIELD[kind]: record[STUDIO_ARN_FIELD[kind]]}
+
+        def delete(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+            one(self, p)
+            del _studio(self)[kind][key(p)]
+            return {}
+
+        summary = ("DomainId", name_key, "Status", "CreationTime", "LastModifiedTime")
+
+        def listing(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+            contains = p.get(f"{name_key}Contains") or ""
+            found = [
+                {k: r[k] for k in summary}
+                for r in sorted(_studio(self)[kind].values(), key=lambda r: r["CreationTime"])
+                if p.get("DomainIdEquals") in (None, r["DomainId"]) and contains in r[name_key]
+            ]
+            return _page(p, STUDIO_LIST_KEY[kind], found)
+
+        return create, describe, update, delete, listing
+
+    # -- domains --
+    def update_domain(self: Any, p: dict[str, Any]) -> dict[str, Any]:
+        d = domain(self, p["DomainId"])
+        for key, attr in (
+            ("DefaultUserSettings", "default_user_settings"),
+            ("DefaultSpaceSettings", "default_space_settings"),
+        ):
+            if p.get(key):
+                setattr(d, attr, {**(getattr(d, attr) or {}), **p[key]})
+        d.last_modified_time = now()
+        return {"DomainArn": d.arn}
+
+    ops: dict[str, Any] = {
+        "create_app": create_app,
+        "list_apps": list_apps,
+        "describe_app": describe_app,
+        "delete_app": delete_app,
+        "update_domain": update_domain,
+    }
+    for kind, noun, name_key, settings_key in (
+        ("user", "user_profile", "UserProfileName", "UserSettings"),
+        ("space", "space", "SpaceName", "SpaceSettings"),
+    ):
+        create, describe, update, delete, listing = owned(kind, name_key, settings_key)
+        ops |= {
+            f"create_{noun}": create,
+            f"describe_{noun}": describe,
+            f"update_{noun}": update,
+            f"delete_{noun}": delete,
+            f"list_{noun}s": listing,
+        }
+
+    def handler(method: Any) -> Any:
+        def respond(self: Any) -> str:
+            answer = method(self.sagemaker_backend, json.loads(self.body or "{}"))
+            return json.dumps(answer, default=lambda t: t.replace(tzinfo=UTC).timestamp())
+
+        return respond
+
+    for op, method in ops.items():
+        setattr(SageMakerResponse, op, handler(method))
+
+    original_resource = SageMakerModelBackend._get_resource_from_arn
+    if not getattr(original_resource, "govbot", False):
+
+        def resource_from_arn(self: Any, resource_arn: str) -> Any:
+            # Tags of Studio apps, user profiles and spaces (ListTags, AddTags).
+            for kind, word in STUDIO_KINDS.items():
+                if resource_arn.split(":")[-1].startswith(f"{word}/"):
+                    for record in _studio(self)[kind].values():
+                        if record.get(STUDIO_ARN_FIELD[kind]) == resource_arn:
+                            return _Tagged(record)
+                    return None
+            return original_resource(self, resource_arn)
+
+        resource_from_arn.govbot = True  # type: ignore[attr-defined]
+        SageMakerModelBackend._get_resource_from_arn = resource_from_arn  # type: ignore[method-assign,assignment]
+
+
+STUDIO_ARN_FIELD = {"app": "AppArn", "user": "UserProfileArn", "space": "SpaceArn"}
+STUDIO_LIST_KEY = {"user": "UserProfiles", "space": "Spaces"}
+
+
+class _Tagged:
+    """A Studio record seen as moto's tagging code sees its resources (a ``tags`` list)."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self._record = record
+
+    @property
+    def tags(self) -> list[dict[str, str]]:
+        return self._record.setdefault("Tags", [])  # type: ignore[no-any-return]
+
+    @tags.setter
+    def tags(self, value: list[dict[str, str]]) -> None:
+        self._record["Tags"] = value
+
+
+def _page(params: dict[str, Any], key: str, found: list[Any]) -> dict[str, Any]:
+    start = int(params.get("NextToken") or 0)
+    size = min(int(params.get("MaxResults") or 10), 100)
+    answer: dict[str, Any] = {key: found[start : start + size]}
+    if start + size < len(found):
+        answer["NextToken"] = str(start + size)
+    return answer
+
+
+def set_app_activity(
+    region: str,
+    domain_id: str,
+    owner: str,
+    app_type: str,
+    app_name: str,
+    last_activity: datetime | None,
+    created: datetime | None = None,
+    account: str = DEFAULT_ACCOUNT,
+) -> None:
+    """A Studio app last used at ``last_activity`` (None: SageMaker reports no activity yet),
+    created at ``created``; ``owner`` is "space/NAME" or "user/NAME"."""
+    kind, name = owner.split("/", 1)
+    key = (domain_id, kind, name, app_type, app_name)
+    record = _studio(_sagemaker(region, account))["app"][key]
+    if last_activity is None:
+        record.pop("LastUserActivityTimestamp", None)
+    else:
+        record["LastUserActivityTimestamp"] = _moto_time(last_activity)
+    if created is not None:
+        record["CreationTime"] = _moto_time(created)

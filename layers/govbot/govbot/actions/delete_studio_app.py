@@ -1,0 +1,47 @@
+"""idle-studio-app: delete the Studio app. Its instance stops billing; the space's storage (or
+the user's home directory) stays, so opening the space starts the app again with the files as
+they were. The app's spec is recorded; ``govbot restore studio-app ID`` creates it again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot import studio
+from govbot.actions import register
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.detectors.idle_studio_app import IdleStudioAppDetails
+from govbot.models import Finding
+
+
+@register
+class DeleteStudioApp(Action):
+    name = "delete-studio-app"
+    detector = "idle-studio-app"
+    permissions = ("sagemaker:DeleteApp",)
+
+    def describe(self, finding: Finding) -> str:
+        d = IdleStudioAppDetails.model_validate(finding.details)
+        return f"delete {d.app_type} app {d.app_name} of {d.owner} (its storage stays)"
+
+    def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
+        d = IdleStudioAppDetails.model_validate(finding.details)
+        return {
+            **studio.app_key(finding.resource_id),
+            "resource_spec": d.resource_spec,
+            "last_activity": d.last_activity.isoformat(),
+        }
+
+    def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        try:
+            ctx.clients.sagemaker(finding.region).delete_app(**studio.app_key(finding.resource_id))  # type: ignore[arg-type]
+        except ClientError as err:
+            # SageMaker answers ResourceNotFound, or ValidationException for an app deleted.
+            if gone(finding, err):
+                return ActionResult(Result.GONE, f"app {finding.resource_id} already deleted")
+            raise
+        return ActionResult(
+            Result.DONE,
+            f"deleted Studio app {finding.resource_id}; restore with {restore_hint(finding)}",
+        )

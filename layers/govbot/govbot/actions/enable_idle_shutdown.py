@@ -1,0 +1,81 @@
+"""studio-idle-shutdown-off: turn idle shutdown on with the policy's timeout, in the domain's
+defaults, the user profile or the space found. Everything else in the app type's settings is
+kept, and the settings as they were are recorded for a person to put back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from govbot import studio
+from govbot.actions import register
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
+from govbot.detectors.studio_idle_shutdown_off import StudioIdleShutdownOffDetails
+from govbot.models import Finding
+
+
+@register
+class EnableIdleShutdown(Action):
+    name = "enable-idle-shutdown"
+    detector = "studio-idle-shutdown-off"
+    permissions = (
+        "sagemaker:UpdateDomain",
+        "sagemaker:UpdateUserProfile",
+        "sagemaker:UpdateSpace",
+    )
+
+    @staticmethod
+    def _details(finding: Finding) -> StudioIdleShutdownOffDetails:
+        return StudioIdleShutdownOffDetails.model_validate(finding.details)
+
+    def describe(self, finding: Finding) -> str:
+        d = self._details(finding)
+        return (
+            f"shut idle {' and '.join(d.gaps)} apps of Studio {d.scope} {finding.resource_id} "
+            f"down after {d.timeout_minutes} minutes"
+        )
+
+    def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
+        d = self._details(finding)
+        return {
+            "settings_key": studio.SCOPES[finding.resource_type].settings_key,
+            "before": d.blocks,  # absent: the level above decided
+            "gaps": d.gaps,
+        }
+
+    def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        d = self._details(finding)
+        rtype = finding.resource_type
+        settings = {
+            f"{t}AppSettings": studio.with_shutdown(d.blocks, t, rtype, d.timeout_minutes)
+            for t in d.gaps
+        }
+        sm = ctx.clients.sagemaker(finding.region)
+        try:
+            if rtype == studio.DOMAIN:
+                sm.update_domain(DomainId=finding.resource_id, DefaultUserSettings=settings)  # type: ignore[arg-type]
+            else:
+                key = studio.owner_key(finding.resource_id)
+                if rtype == studio.USER_PROFILE:
+                    sm.update_user_profile(
+                        DomainId=key["DomainId"],
+                        UserProfileName=key["Name"],
+                        UserSettings=settings,  # type: ignore[arg-type]
+                    )
+                else:
+                    sm.update_space(
+                        DomainId=key["DomainId"],
+                        SpaceName=key["Name"],
+                        SpaceSettings=settings,  # type: ignore[arg-type]
+                    )
+        except ClientError as err:
+            if gone(finding, err):
+                return ActionResult(Result.GONE, f"Studio {d.scope} {finding.resource_id} gone")
+            raise
+        return ActionResult(
+            Result.DONE,
+            f"Studio {d.scope} {finding.resource_id}: idle {' and '.join(d.gaps)} apps now shut "
+            f"down after {d.timeout_minutes} minutes",
+            {"timeout_minutes": d.timeout_minutes},
+        )

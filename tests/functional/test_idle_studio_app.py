@@ -1,0 +1,157 @@
+"""idle-studio-app: Studio apps nobody used, their look-alikes, the delete and the restore."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from govbot.contracts import State
+from govbot.decisions import Decision, decide_one
+from govbot.demo import moto_extensions as ext
+from govbot.demo.estate import (
+    make_studio_app,
+    make_studio_domain,
+    make_studio_space,
+    team_tags,
+)
+from govbot.engine import Cycle, govern
+from govbot.models import Outcome
+from govbot.policy import parse_policy
+from govbot.restore import RestoreError, restore_studio_app
+from tests.helpers.sweeping import REGION, by_id, sweep_one
+
+ACCOUNT = "123456789012"
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
+G5_NOTEBOOK_HOURLY = 1.408  # ml.g5.xlarge, SageMaker notebook rate, us-east-1
+
+
+@pytest.fixture
+def domain(clients) -> str:
+    domain = make_studio_domain(clients, REGION, "ml", {})
+    make_studio_space(clients, REGION, domain, "ana-space", "ana", tags=team_tags("vision"))
+    make_studio_space(clients, REGION, domain, "ben-space", "ben", tags=team_tags("search"))
+    return domain
+
+
+def app(clients, now, domain, idle=2 * DAY, space="ana-space", **kw: Any) -> str:
+    return make_studio_app(
+        clients,
+        REGION,
+        domain,
+        space,
+        kw.pop("app_type", "JupyterLab"),
+        kw.pop("instance_type", "ml.g5.xlarge"),
+        kw.pop("last_activity", now - idle),
+        kw.pop("created", now - 10 * DAY),
+        **kw,
+    )
+
+
+def status(clients, domain, space="ana-space", app_type="JupyterLab", name="default") -> str:
+    return clients.sagemaker(REGION).describe_app(
+        DomainId=domain, SpaceName=space, AppType=app_type, AppName=name
+    )["Status"]
+
+
+def policy(**settings: Any) -> Any:
+    return parse_policy({"regions": [REGION], "detectors": {"idle-studio-app": settings}})
+
+
+def test_an_app_nobody_used_for_a_day_costs_its_instance(clients, now, domain) -> None:
+    rid = app(clients, now, domain, idle=2 * DAY)
+    f = by_id(sweep_one(clients, "idle-studio-app", now))[rid]
+    assert rid == f"{domain}/space/ana-space/JupyterLab/default"
+    assert f.monthly_cost_usd == pytest.approx(G5_NOTEBOOK_HOURLY * 730)
+    assert f.resource_type == "AWS::SageMaker::App"
+    assert "no user activity since" in f.reason
+    assert "space ana-space" in f.reason
+    assert f.tags["project"] == "vision"  # the space's tags count for its apps
+    assert "storage" in f.proposed_action
+
+
+@pytest.mark.parametrize(("idle", "found"), [(23 * HOUR, False), (25 * HOUR, True)])
+def test_the_window_is_the_policys(clients, now, domain, idle, found) -> None:
+    rid = app(clients, now, domain, idle=idle)
+    assert (rid in by_id(sweep_one(clients, "idle-studio-app", now, idle_hours=24))) is found
+
+
+def test_look_alikes_are_left_alone(clients, now, domain) -> None:
+    app(clients, now, domain, space="ben-space", idle=HOUR)  # in use
+    app(clients, now, domain, app_type="CodeEditor", name="old", idle=5 * DAY)
+    clients.sagemaker(REGION).delete_app(
+        DomainId=domain, SpaceName="ana-space", AppType="CodeEditor", AppName="old"
+    )  # deleted: still listed as Deleted
+    app(clients, now, domain, app_type="JupyterServer", instance_type="system", idle=9 * DAY)
+    app(clients, now, domain, app_type="KernelGateway", name="sys", instance_type="system")
+    app(clients, now, domain, app_type="TensorBoard", name="tb", idle=9 * DAY)  # not a work app
+    report = sweep_one(clients, "idle-studio-app", now)
+    assert by_id(report) == {}
+    # Only apps worth judging are described; the listing is one call.
+    assert report.api_calls["sagemaker.ListApps"] == 1
+    assert report.api_calls.get("sagemaker.DescribeApp", 0) == 1  # the one in use
+
+
+def test_a_kernel_gateway_idle_for_days_is_found(clients, now, domain) -> None:
+    rid = app(clients, now, domain, app_type="KernelGateway", name="ds-ml-t3", idle=3 * DAY,
+              instance_type="ml.t3.medium")  # fmt: skip
+    assert rid in by_id(sweep_one(clients, "idle-studio-app", now))
+
+
+def test_an_app_reporting_no_activity_is_not_judged(clients, now, domain) -> None:
+    rid = app(clients, now, domain, last_activity=None)
+    report = sweep_one(clients, "idle-studio-app", now)
+    assert by_id(report) == {}
+    [u] = report.cannot_judge
+    assert u.resource_id == rid
+    assert "no user activity" in u.reason
+
+
+def test_an_exempt_space_keeps_its_apps(clients, now) -> None:
+    domain = make_studio_domain(clients, REGION, "ml", {})
+    make_studio_space(clients, REGION, domain, "kept", "ana",
+                      tags=team_tags("v", **{"govbot:exempt": "idle-studio-app"}))  # fmt: skip
+    app(clients, now, domain, space="kept", idle=5 * DAY)
+    assert by_id(sweep_one(clients, "idle-studio-app", now)) == {}
+
+
+def test_auto_deletes_it_and_restore_creates_it_again(clients, store, now, domain) -> None:
+    rid = app(clients, now, domain, idle=3 * DAY)
+    report = govern(policy(mode="auto"), clients, store, now=now, dry_run=False, actor="t").report
+    [a] = [a for a in report.actions if a.resource_id == rid]
+    assert a.outcome is Outcome.REMEDIATED
+    assert status(clients, domain) == "Deleted"
+    [f] = [f for f in report.findings if f.detector == "idle-studio-app"]
+    [before] = [r for r in store.audit_trail(ACCOUNT, REGION, f.resource_type, rid)
+                if r.phase == "before"]  # fmt: skip
+    assert before.before["resource_spec"] == {"InstanceType": "ml.g5.xlarge"}
+
+    note = restore_studio_app(
+        store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="ana", now=now
+    )
+    assert status(clients, domain) == "InService"
+    assert note == f"created Studio app {rid} again on ml.g5.xlarge"
+    again = restore_studio_app(
+        store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="ana", now=now
+    )
+    assert again.startswith("already restored on")
+    assert store.get(f.finding_id).state is State.REJECTED
+
+
+def test_restore_refuses_what_govbot_did_not_delete(clients, store, now, domain) -> None:
+    rid = app(clients, now, domain)
+    with pytest.raises(RestoreError, match="no record of govbot deleting"):
+        restore_studio_app(
+            store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="a", now=now
+        )
+
+
+def test_used_between_sweep_and_fix_is_not_deleted(clients, store, now, domain) -> None:
+    app(clients, now, domain, idle=3 * DAY)
+    report = govern(policy(), clients, store, now=now, dry_run=True, actor="t").report
+    [f] = [f for f in report.findings if f.detector == "idle-studio-app"]
+    decide_one(store, f.finding_id, Decision.APPROVE, by="ana", now=now)
+    ext.set_app_activity(REGION, domain, "space/ana-space", "JupyterLab", "default", now)
+    cycle = Cycle(policy(), store, now + HOUR, False, "t", lambda _account: clients)
+    [outcome] = cycle.decided(f.finding_id)
+    assert outcome.outcome is Outcome.NO_LONGER_QUALIFIES
+    assert status(clients, domain) == "InService"
