@@ -71,8 +71,12 @@ def test_throttling_past_retries_is_reported_not_raised(seeded) -> None:
     fail_operation(clients, "sagemaker", "ListEndpoints", "us-east-1", "ThrottlingException")
     report = run_sweep(POLICY, clients, now=seeded.now)
     failed = {(e.region, e.detector) for e in report.errors}
-    # Both detectors that list endpoints fail in us-east-1; eu-west-1 is untouched.
-    assert failed == {("us-east-1", "idle-endpoint"), ("us-east-1", "untagged-resource")}
+    # The detectors that list endpoints fail in us-east-1; eu-west-1 is untouched.
+    assert failed == {
+        ("us-east-1", "idle-endpoint"),
+        ("us-east-1", "overprovisioned-endpoint"),
+        ("us-east-1", "untagged-resource"),
+    }
     assert ("idle-endpoint", "eu-west-1", "translation-eu") in keys(report)
 
 
@@ -111,9 +115,13 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     ):
         assert calls[op] == 2, op
     # Metrics 500 to a call: the endpoints' traffic in each region, and in us-east-1 the GPU
-    # instances' utilisation and the provisioned throughputs' invocations (some are old
-    # enough to judge there).
-    assert calls["cloudwatch.GetMetricData"] == 4
+    # instances' utilisation, the provisioned throughputs' invocations (some are old enough to
+    # judge there) and the utilisation of the variants with more instances than the floor.
+    assert calls["cloudwatch.GetMetricData"] == 5
+    # Those variants' instance types in one DescribeInstanceTypes, and the auto-scaled
+    # variants in one listing, only where such a variant is (us-east-1).
+    assert calls["ec2.DescribeInstanceTypes"] == 1
+    assert calls["application-autoscaling.DescribeScalableTargets"] == 1
     # Provisioned throughputs listed once a region; tags read for the one found idle.
     assert calls["bedrock.ListProvisionedModelThroughputs"] == 2
     assert calls["bedrock.ListTagsForResource"] == 1
@@ -133,10 +141,12 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         assert calls[f"sagemaker.{op}"] == 1, op
     for op in ("DescribeUserProfile", "DescribeSpace", "DescribeApp"):
         assert calls[f"sagemaker.{op}"] == 2, op
-    # Describes only for what is left to judge: endpoints that did no work (idle, serverless,
-    # scaled to zero or exempt: 5 + 1; the busy ones of any kind never), and the two training
-    # jobs past their limits.
-    assert calls["sagemaker.DescribeEndpoint"] == 6
+    # Describes: every endpoint in service for the lookback week, once, whichever
+    # detector asks: their instance counts are in no listing, and overprovisioned-endpoint
+    # needs the busy ones' as idle-endpoint needs the idle ones'; configs once each. And the
+    # two training jobs past their limits.
+    assert calls["sagemaker.DescribeEndpoint"] == 13
+    assert calls["sagemaker.DescribeEndpointConfig"] == 13
     # One listing per traffic metric (Invocations, async work, async backlog) per region, one
     # per GPU metric (agent, DCGM) where GPU instances are judged, one of Bedrock invocations
     # where throughputs are, and the inference components once per region.
@@ -146,7 +156,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 70
+    assert sum(calls.values()) == 87
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

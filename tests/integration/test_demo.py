@@ -11,10 +11,10 @@ def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary(
     assert len(lines) <= 120
     assert max(len(line) for line in lines) <= 100  # CLI lines indented by two may run on
     summary = " ".join(" ".join(lines[-3:]).split())
-    assert summary.startswith("In short: found 24 findings worth $64,837.50/month; fixed 15,")
+    assert summary.startswith("In short: found 25 findings worth $65,509.10/month; fixed 16,")
     assert "restored 1 (churn-model-staging)" in summary
     # The saving is net: the restored endpoint no longer counts, each volume's snapshot does.
-    assert "saving $63,980.52/month net" in summary
+    assert "saving $64,652.12/month net" in summary
     # The cold volume whose snapshot would cost more than it stops is held for a person.
     assert "held for a person: orphaned-volume" in result.stdout
 
@@ -30,7 +30,7 @@ def test_demo_verbose_walks_the_whole_path() -> None:
         if not name.startswith(("vol:", "i:")):
             assert name in out, name
     assert "Estimated monthly waste: $" in out
-    assert "24 findings in us-east-1, eu-west-1; 3 exempted" in out
+    assert "25 findings in us-east-1, eu-west-1; 3 exempted" in out
     # The function's CloudWatch metrics, per detector.
     assert "Findings{detector=runaway-training-job} = 2" in out
     assert "EstimatedMonthlyWasteUSD{detector=idle-endpoint} =" in out
@@ -47,7 +47,7 @@ def test_demo_verbose_walks_the_whole_path() -> None:
     assert "Nothing changed: this finding is already approved by <@W111>" in slack
     assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
     fixes = out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0]
-    assert fixes.count("remediated") == 12
+    assert fixes.count("remediated") == 13
     assert "deleted Studio app d-ml-studio/space/ana-gpu/JupyterLab/default" in fixes
     assert "deleted provisioned throughput support-assistant-pt" in fixes
     assert "stopped notebook instance cv-labelling-gpu" in fixes

@@ -55,6 +55,8 @@ EC2_SNAPSHOTS_PAGE = 1000
 METRIC_QUERIES_PER_CALL = 500
 BEDROCK_PAGE = 1000
 CLOUDTRAIL_PAGE = 50
+AUTOSCALING_PAGE = 50
+INSTANCE_TYPES_PAGE = 100  # instance-type filter values per DescribeInstanceTypes
 PROVISIONED_THROUGHPUT = "AWS::Bedrock::ProvisionedModelThroughput"
 
 # Resource types whose tags come from one paginated Resource Groups Tagging API call. Training
@@ -116,6 +118,15 @@ class MetricQuery:
     dimensions: tuple[tuple[str, str], ...]
     stat: str
     period: int
+
+
+@dataclass(frozen=True)
+class InstanceShape:
+    """What an instance type computes with, as EC2 describes it."""
+
+    vcpus: int
+    gpus: int
+    other_accelerators: bool  # Inferentia, Trainium or Elastic Inference
 
 
 def whole(window: timedelta) -> int:
@@ -414,6 +425,57 @@ class RegionInventory:
             ]
 
         return self._once.get(("metric-series", namespace, metric), listing)
+
+    @shared
+    def autoscaled_variants(self) -> set[tuple[str, str]]:
+        """(endpoint, variant) pairs with an Application Auto Scaling target: their instance
+        count is the scaling policy's to set. One paginated listing per region, 50 a page."""
+        pages = (
+            self.clients.client("application-autoscaling", self.region)
+            .get_paginator("describe_scalable_targets")
+            .paginate(ServiceNamespace="sagemaker", PaginationConfig={"PageSize": AUTOSCALING_PAGE})
+        )
+        found = set()
+        for page in pages:
+            for t in page["ScalableTargets"]:
+                parts = t["ResourceId"].split("/")  # endpoint/NAME/variant/VARIANT
+                if len(parts) == 4 and parts[0] == "endpoint" and parts[2] == "variant":
+                    found.add((parts[1], parts[3]))
+        return found
+
+    def instance_shapes(self, instance_types: Iterable[str]) -> dict[str, InstanceShape]:
+        """vCPUs and accelerators of each (ml.) instance type, from EC2 DescribeInstanceTypes
+        (the ml. types run on the EC2 type of the same name), 100 types to a call; a type EC2
+        does not know is absent."""
+        wanted = sorted({t.removeprefix("ml.") for t in instance_types})
+
+        def read() -> dict[str, InstanceShape]:
+            ec2 = self.clients.ec2(self.region)
+            shapes: dict[str, InstanceShape] = {}
+            for i in range(0, len(wanted), INSTANCE_TYPES_PAGE):
+                batch = wanted[i : i + INSTANCE_TYPES_PAGE]
+                pages = ec2.get_paginator("describe_instance_types").paginate(
+                    Filters=[{"Name": "instance-type", "Values": batch}]
+                )
+                for page in pages:
+                    for t in page["InstanceTypes"]:
+                        shapes[t["InstanceType"]] = InstanceShape(
+                            vcpus=t["VCpuInfo"]["DefaultVCpus"],
+                            gpus=sum(
+                                g.get("Count", 0) for g in t.get("GpuInfo", {}).get("Gpus", [])
+                            ),
+                            other_accelerators=bool(
+                                t.get("InferenceAcceleratorInfo") or t.get("NeuronInfo")
+                            ),
+                        )
+            return shapes
+
+        by_base = self._once.get(("instance-types", tuple(wanted)), read)
+        return {
+            t: by_base[t.removeprefix("ml.")]
+            for t in instance_types
+            if t.removeprefix("ml.") in by_base
+        }
 
     # -- SageMaker training jobs and notebooks --------------------------------------------
 

@@ -19,6 +19,7 @@ from govbot.actions.base import error_code
 from govbot.actions.delete_endpoint import DeleteEndpoint
 from govbot.actions.delete_provisioned_throughput import DeleteProvisionedThroughput
 from govbot.actions.delete_studio_app import DeleteStudioApp
+from govbot.actions.resize_endpoint import ResizeEndpoint
 from govbot.actions.snapshot_volume import SnapshotThenDeleteVolume
 from govbot.actions.stop_instance import StopInstance
 from govbot.actions.stop_notebook import StopNotebook
@@ -100,8 +101,20 @@ def restore_endpoint(
     actor: str,
     now: datetime,
 ) -> str:
+    """Undo govbot's latest fix of the endpoint: recreate it if it was deleted, or set its
+    variants' instance counts back if it was scaled in."""
     name = resource_id
     rtype = "AWS::SageMaker::Endpoint"
+    latest = next(
+        (
+            r
+            for r in store.audit_trail(account_id, region, rtype, name)
+            if r.action in (DeleteEndpoint.name, ResizeEndpoint.name) and r.phase == "before"
+        ),
+        None,
+    )
+    if latest is not None and latest.action == ResizeEndpoint.name:
+        return _restore_capacity(store, clients, region, account_id, name, actor, now)
     fix = _fix(store, account_id, region, rtype, name, DeleteEndpoint.name)
     if fix.restored:
         return fix.restored
@@ -134,6 +147,46 @@ def restore_endpoint(
     if components:
         note += f" with its {len(components)} inference component(s)"
     _mark_restored(store, before, actor, now, note)
+    return note
+
+
+def _restore_capacity(
+    store: Store,
+    clients: AwsClients,
+    region: str,
+    account_id: str,
+    name: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    """Set the variants govbot scaled in back to the instance counts recorded before."""
+    rtype = "AWS::SageMaker::Endpoint"
+    fix = _fix(store, account_id, region, rtype, name, ResizeEndpoint.name)
+    if fix.restored:
+        return fix.restored
+    done, before = fix.done, fix.before
+    if done is None or before is None:
+        raise RestoreError(f"no record of govbot scaling endpoint {name} in {region}")
+    sm = clients.sagemaker(region)
+    try:
+        status = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
+    except ClientError as err:
+        if error_code(err) != "ValidationException":
+            raise
+        raise RestoreError(f"endpoint {name} no longer exists in {region}") from None
+    if status != "InService":
+        raise RestoreError(f"endpoint {name} is {status}: try again once it is InService")
+    wanted = before.before["variants"]
+    sm.update_endpoint_weights_and_capacities(
+        EndpointName=name,
+        DesiredWeightsAndCapacities=[
+            {"VariantName": v["variant_name"], "DesiredInstanceCount": v["instance_count"]}
+            for v in wanted
+        ],
+    )
+    sizes = ", ".join(f"{v['variant_name']} to {v['instance_count']}" for v in wanted)
+    note = f"set endpoint {name} back to {sizes} instances"
+    _mark_restored(store, done, actor, now, note)
     return note
 
 

@@ -62,6 +62,7 @@ EXPECTED: set[tuple[str, str, str]] = {
     ("idle-notebook", PRIMARY, "cv-labelling-gpu"),
     ("idle-gpu-instance", PRIMARY, "i:cv-train-box"),
     ("idle-provisioned-throughput", PRIMARY, "support-assistant-pt"),
+    ("overprovisioned-endpoint", PRIMARY, "recs-ranker"),
     ("idle-studio-app", PRIMARY, "d-ml-studio/space/ana-gpu/JupyterLab/default"),
     ("studio-idle-shutdown-off", PRIMARY, "d-ml-studio"),
     ("runaway-training-job", PRIMARY, "bert-finetune-large"),
@@ -481,6 +482,48 @@ def make_utilisation(
     )
 
 
+def make_endpoint_load(
+    clients: AwsClients,
+    region: str,
+    endpoint: str,
+    variant: str,
+    now: datetime,
+    *,
+    cpu: float,
+    gpu: float | None = None,
+    calls_per_instance: float = 60.0,
+    hours: int = 24 * 8,
+) -> None:
+    """A variant serving steadily for ``hours``: each hour's CPUUtilization and GPUUtilization
+    (summed over cores and GPUs, as SageMaker reports them) and InvocationsPerInstance, and its
+    Invocations (so it is not idle)."""
+    dims = [
+        {"Name": "EndpointName", "Value": endpoint},
+        {"Name": "VariantName", "Value": variant},
+    ]
+    cloudwatch = clients.cloudwatch(region)
+    series = [("/aws/sagemaker/Endpoints", "CPUUtilization", cpu)]
+    if gpu is not None:
+        series.append(("/aws/sagemaker/Endpoints", "GPUUtilization", gpu))
+    series += [
+        ("AWS/SageMaker", "InvocationsPerInstance", calls_per_instance),
+        ("AWS/SageMaker", "Invocations", calls_per_instance),
+    ]
+    for namespace, metric, value in series:
+        cloudwatch.put_metric_data(
+            Namespace=namespace,
+            MetricData=[
+                {
+                    "MetricName": metric,
+                    "Dimensions": dims,  # type: ignore[typeddict-item]
+                    "Timestamp": now - timedelta(hours=h, minutes=30),
+                    "Value": value,
+                }
+                for h in range(hours)
+            ],
+        )
+
+
 def make_provisioned_throughput(
     clients: AwsClients,
     region: str,
@@ -783,6 +826,27 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         clients, r, "search-rerank-pt", team_tags("search"), now - 30 * day
     )
     make_bedrock_invocations(clients, r, busy, now, hours_ago=[5, 30])
+
+    # Sized for a launch that never came: six instances whose busiest hour used 15% of their
+    # CPUs; and a GPU ranker whose GPUs run hot behind a quiet CPU (it keeps its four).
+    make_endpoint(
+        clients,
+        r,
+        "recs-ranker",
+        [make_variant("AllTraffic", "ml.m5.xlarge", 6)],
+        team_tags("recs"),
+        now - 40 * day,
+    )
+    make_endpoint_load(clients, r, "recs-ranker", "AllTraffic", now, cpu=60.0)
+    make_endpoint(
+        clients,
+        r,
+        "search-ranker-gpu",
+        [make_variant("AllTraffic", "ml.g4dn.xlarge", 4)],
+        team_tags("search"),
+        now - 40 * day,
+    )
+    make_endpoint_load(clients, r, "search-ranker-gpu", "AllTraffic", now, cpu=20.0, gpu=90.0)
 
     # Studio: a domain that never shuts idle apps down, a GPU JupyterLab nobody has touched
     # for three days, one used an hour ago, and Studio Classic's own (free) system app.
