@@ -15,6 +15,7 @@ from govbot.demo.estate import (
 from govbot.engine import govern
 from govbot.models import Outcome
 from govbot.policy import PolicyError, parse_policy
+from govbot.restore import RESTORERS, RestoreError
 from tests.conftest import FakeLambdaContext, load_event, load_function
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
@@ -139,3 +140,31 @@ def test_an_update_that_turns_it_off_is_judged_in_seconds(clients, store, now, m
     event["detail"]["requestParameters"]["domainId"] = domain
     answer = load_function("realtime")(event, FakeLambdaContext())
     assert [f["resource_id"] for f in answer["findings"]] == [domain]
+
+
+def test_restore_puts_each_setting_back(clients, store, now) -> None:
+    domain = make_studio_domain(clients, REGION, "ml", {})
+    clients.sagemaker(REGION).create_user_profile(
+        DomainId=domain, UserProfileName="cy", UserSettings=idle_shutdown(None, off=True)
+    )
+    govern(policy(mode="auto"), clients, store, now=now, dry_run=False, actor="t")
+    assert lab_idle(clients, domain)["LifecycleManagement"] == "ENABLED"
+    for rtype, rid in (("AWS::SageMaker::Domain", domain),
+                       ("AWS::SageMaker::UserProfile", f"{domain}/cy")):  # fmt: skip
+        note = RESTORERS[rtype](
+            store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="ana",
+            now=now,
+        )  # fmt: skip
+        assert note.endswith("back as it was")
+    # The domain never had any: off again; the profile's own "off" is back.
+    assert lab_idle(clients, domain) == {"LifecycleManagement": "DISABLED"}
+    profile = clients.sagemaker(REGION).describe_user_profile(DomainId=domain, UserProfileName="cy")
+    assert profile["UserSettings"] == idle_shutdown(None, off=True)
+    # Restored findings are rejected: an auto policy does not turn it on again tonight.
+    again = govern(policy(mode="auto"), clients, store, now=now, dry_run=False, actor="t").report
+    assert not [a for a in again.actions if a.outcome is Outcome.REMEDIATED]
+    with pytest.raises(RestoreError, match="no record of govbot changing"):
+        RESTORERS["AWS::SageMaker::Space"](
+            store, clients, region=REGION, account_id=ACCOUNT, resource_id=f"{domain}/x",
+            actor="ana", now=now,
+        )  # fmt: skip

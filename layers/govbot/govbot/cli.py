@@ -615,6 +615,12 @@ RESTORE_COMMANDS = {
                                "govbot deleted again, without a term (a new ARN)."),
     "studio-app": ("ID", "DOMAIN/space/SPACE/TYPE/NAME, as govbot shows it.", "Create a Studio "
                    "app govbot deleted again, with its recorded image and instance type."),
+    "studio-domain": ("DOMAIN_ID", "Studio domain id.", "Put a domain's idle shutdown back as "
+                      "it was before govbot turned it on."),
+    "studio-user-profile": ("DOMAIN/NAME", "Domain id and user profile name.", "Put a user "
+                            "profile's idle shutdown back as it was."),
+    "studio-space": ("DOMAIN/NAME", "Domain id and space name.", "Put a space's idle "
+                     "shutdown timeout back as it was."),
 }  # fmt: skip
 
 

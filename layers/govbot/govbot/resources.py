@@ -125,6 +125,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 )
                 for call in ("CreateDomain", "UpdateDomain")
             },
+            restorable=True,
         ),
         ResourceType(
             type=studio.USER_PROFILE,
@@ -139,6 +140,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 )
                 for call in ("CreateUserProfile", "UpdateUserProfile")
             },
+            restorable=True,
         ),
         ResourceType(
             type=studio.SPACE,
@@ -151,6 +153,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 )
                 for call in ("CreateSpace", "UpdateSpace")
             },
+            restorable=True,
         ),
         ResourceType(
             type="AWS::EC2::Volume",

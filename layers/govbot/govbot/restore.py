@@ -19,6 +19,7 @@ from govbot.actions.base import error_code
 from govbot.actions.delete_endpoint import DeleteEndpoint
 from govbot.actions.delete_provisioned_throughput import DeleteProvisionedThroughput
 from govbot.actions.delete_studio_app import DeleteStudioApp
+from govbot.actions.enable_idle_shutdown import EnableIdleShutdown
 from govbot.actions.resize_endpoint import ResizeEndpoint
 from govbot.actions.snapshot_volume import SnapshotThenDeleteVolume
 from govbot.actions.stop_instance import StopInstance
@@ -415,6 +416,46 @@ def restore_studio_app(
     return note
 
 
+def _idle_shutdown_restorer(rtype: str) -> Restorer:
+    """Put a Studio domain's, user profile's or space's idle-shutdown settings back as they
+    were before govbot turned it on (a domain that never had any gets it turned off)."""
+    scope = studio.SCOPES[rtype]
+
+    def restore(
+        store: Store,
+        clients: AwsClients,
+        *,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        fix = _fix(store, account_id, region, rtype, resource_id, EnableIdleShutdown.name)
+        if fix.restored:
+            return fix.restored
+        done, before = fix.done, fix.before
+        if done is None or before is None:
+            raise RestoreError(
+                f"no record of govbot changing Studio {scope.kind} {resource_id} in {region}"
+            )
+        was = before.before["before"]
+        settings = {
+            f"{t}AppSettings": was.get(f"{t}AppSettings")
+            or {"AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "DISABLED"}}}
+            for t in before.before["gaps"]
+        }
+        studio.update_settings(clients.sagemaker(region), rtype, resource_id, settings)
+        note = (
+            f"put the idle shutdown of {' and '.join(before.before['gaps'])} apps of Studio "
+            f"{scope.kind} {resource_id} back as it was"
+        )
+        _mark_restored(store, done, actor, now, note)
+        return note
+
+    return restore
+
+
 Restorer = Callable[..., str]
 # What govbot can undo, by resource type (resources.py marks the same types restorable).
 RESTORERS: dict[str, Restorer] = {
@@ -424,4 +465,5 @@ RESTORERS: dict[str, Restorer] = {
     "AWS::EC2::Instance": restore_instance,
     "AWS::Bedrock::ProvisionedModelThroughput": restore_provisioned_throughput,
     studio.APP: restore_studio_app,
+    **{rtype: _idle_shutdown_restorer(rtype) for rtype in studio.SCOPES},
 }

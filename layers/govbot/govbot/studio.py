@@ -112,3 +112,20 @@ def with_shutdown(
         lifecycle["IdleSettings"] = idle
     block["AppLifecycleManagement"] = lifecycle
     return block
+
+
+def update_settings(sagemaker: Any, rtype: str, resource_id: str, blocks: dict[str, Any]) -> None:
+    """Write app settings blocks to a domain's defaults, a user profile or a space (each update
+    replaces the blocks it names)."""
+    if rtype == DOMAIN:
+        sagemaker.update_domain(DomainId=resource_id, DefaultUserSettings=blocks)
+        return
+    key = owner_key(resource_id)
+    if rtype == USER_PROFILE:
+        sagemaker.update_user_profile(
+            DomainId=key["DomainId"], UserProfileName=key["Name"], UserSettings=blocks
+        )
+    else:
+        sagemaker.update_space(
+            DomainId=key["DomainId"], SpaceName=key["Name"], SpaceSettings=blocks
+        )

@@ -1,6 +1,7 @@
 """studio-idle-shutdown-off: turn idle shutdown on with the policy's timeout, in the domain's
 defaults, the user profile or the space found. Everything else in the app type's settings is
-kept, and the settings as they were are recorded for a person to put back."""
+kept, and the settings as they were are recorded; ``govbot restore studio-domain ID`` (or
+studio-user-profile, studio-space) puts them back."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from govbot import studio
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
+from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.detectors.studio_idle_shutdown_off import StudioIdleShutdownOffDetails
 from govbot.models import Finding
 
@@ -51,24 +52,10 @@ class EnableIdleShutdown(Action):
             f"{t}AppSettings": studio.with_shutdown(d.blocks, t, rtype, d.timeout_minutes)
             for t in d.gaps
         }
-        sm = ctx.clients.sagemaker(finding.region)
         try:
-            if rtype == studio.DOMAIN:
-                sm.update_domain(DomainId=finding.resource_id, DefaultUserSettings=settings)  # type: ignore[arg-type]
-            else:
-                key = studio.owner_key(finding.resource_id)
-                if rtype == studio.USER_PROFILE:
-                    sm.update_user_profile(
-                        DomainId=key["DomainId"],
-                        UserProfileName=key["Name"],
-                        UserSettings=settings,  # type: ignore[arg-type]
-                    )
-                else:
-                    sm.update_space(
-                        DomainId=key["DomainId"],
-                        SpaceName=key["Name"],
-                        SpaceSettings=settings,  # type: ignore[arg-type]
-                    )
+            studio.update_settings(
+                ctx.clients.sagemaker(finding.region), rtype, finding.resource_id, settings
+            )
         except ClientError as err:
             if gone(finding, err):
                 return ActionResult(Result.GONE, f"Studio {d.scope} {finding.resource_id} gone")
@@ -76,6 +63,6 @@ class EnableIdleShutdown(Action):
         return ActionResult(
             Result.DONE,
             f"Studio {d.scope} {finding.resource_id}: idle {' and '.join(d.gaps)} apps now shut "
-            f"down after {d.timeout_minutes} minutes",
+            f"down after {d.timeout_minutes} minutes; restore with {restore_hint(finding)}",
             {"timeout_minutes": d.timeout_minutes},
         )
