@@ -41,6 +41,7 @@ from govbot.demo.estate import (
     ROLE_ARN,
     as_tags,
     make_endpoint,
+    make_endpoint_load,
     make_log_group,
     make_traffic,
     make_training_job,
@@ -71,12 +72,15 @@ def seed(clients: AwsClients, now: datetime, scale: int, region: str = REGION) -
     }
     for i in range(counts["endpoints"]):
         name = f"ep-{i:04d}"
-        variants = [make_variant("A", "ml.m5.large"), make_variant("B", "ml.m5.large")]
+        size = 4 if i % 50 == 1 else 1  # one in 50 sized for more than it serves, or busy
+        variants = [make_variant("A", "ml.m5.large", size), make_variant("B", "ml.m5.large")]
         tags = team_tags("p") if i % 5 else as_tags(owner="x")
         make_endpoint(
             clients, region, name, variants if i % 3 == 0 else variants[:1], tags, now - 10 * DAY
         )
-        if i % 6:  # five in six serve traffic
+        if size > 1:  # a week of readings: 10% of two vCPUs at peak, or 75%
+            make_endpoint_load(clients, region, name, "A", now, cpu=20.0 if i % 100 == 1 else 150.0)
+        elif i % 6:  # five in six serve traffic
             make_traffic(clients, region, name, "A", now, hours_ago=[2])
     for i in range(counts["volumes"]):
         make_volume(
@@ -219,13 +223,20 @@ def page_minimum(counts: dict[str, int], calls: dict[str, int]) -> dict[str, int
         "resourcegroupstaggingapi.GetResources": pages(tagged, 100)
         + pages(counts["training jobs"], 100),
         "cloudwatch.ListMetrics": 3 * pages(counts["endpoints"], 500),
-        "cloudwatch.GetMetricData": pages(counts["endpoints"], 500),
+        # Traffic, and three series (CPU, GPU, calls per instance) of each variant above the
+        # floor of overprovisioned-endpoint, in the same 500-query batches.
+        "cloudwatch.GetMetricData": pages(counts["endpoints"], 500)
+        + pages(3 * counts["endpoints"] // 50, 500),
+        "ec2.DescribeInstanceTypes": 1,
+        "application-autoscaling.DescribeScalableTargets": 1,
         # No bulk describe exists for these: what the sweep needed is the minimum.
         "sagemaker.DescribeEndpoint": calls.get("sagemaker.DescribeEndpoint", 0),
         "sagemaker.DescribeEndpointConfig": calls.get("sagemaker.DescribeEndpointConfig", 0),
         "sagemaker.DescribeTrainingJob": calls.get("sagemaker.DescribeTrainingJob", 0),
         "pricing.GetProducts": 8,
         "bedrock.ListProvisionedModelThroughputs": 1,  # none here: one empty page
+        "sagemaker.ListDomains": 1,  # no Studio domain here: one empty page
+        "sagemaker.Search": pages(counts["endpoints"], 100),  # instance counts in bulk
     }
 
 
@@ -339,8 +350,9 @@ def render(results: list[Result], latency_ms: float) -> str:
         "Estate per scale unit: "
         + ", ".join(f"{v // first.scale} {k}" for k, v in first.counts.items())
         + " (one endpoint in five untagged, one in six idle, one in three with two"
-        " variants; one volume in four untagged; half the log groups without retention;"
-        " training jobs started 0 to 39 hours ago, 40 % past the 24 h limit).",
+        " variants, one in 50 with four instances and a week of utilisation readings, half"
+        " of those over-provisioned; one volume in four untagged; half the log groups without"
+        " retention; training jobs started 0 to 39 hours ago, 40 % past the 24 h limit).",
         "",
     ]
     ops = sorted(
@@ -378,12 +390,17 @@ def render(results: list[Result], latency_ms: float) -> str:
         "  GetMetricData, so an endpoint busy in any of them costs no describe.",
         "- Per-resource calls left, each because no bulk call exists: DescribeEndpoint and",
         "  DescribeEndpointConfig for endpoints that served nothing (idle candidates, and",
-        "  untagged ones being priced; a config shared by several endpoints is described",
-        "  once), DescribeTrainingJob for jobs created longer ago than their limit (the",
+        "  untagged ones being priced) and for those with more instances than the floor of",
+        "  overprovisioned-endpoint (their instance types are in the config; the counts come",
+        "  from SageMaker Search, 100 endpoints a page; a config shared by several endpoints is",
+        "  described once), DescribeTrainingJob for jobs created longer ago than their limit (the",
         "  listing has no start time) and for jobs created within the last day (spot advice:",
         "  the listing has no instance type or spot setting). Training jobs' tags come 100",
         "  ARNs to a GetResources call. Bedrock provisioned throughputs' tags are read one by",
-        "  one, only for those found idle (few, and costly enough to be worth it).",
+        "  one, only for those found idle (few, and costly enough to be worth it). Studio",
+        "  user profiles and spaces are described one by one (their settings are in no",
+        "  listing), only where a domain exists; Studio apps only when old enough to have",
+        "  idled; none here.",
         "- pricing.GetProducts: the Price List for the region, in bulk (SageMaker instances by",
         "  component, EC2 Linux instances, EBS storage, IOPS, throughput and snapshots, 100",
         "  products a page), whatever the estate's size; on a day's first sweep only, as the",

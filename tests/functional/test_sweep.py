@@ -141,12 +141,13 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         assert calls[f"sagemaker.{op}"] == 1, op
     for op in ("DescribeUserProfile", "DescribeSpace", "DescribeApp"):
         assert calls[f"sagemaker.{op}"] == 2, op
-    # Describes: every endpoint in service for the lookback week, once, whichever
-    # detector asks: their instance counts are in no listing, and overprovisioned-endpoint
-    # needs the busy ones' as idle-endpoint needs the idle ones'; configs once each. And the
-    # two training jobs past their limits.
-    assert calls["sagemaker.DescribeEndpoint"] == 13
-    assert calls["sagemaker.DescribeEndpointConfig"] == 13
+    # Describes only for what is left to judge: endpoints that did no work (idle, serverless,
+    # scaled to zero or exempt: 5 + 1; the busy ones of any kind never), and the two with
+    # more instances than the floor (their instance types are in the config; the counts come
+    # from one SageMaker Search a region, a hundred endpoints a page). And the two training
+    # jobs past their limits.
+    assert calls["sagemaker.Search"] == 2
+    assert calls["sagemaker.DescribeEndpoint"] == 8
     # One listing per traffic metric (Invocations, async work, async backlog) per region, one
     # per GPU metric (agent, DCGM) where GPU instances are judged, one of Bedrock invocations
     # where throughputs are, and the inference components once per region.
@@ -156,7 +157,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 87
+    assert sum(calls.values()) == 79
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

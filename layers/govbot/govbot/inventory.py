@@ -256,6 +256,19 @@ class RegionInventory:
             self.clients.sagemaker(self.region), "list_endpoints", "Endpoints", SAGEMAKER_PAGE
         )
 
+    def endpoints_in_service_for(self, window: timedelta) -> list[EndpointSummaryTypeDef]:
+        """Endpoints in service for at least the window: since creation, or since they came
+        back into service (a clock learned from events)."""
+        return [
+            e
+            for e in self.endpoints
+            if e["EndpointStatus"] == "InService"
+            and self.older_than(
+                self.since("AWS::SageMaker::Endpoint", e["EndpointName"], e["CreationTime"]),
+                window,
+            )
+        ]
+
     def endpoint(self, name: str) -> DescribeEndpointOutputTypeDef | None:
         """DescribeEndpoint, or None when the endpoint has gone since it was listed."""
 
@@ -418,13 +431,47 @@ class RegionInventory:
 
         def listing() -> list[tuple[tuple[str, str], ...]]:
             paginator = self.clients.cloudwatch(self.region).get_paginator("list_metrics")
-            return [
-                tuple(sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", [])))
-                for page in paginator.paginate(Namespace=namespace, MetricName=metric)
-                for m in page["Metrics"]
-            ]
+            # Each series once, however often a listing repeats it (each one asked is billed).
+            return list(
+                dict.fromkeys(
+                    tuple(sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", [])))
+                    for page in paginator.paginate(Namespace=namespace, MetricName=metric)
+                    for m in page["Metrics"]
+                )
+            )
 
         return self._once.get(("metric-series", namespace, metric), listing)
+
+    @shared
+    def instance_counts(self) -> dict[str, dict[str, int]]:
+        """Instances running per variant of every endpoint in service, in bulk: SageMaker
+        Search over endpoints (100 a page) carries what DescribeEndpoint would, one call for
+        a hundred endpoints; scoped, from the describes the re-check makes anyway."""
+        if self.scope is not None:
+            described = (self.endpoint(n) for n in self.scoped_ids("AWS::SageMaker::Endpoint"))
+            found: Iterable[Any] = (d for d in described if d)
+        else:
+            pages = (
+                self.clients.sagemaker(self.region)
+                .get_paginator("search")
+                .paginate(
+                    Resource="Endpoint",
+                    SearchExpression={
+                        "Filters": [
+                            {"Name": "EndpointStatus", "Operator": "Equals", "Value": "InService"}
+                        ]
+                    },
+                    PaginationConfig={"PageSize": SAGEMAKER_PAGE},
+                )
+            )
+            found = (r["Endpoint"] for page in pages for r in page["Results"] if "Endpoint" in r)
+        return {
+            e["EndpointName"]: {
+                v["VariantName"]: v.get("CurrentInstanceCount", 0)
+                for v in e.get("ProductionVariants", [])
+            }
+            for e in found
+        }
 
     @shared
     def autoscaled_variants(self) -> set[tuple[str, str]]:

@@ -51,15 +51,7 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
     ) -> Iterator[Finding | Undecided]:
         window = timedelta(hours=settings.idle_hours)
         # Endpoints younger than the window cannot have been idle for all of it: not judged.
-        candidates = [
-            e
-            for e in inv.endpoints
-            if e["EndpointStatus"] == "InService"
-            and inv.older_than(
-                inv.since("AWS::SageMaker::Endpoint", e["EndpointName"], e["CreationTime"]),
-                window,
-            )
-        ]
+        candidates = inv.endpoints_in_service_for(window)
         # Every traffic series CloudWatch holds for the candidates (Invocations per variant or
         # per inference component, async work and backlog), summed in one batch: any work at
         # all means busy, and a busy endpoint costs no describe. Only the rest are described.

@@ -74,6 +74,7 @@ class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
         "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
         "sagemaker:ListInferenceComponents",
+        "sagemaker:Search",
         "application-autoscaling:DescribeScalableTargets",
         "ec2:DescribeInstanceTypes",
         "cloudwatch:GetMetricData",
@@ -84,14 +85,17 @@ class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
         self, inv: RegionInventory, settings: OverprovisionedEndpointSettings
     ) -> Iterator[Finding | Undecided]:
         window = timedelta(days=settings.lookback_days)
-        candidates = [
-            e
-            for e in inv.endpoints
-            if e["EndpointStatus"] == "InService"
-            and inv.older_than(inv.since(ENDPOINT, e["EndpointName"], e["CreationTime"]), window)
-        ]
+        candidates = inv.endpoints_in_service_for(window)
         if not candidates:
             return
+        # Only endpoints with a variant above the floor are described (their instance types
+        # are in the config): the counts come in bulk, a hundred endpoints a call.
+        counts = inv.instance_counts
+        candidates = [
+            e
+            for e in candidates
+            if any(n > settings.min_instances for n in counts.get(e["EndpointName"], {}).values())
+        ]
         inv.prefetch_endpoint_shapes(e["EndpointName"] for e in candidates)
         # Variants that could lose an instance: real-time, above the floor, not autoscaled.
         sized: list[tuple[Any, list[tuple[str, str, int]]]] = []
