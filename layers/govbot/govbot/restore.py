@@ -43,6 +43,12 @@ class _Fix:
     before: AuditRecord | None  # the latest before-state recorded
     done: AuditRecord | None  # the latest change recorded
 
+    def recorded(self, what: str) -> tuple[AuditRecord, AuditRecord]:
+        """The change and the before-state recorded; RestoreError when either is missing."""
+        if self.done is None or self.before is None:
+            raise RestoreError(f"no record of govbot {what}")
+        return self.done, self.before
+
 
 def _fix(store: Store, account_id: str, region: str, rtype: str, rid: str, action: str) -> _Fix:
     trail = [r for r in store.audit_trail(account_id, region, rtype, rid) if r.action == action]
@@ -165,9 +171,7 @@ def _restore_capacity(
     fix = _fix(store, account_id, region, rtype, name, ResizeEndpoint.name)
     if fix.restored:
         return fix.restored
-    done, before = fix.done, fix.before
-    if done is None or before is None:
-        raise RestoreError(f"no record of govbot scaling endpoint {name} in {region}")
+    done, before = fix.recorded(f"scaling endpoint {name} in {region}")
     sm = clients.sagemaker(region)
     try:
         status = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
@@ -207,9 +211,7 @@ def restore_volume(
     fix = _fix(store, account_id, region, rtype, volume_id, action)
     if fix.restored:
         return fix.restored
-    done, before = fix.done, fix.before
-    if done is None or before is None:
-        raise RestoreError(f"no record of govbot deleting volume {volume_id} in {region}")
+    done, before = fix.recorded(f"deleting volume {volume_id} in {region}")
     snapshot_id = done.after["snapshot_id"]
     was = before.before
     ec2 = clients.ec2(region)
@@ -354,9 +356,7 @@ def restore_provisioned_throughput(
     fix = _fix(store, account_id, region, rtype, resource_id, action)
     if fix.restored:
         return fix.restored
-    done, before = fix.done, fix.before
-    if done is None or before is None:
-        raise RestoreError(f"no record of govbot deleting {resource_id} in {region}")
+    done, before = fix.recorded(f"deleting {resource_id} in {region}")
     was = before.before
     bedrock = clients.client("bedrock", region)
     try:
@@ -396,9 +396,7 @@ def restore_studio_app(
     fix = _fix(store, account_id, region, studio.APP, resource_id, DeleteStudioApp.name)
     if fix.restored:
         return fix.restored
-    done, before = fix.done, fix.before
-    if done is None or before is None:
-        raise RestoreError(f"no record of govbot deleting Studio app {resource_id} in {region}")
+    done, before = fix.recorded(f"deleting Studio app {resource_id} in {region}")
     key = studio.app_key(resource_id)
     sm = clients.sagemaker(region)
     try:
@@ -434,11 +432,7 @@ def _idle_shutdown_restorer(rtype: str) -> Restorer:
         fix = _fix(store, account_id, region, rtype, resource_id, EnableIdleShutdown.name)
         if fix.restored:
             return fix.restored
-        done, before = fix.done, fix.before
-        if done is None or before is None:
-            raise RestoreError(
-                f"no record of govbot changing Studio {scope.kind} {resource_id} in {region}"
-            )
+        done, before = fix.recorded(f"changing Studio {scope.kind} {resource_id} in {region}")
         was = before.before["before"]
         settings = {
             f"{t}AppSettings": was.get(f"{t}AppSettings")
