@@ -53,15 +53,15 @@ def owner_key(resource_id: str) -> dict[str, str]:
 class Scope:
     """Where idle shutdown is set: a domain's defaults, a user profile, or a space."""
 
-    resource_type: str
     settings_key: str  # the settings block in Describe and Update
+    arn_key: str  # where Describe gives its ARN
     kind: str  # in words
 
 
 SCOPES = {
-    DOMAIN: Scope(DOMAIN, "DefaultUserSettings", "domain"),
-    USER_PROFILE: Scope(USER_PROFILE, "UserSettings", "user profile"),
-    SPACE: Scope(SPACE, "SpaceSettings", "space"),
+    DOMAIN: Scope("DefaultUserSettings", "DomainArn", "domain"),
+    USER_PROFILE: Scope("UserSettings", "UserProfileArn", "user profile"),
+    SPACE: Scope("SpaceSettings", "SpaceArn", "space"),
 }
 
 

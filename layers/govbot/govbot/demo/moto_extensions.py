@@ -159,13 +159,9 @@ def _install_inference_components() -> None:
             if params.get("EndpointNameEquals") in (None, c["EndpointName"])
             and params.get("StatusEquals") in (None, c["InferenceComponentStatus"])
         ]
-        start = int(params.get("NextToken") or 0)
-        size = min(int(params.get("MaxResults") or 10), 100)
-        page = [{k: c[k] for k in summary_keys} for c in found[start : start + size]]
-        answer: dict[str, Any] = {"InferenceComponents": page}
-        if start + size < len(found):
-            answer["NextToken"] = str(start + size)
-        return answer
+        return _page(
+            params, "InferenceComponents", [{k: c[k] for k in summary_keys} for c in found]
+        )
 
     def describe(self: Any, params: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -179,20 +175,24 @@ def _install_inference_components() -> None:
         components(self).pop(params["InferenceComponentName"], None)
         return {}
 
-    def handler(method: Any) -> Any:
-        def respond(self: Any) -> str:
-            answer = method(self.sagemaker_backend, json.loads(self.body or "{}"))
-            return json.dumps(answer, default=lambda t: t.replace(tzinfo=UTC).timestamp())
-
-        return respond
-
     for op, method in (
         ("create_inference_component", create),
         ("list_inference_components", listing),
         ("describe_inference_component", describe),
         ("delete_inference_component", delete),
     ):
-        setattr(SageMakerResponse, op, handler(method))
+        setattr(SageMakerResponse, op, _json_operation(method))
+
+
+def _json_operation(method: Any) -> Any:
+    """A SageMaker response method answering from ``method(backend, params)``, JSON in and out,
+    with times as epoch seconds as botocore reads them."""
+
+    def respond(self: Any) -> str:
+        answer = method(self.sagemaker_backend, json.loads(self.body or "{}"))
+        return json.dumps(answer, default=lambda t: t.replace(tzinfo=UTC).timestamp())
+
+    return respond
 
 
 def set_variant_instances(
@@ -681,15 +681,8 @@ def install_studio() -> None:
             f"list_{noun}s": listing,
         }
 
-    def handler(method: Any) -> Any:
-        def respond(self: Any) -> str:
-            answer = method(self.sagemaker_backend, json.loads(self.body or "{}"))
-            return json.dumps(answer, default=lambda t: t.replace(tzinfo=UTC).timestamp())
-
-        return respond
-
     for op, method in ops.items():
-        setattr(SageMakerResponse, op, handler(method))
+        setattr(SageMakerResponse, op, _json_operation(method))
 
     original_resource = SageMakerModelBackend._get_resource_from_arn
     if not getattr(original_resource, "govbot", False):

@@ -140,10 +140,7 @@ class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
             if running and running[0]
             else ""
         )
-        arn_key = {studio.DOMAIN: "DomainArn", studio.USER_PROFILE: "UserProfileArn"}.get(
-            rtype, "SpaceArn"
-        )
-        arn = str(described[arn_key])
+        arn = str(described[scope.arn_key])
         yield Finding(
             detector=self.id,
             resource_id=rid,
