@@ -233,7 +233,7 @@ def page_minimum(counts: dict[str, int], calls: dict[str, int]) -> dict[str, int
         "sagemaker.DescribeEndpoint": calls.get("sagemaker.DescribeEndpoint", 0),
         "sagemaker.DescribeEndpointConfig": calls.get("sagemaker.DescribeEndpointConfig", 0),
         "sagemaker.DescribeTrainingJob": calls.get("sagemaker.DescribeTrainingJob", 0),
-        "pricing.GetProducts": 8,
+        "pricing.GetProducts": 9,  # 3 SageMaker components, 2 EC2 families, 4 EBS families
         "bedrock.ListProvisionedModelThroughputs": 1,  # none here: one empty page
         "sagemaker.ListDomains": 1,  # no Studio domain here: one empty page
         "sagemaker.Search": pages(counts["endpoints"], 100),  # instance counts in bulk
@@ -404,7 +404,8 @@ def render(results: list[Result], latency_ms: float) -> str:
         "  listing), only where a domain exists; Studio apps only when old enough to have",
         "  idled; none here.",
         "- pricing.GetProducts: the Price List for the region, in bulk (SageMaker instances by",
-        "  component, EC2 Linux instances, EBS storage, IOPS, throughput and snapshots, 100",
+        "  component, EC2 Linux on-demand instances and bare metal, EBS storage, IOPS,",
+        "  throughput and snapshots, 100",
         "  products a page), whatever the estate's size; on a day's first sweep only, as the",
         "  state table keeps the region's prices for a day (the emulated Price List holds the",
         "  bundled table's products; the real one has more instance types, so more pages).",

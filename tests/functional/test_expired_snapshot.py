@@ -71,6 +71,8 @@ def test_an_approved_expired_snapshot_is_archived_or_deleted(clients, store, now
     report = govern(pol, clients, store, now=now, dry_run=True, actor="t", regions=[REGION]).report
     [f] = [f for f in report.findings if f.detector == "expired-snapshot"]
     assert store.get(f.finding_id).state is State.PENDING_APPROVAL  # approval by default
+    if retire == "archive":  # what bringing it back would cost, once, before anyone approves
+        assert f.proposed_action.endswith("bringing it back costs $1.50 once)")  # 50 GB x $0.03
     decide_one(store, f.finding_id, Decision.APPROVE, by="ana", now=now)
     [outcome] = Cycle(pol, store, now, False, "t", lambda _a: clients).decided(f.finding_id)
     assert outcome.outcome is Outcome.REMEDIATED

@@ -12,7 +12,9 @@ from govbot.engine import govern
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.policy import parse_policy
-from govbot.price_list import HURRIED
+from govbot.price_list import HURRIED, PriceBook
+from govbot.pricing import Pricer
+from tests.functional.test_idle_gpu_instance import box, readings
 from tests.functional.test_remediation import REGION, idle_endpoint, orphan
 from tests.helpers.aws_errors import fail_operation
 
@@ -41,7 +43,7 @@ def test_costs_come_from_the_price_list_and_name_its_sku_and_date(clients, store
     found, report = sweep(clients, store, now)
     endpoint, volume = found["idle"], found[vid]
     assert endpoint.monthly_cost_usd == pytest.approx(0.25 * HOURS)
-    assert "AWS Price List 2025-06-01, SKU " in endpoint.details["cost_basis"]
+    assert "AWS Price List 2026-09-01, SKU " in endpoint.details["cost_basis"]
     assert volume.monthly_cost_usd == pytest.approx(500 * 0.1)
     assert report.summary.pricing_note is None
     # A handful of bulk queries for the whole region, never one per resource.
@@ -67,7 +69,7 @@ def test_an_unreachable_price_list_falls_back_and_the_digest_says_so(clients, st
     found, report = sweep(clients, store, now)
     endpoint = found["idle"]
     assert endpoint.monthly_cost_usd == pytest.approx(0.23 * HOURS)  # the bundled price
-    assert "bundled table 2025-06, the Price List unreachable" in endpoint.details["cost_basis"]
+    assert "bundled table 2026-09-10, the Price List unreachable" in endpoint.details["cost_basis"]
     note = report.summary.pricing_note
     assert note.startswith("prices in us-east-1 are govbot's bundled table's")
     assert "AccessDeniedException" in note
@@ -120,3 +122,34 @@ def test_a_cached_copy_in_another_shape_is_read_afresh(clients, store, now) -> N
     assert found["idle"].monthly_cost_usd == pytest.approx(0.25 * HOURS)
     assert report.api_calls["pricing.GetProducts"] > 0
     assert store.prices(REGION).sagemaker_hosting_hourly["ml.m5.xlarge"].usd == 0.25
+
+
+def test_the_issue_figures_from_a_price_list_that_answers_as_aws_does(clients, store, now) -> None:
+    """The emulated Price List lists throughput per GiBps-month, region-prefixed usagetypes,
+    and look-alikes (Outposts, Capacity Blocks, snapshot retrieval) on both sides of each
+    product: the prices are still the region's on-demand ones."""
+    vid = orphan(clients, now, Iops=16000, Throughput=1000)
+    idle_endpoint(clients, now, name="gpu", type="ml.g4dn.xlarge")
+    iid = box(clients, now)  # g5.xlarge
+    readings(clients, now, iid, {})
+    found, _ = sweep(clients, store, now)
+    volume, endpoint, instance = found[vid], found["gpu"], found[iid]
+    assert volume.monthly_cost_usd == 140.00  # 500 x $0.08 + 13,000 x $0.005 + 875 x $0.04
+    assert (
+        "875 MiBps at $0.0400/MiBps-month (AWS Price List 2026-09-01, SKU "
+        in (volume.details["cost_basis"])
+    )
+    assert endpoint.monthly_cost_usd == 537.28
+    assert instance.monthly_cost_usd == 734.38
+    # The real offer file's SKU for g5.xlarge is not in the fixture; g4dn's endpoint and the
+    # volume name the emulated Price List's.
+    for f in (volume, endpoint, instance):
+        assert "AWS Price List 2026-09-01, SKU " in f.details["cost_basis"]
+
+
+def test_an_archive_fix_says_what_bringing_the_snapshot_back_costs(clients, store, now) -> None:
+    pricer = Pricer(book=PriceBook(clients, store, now))
+    once = pricer.snapshot_retrieval(500, REGION)
+    assert once.monthly_usd == 15.0  # $0.03 per GB, once
+    assert "once" in once.basis
+    assert pricer.ebs_snapshot(500, REGION, "archive").monthly_usd == 6.25  # not $0.03/GB-mo

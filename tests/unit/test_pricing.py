@@ -82,3 +82,34 @@ def test_policy_prices_win_in_every_region_and_the_discount_applies_to_list_pric
 def test_total_is_unknown_when_any_part_is() -> None:
     assert Cost.total([Cost(1.0, "a"), Cost(None, "no price for b")]).monthly_usd is None
     assert Cost.total([Cost(1.25, "a"), Cost(2.5, "b")]) == Cost(3.75, "a; b")
+
+
+def test_the_bundled_table_and_the_emulator_hold_the_published_offer_file_figures() -> None:
+    """Where the published offer file lists a type, the bundled table (the fallback) and the
+    emulated Price List quote the same figure and SKU: the June 2025 GPU cut included."""
+    from govbot.demo.moto_pricing import OFFER_FILE_US_EAST_1
+    from tests.unit.test_price_list_parse import parsed, published, query
+
+    products = published("getproducts-ec2-us-east-1_offer-file-20260910195514.json")
+    prices = parsed("us-east-1", (query("AmazonEC2", "Compute Instance"), products))
+    listed = {itype: (p.sku, p.usd) for itype, p in prices.ec2_hourly.items()}
+    assert listed == OFFER_FILE_US_EAST_1
+    table = bundled_table()
+    for itype, (_, usd) in listed.items():
+        assert table.ec2_hourly[itype] == pytest.approx(usd), itype
+    assert table.ec2_hourly["p5.48xlarge"] == 55.04
+    assert table.ec2_hourly["p4d.24xlarge"] == pytest.approx(21.957642)
+
+
+def test_every_group_of_bundled_figures_names_its_source_and_date() -> None:
+    table = bundled_table()
+    groups = {
+        name
+        for name, value in table.model_dump().items()
+        if isinstance(value, dict | float) and name not in ("sources",)
+    }
+    covered = {
+        g for g in groups if g in table.sources or (g.startswith("ebs_") and "ebs" in table.sources)
+    }
+    assert groups - {"hours_per_month"} <= covered | {"sagemaker_serverless_provisioned_gb_second"}
+    assert all(any(ch.isdigit() for ch in text) for text in table.sources.values())

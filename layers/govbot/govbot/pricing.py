@@ -31,6 +31,8 @@ class PriceTable(BaseModel):
 
     source: str
     as_of: str
+    # Where each group of figures comes from, and as of when: by the table's field name.
+    sources: dict[str, str]
     hours_per_month: float = 730
     region_factors: dict[str, float]
     sagemaker_hosting_hourly: dict[str, float]
@@ -46,6 +48,8 @@ class PriceTable(BaseModel):
     ebs_io1_iops_month: float
     ebs_io2_iops_month_tiers: list[tuple[int | None, float]]
     ebs_snapshot_gb_month: dict[str, float] = Field(default_factory=dict)  # by storage tier
+    # Bringing an archived snapshot back: a one-time charge per GB, never a monthly rate.
+    ebs_snapshot_retrieval_gb: dict[str, float] = Field(default_factory=dict)
     cloudwatch_logs_stored_gb_month: float
     # Serverless Inference provisioned concurrency, per GB of memory per second. The bundled
     # table has no figure for it (govbot makes none up): the policy's pricing can give one.
@@ -81,6 +85,37 @@ class PriceOverrides(BaseModel):
     # Factors for the bundled table, for a region it lacks.
     region_factors: dict[str, float] = Field(default_factory=dict)
     sagemaker_serverless_provisioned_gb_second: float | None = Field(default=None, gt=0)
+
+
+# What each kind of price is per, as `govbot prices` says it (the Price List's units convert to
+# these, price_list.UNITS).
+PER = {
+    "sagemaker_hosting_hourly": "hour",
+    "sagemaker_training_hourly": "hour",
+    "sagemaker_notebook_hourly": "hour",
+    "ec2_hourly": "hour",
+    "bedrock_model_unit_hourly": "model unit-hour",
+    "ebs_gb_month": "GB-month",
+    "ebs_iops_month": "IOPS-month",
+    "ebs_throughput_mibps_month": "MiBps-month",
+    "ebs_snapshot_gb_month": "GB-month",
+    "ebs_snapshot_retrieval_gb": "GB, once",
+    "cloudwatch_logs_stored_gb_month": "GB-month",
+}
+
+
+class Quote(BaseModel):
+    """One price govbot would use, and where it comes from, so a person can hold it against
+    the AWS pricing calculator."""
+
+    kind: str
+    type: str
+    region: str
+    usd: float | None
+    per: str
+    source: str
+    listed: str | None = None  # as the Price List lists it ("$40.96 per GiBps-mo")
+    discount_percent: float = 0
 
 
 @cache
@@ -153,6 +188,67 @@ class Pricer:
             bundled * factor * self.keep,
             f"bundled table {self.table.as_of}{why}{self._discounted()}",
         )
+
+    def bundled(self) -> dict[str, dict[str, float]]:
+        """The bundled table's us-east-1 figures by kind and type, as the Price List's tables
+        key them (the scalar figures under their volume type or "stored")."""
+        t = self.table
+        io2 = dict(
+            zip(
+                ("io2", "io2-tier2", "io2-tier3"),
+                (p for _, p in t.ebs_io2_iops_month_tiers),
+                strict=False,
+            )
+        )
+        return {
+            "sagemaker_hosting_hourly": t.sagemaker_hosting_hourly,
+            "sagemaker_training_hourly": t.sagemaker_training_hourly,
+            "sagemaker_notebook_hourly": t.sagemaker_notebook_hourly,
+            "ec2_hourly": t.ec2_hourly,
+            "bedrock_model_unit_hourly": t.bedrock_model_unit_hourly,
+            "ebs_gb_month": t.ebs_gb_month,
+            "ebs_iops_month": {
+                "gp3": t.ebs_gp3_iops_month_over_3000,
+                "io1": t.ebs_io1_iops_month,
+                **io2,
+            },
+            "ebs_throughput_mibps_month": {"gp3": t.ebs_gp3_throughput_mibps_month_over_125},
+            "ebs_snapshot_gb_month": t.ebs_snapshot_gb_month,
+            "ebs_snapshot_retrieval_gb": t.ebs_snapshot_retrieval_gb,
+            "cloudwatch_logs_stored_gb_month": {"stored": t.cloudwatch_logs_stored_gb_month},
+        }
+
+    def quotes(self, region: str, types: Iterable[str] = ()) -> list[Quote]:
+        """Every price govbot knows for a region (or only ``types``), from the source it
+        would use: the policy's, the Price List's, or the bundled table's."""
+        wanted = set(types)
+        listed = self.book.region(region) if self.book else None
+        found = []
+        for kind, bundled in self.bundled().items():
+            own = getattr(self.overrides, kind, {})
+            keys = set(bundled) | set(getattr(listed, kind, {}) or {}) | set(own or {})
+            for key in sorted(keys):
+                if wanted and key not in wanted:
+                    continue
+                usd, source = self._price(kind, key, region, bundled.get(key))
+                quoted = getattr(listed, kind, {}).get(key) if listed is not None else None
+                found.append(
+                    Quote(
+                        kind=kind,
+                        type=key,
+                        region=region,
+                        usd=None if usd is None else round(usd, 6),
+                        per=PER[kind],
+                        source=source,
+                        listed=quoted.listed
+                        if quoted is not None and "Price List" in source
+                        else None,
+                        discount_percent=0
+                        if source == "policy price"
+                        else self.overrides.discount_percent,
+                    )
+                )
+        return found
 
     def instances(self, kind: InstanceKind, instance_type: str, count: int, region: str) -> Cost:
         label = kind.removesuffix("_hourly").replace("_", " ")
@@ -238,21 +334,21 @@ class Pricer:
             for (ceiling, bundled), key in zip(
                 t.ebs_io2_iops_month_tiers, ("io2", "io2-tier2", "io2-tier3"), strict=False
             ):
-                rate, _ = self._price("ebs_iops_month", key, region, bundled)
+                rate, source = self._price("ebs_iops_month", key, region, bundled)
                 if rate is None:
                     return Cost(None, f"no io2 IOPS price ({key}) in {region}")
                 tiers.append((ceiling, rate))
             monthly += _tiered(iops, tiers)
-            parts.append(f"{iops} provisioned IOPS (tiered)")
+            parts.append(f"{iops} provisioned IOPS (tiered; {source})")
         for kind, key, quantity, listed in extras:
             if not quantity:
                 continue
-            rate, _ = self._price(kind, key, region, listed)
+            rate, source = self._price(kind, key, region, listed)
             if rate is None:
                 return Cost(None, f"no {kind} price for {key} in {region}")
             monthly += quantity * rate
-            unit = "IOPS" if "iops" in kind else "MiB/s"
-            parts.append(f"{quantity} {unit} at ${rate:.4f}")
+            unit = "IOPS" if "iops" in kind else "MiBps"
+            parts.append(f"{quantity} {unit} at ${rate:.4f}/{unit}-month ({source})")
         return Cost(round(monthly, 2), ", ".join(parts))
 
     def ebs_snapshot(self, size_gib: int, region: str, tier: str = "standard") -> Cost:
@@ -266,6 +362,21 @@ class Pricer:
         return Cost(
             round(size_gib * per_gb, 2),
             f"snapshot of at most {size_gib} GiB at ${per_gb:.4f}/GB-month ({tier}; {source})",
+        )
+
+    def snapshot_retrieval(self, size_gib: int, region: str) -> Cost:
+        """What bringing an archived snapshot back costs, once (not a monthly figure)."""
+        per_gb, source = self._price(
+            "ebs_snapshot_retrieval_gb",
+            "archive",
+            region,
+            self.table.ebs_snapshot_retrieval_gb.get("archive"),
+        )
+        if per_gb is None:
+            return Cost(None, f"no archive retrieval price in {region}: {source}")
+        return Cost(
+            round(size_gib * per_gb, 2),
+            f"{size_gib} GiB at ${per_gb:.4f}/GB retrieved, once ({source})",
         )
 
     def log_storage(self, stored_bytes: int, region: str) -> Cost:

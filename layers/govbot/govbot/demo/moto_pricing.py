@@ -23,21 +23,53 @@ from typing import Any
 
 from govbot.pricing import bundled_table
 
-PUBLISHED = "2025-06-01T00:00:00Z"
+PUBLISHED = "2026-09-01T00:00:00Z"
 ON_DEMAND = "JRTCKXETXF"  # the Price List's offer term code for on-demand
 RATE = "6YS6EN2CT7"
-# (region, family key, product key) -> USD, set by tests.
+# (region, family key, product key) -> USD in the table's unit, set by tests.
 _LISTED: dict[tuple[str, str, str], float] = {}
 SAGEMAKER = {
     "Hosting": ("sagemaker_hosting_hourly", "Host"),
     "Training": ("sagemaker_training_hourly", "Train"),
     "Notebook": ("sagemaker_notebook_hourly", "Notebk"),
 }
+# Usagetype prefixes, from "AWS Region billing codes" (AWS Regions and Availability Zones
+# guide; eu-west-1's is the legacy "EU"). EC2 writes none in us-east-1; SageMaker writes one
+# everywhere ("USE1-Host:ml.g4dn.xlarge").
+BILLING_CODES = {
+    "us-east-1": "USE1", "us-east-2": "USE2", "us-west-1": "USW1", "us-west-2": "USW2",
+    "ca-central-1": "CAN1", "sa-east-1": "SAE1", "eu-west-1": "EU", "eu-west-2": "EUW2",
+    "eu-west-3": "EUW3", "eu-central-1": "EUC1", "eu-north-1": "EUN1", "eu-south-1": "EUS1",
+    "ap-northeast-1": "APN1", "ap-northeast-2": "APN2", "ap-northeast-3": "APN3",
+    "ap-southeast-1": "APS1", "ap-southeast-2": "APS2", "ap-south-1": "APS3",
+    "me-south-1": "MES1", "af-south-1": "AFS1",
+}  # fmt: skip
+EC2_PREFIX_EXCEPTIONS = {"us-east-1": ""}
+# EC2 Linux on-demand products of us-east-1 as the AWS Price List offer file lists them
+# (AmazonEC2/current/us-east-1/index.json, version 20260910195514): SKU and price per hour.
+# tests/fixtures/public/pricing/ holds them in GetProducts' shape; a test keeps the two equal.
+OFFER_FILE_US_EAST_1 = {
+    "t3.micro": ("CRAJUW7BTXFMT2UJ", 0.0104),
+    "m5.xlarge": ("5G4TA8Z4MUKE6MJB", 0.192),
+    "g4dn.xlarge": ("7TVXMFHQR6U7W5CV", 0.526),
+    "g5.2xlarge": ("FX9TUYTJKEENVBSR", 1.212),
+    "g6.xlarge": ("TPKUC6XYSUQ3VFK2", 0.8048),
+    "inf2.xlarge": ("M85N22VB4U7UGU9M", 0.7582),
+    "p4d.24xlarge": ("H7NGEAC6UEHNTKSJ", 21.957642),
+    "p5.48xlarge": ("3D4V8UAYEMB38GU2", 55.04),
+    "trn1.32xlarge": ("WVVQPJVCQU4SR8XF", 21.5),
+}
+# Look-alikes the Price List lists beside the products govbot wants, each with a price that
+# would be wrong if taken: Capacity Blocks ("marketoption": "CapacityBlock"; AWS quotes
+# g5.xlarge blocks at about $0.40/h against $1.006 on demand), Outposts ML instances, EBS
+# snapshot archive retrieval and early delete (per GB, once). They stand both before and after
+# the product they look like, so neither "first wins" nor "last wins" gets the right price.
+STRAY_SHARE = 0.4
 
 
 def set_listed_price(region: str, kind: str, key: str, usd: float) -> None:
     """Make the emulated Price List quote ``usd`` for one product (kind as in RegionPrices,
-    e.g. "sagemaker_hosting_hourly", "ebs_gb_month")."""
+    e.g. "sagemaker_hosting_hourly", "ebs_gb_month"; in that table's unit)."""
     _LISTED[(region, kind, key)] = usd
 
 
@@ -55,6 +87,12 @@ def _region_names() -> dict[str, str]:
     return {r: v["description"] for p in partitions for r, v in p["regions"].items()}
 
 
+def _prefix(service: str, region: str) -> str:
+    if service == "AmazonEC2" and region in EC2_PREFIX_EXCEPTIONS:
+        return EC2_PREFIX_EXCEPTIONS[region]
+    return f"{BILLING_CODES.get(region, region.upper())}-"
+
+
 def _product(
     service: str,
     family: str,
@@ -63,16 +101,20 @@ def _product(
     usd: float,
     unit: str,
     what: str,
+    sku: str | None = None,
+    location_type: str = "AWS Region",
 ) -> dict[str, Any]:
-    sku = hashlib.sha256(f"{service}|{region}|{family}|{sorted(attributes.items())}".encode())
-    sku_id = sku.hexdigest()[:16].upper()
+    digest = hashlib.sha256(
+        f"{service}|{region}|{family}|{sorted(attributes.items())}|{location_type}|{usd}".encode()
+    )
+    sku_id = sku or digest.hexdigest()[:16].upper()
     return {
         "product": {
             "productFamily": family,
             "attributes": {
                 "servicecode": service,
                 "location": _region_names().get(region, region),
-                "locationType": "AWS Region",
+                "locationType": location_type,
                 "regionCode": region,
                 **attributes,
             },
@@ -100,14 +142,14 @@ def _product(
                 }
             }
         },
-        "version": "20250601000000",
-        "publicationDate": PUBLISHED,
+        "version": "20260910195514",
+        "publicationDate": "2026-09-10T19:55:14Z",
     }
 
 
 def _catalogue(region: str) -> list[dict[str, Any]]:
     """Every product the emulated Price List holds for a region (none for a region the
-    bundled table has no factor for)."""
+    bundled table has no factor for), with its look-alikes on both sides."""
     table = bundled_table()
     factor = table.region_factors.get(region)
     if factor is None:
@@ -117,109 +159,149 @@ def _catalogue(region: str) -> list[dict[str, Any]]:
         return _LISTED.get((region, kind, key), round(bundled * factor, 6))
 
     found = []
+    sm = _prefix("AmazonSageMaker", region)
     for component, (kind, usage) in SAGEMAKER.items():
         for itype, usd in getattr(table, kind).items():
-            found.append(
+            attributes = {
+                "instanceName": itype,
+                "component": component,
+                "usagetype": f"{sm}{usage}:{itype}",
+                "operation": "RunInstance",
+            }
+            outposts = {**attributes, "usagetype": f"{sm}Outposts-{usage}:{itype}"}
+            stray = round(usd * STRAY_SHARE, 6)
+            args = ("AmazonSageMaker", "ML Instance", region)
+            found += [
+                _product(*args, outposts, stray, "Hrs", "Outposts", location_type="AWS Outposts"),
+                _product(*args, attributes, price(kind, itype, usd), "Hrs", f"{itype} {component}"),
                 _product(
-                    "AmazonSageMaker",
-                    "ML Instance",
-                    region,
-                    {
-                        "instanceName": itype,
-                        "component": component,
-                        "usagetype": f"{usage}:{itype}",
-                        "operation": "RunInstance",
-                    },
-                    price(kind, itype, usd),
+                    *args,
+                    {**outposts, "operation": "RunInstance:Outposts"},
+                    stray,
                     "Hrs",
-                    f"{itype} {component}",
-                )
-            )
+                    "Outposts",
+                    location_type="AWS Outposts",
+                ),
+            ]
+    ec2 = _prefix("AmazonEC2", region)
     for itype, usd in table.ec2_hourly.items():
-        found.append(
-            _product(
-                "AmazonEC2",
-                "Compute Instance",
-                region,
-                {
-                    "instanceType": itype,
-                    "operatingSystem": "Linux",
-                    "tenancy": "Shared",
-                    "preInstalledSw": "NA",
-                    "capacitystatus": "Used",
-                    "licenseModel": "No License required",
-                    "usagetype": f"BoxUsage:{itype}",
-                },
-                price("ec2_hourly", itype, usd),
-                "Hrs",
-                f"{itype} Linux on demand",
-            )
-        )
+        family = "Compute Instance (bare metal)" if itype.endswith(".metal") else "Compute Instance"
+        attributes = {
+            "instanceType": itype,
+            "operatingSystem": "Linux",
+            "tenancy": "Shared",
+            "preInstalledSw": "NA",
+            "capacitystatus": "Used",
+            "licenseModel": "No License required",
+            "marketoption": "OnDemand",
+            "operation": "RunInstances",
+            "usagetype": f"{ec2}BoxUsage:{itype}",
+        }
+        sku, listed = None, price("ec2_hourly", itype, usd)
+        if region == "us-east-1" and itype in OFFER_FILE_US_EAST_1:
+            sku, real = OFFER_FILE_US_EAST_1[itype]
+            listed = _LISTED.get((region, "ec2_hourly", itype), real)
+        block = {**attributes, "marketoption": "CapacityBlock", "operation": "RunInstances:CB"}
+        stray = round(usd * STRAY_SHARE, 6)
+        args = ("AmazonEC2", family, region)
+        found += [
+            _product(*args, block, stray, "Hrs", f"Capacity Block {itype}"),
+            _product(*args, attributes, listed, "Hrs", f"On Demand Linux {itype}", sku=sku),
+            _product(*args, {**block, "operation": "RunInstances:CB2"}, stray, "Hrs", "block"),
+        ]
+    volumes = {"piops": "io1", "": "standard"}
     for vtype, usd in table.ebs_gb_month.items():
+        word = next((k for k, v in volumes.items() if v == vtype), vtype)
         found.append(
             _product(
                 "AmazonEC2",
                 "Storage",
                 region,
-                {"volumeApiName": vtype, "usagetype": f"EBS:VolumeUsage.{vtype}"},
+                {
+                    "volumeApiName": vtype,
+                    "usagetype": f"{ec2}EBS:VolumeUsage" + (f".{word}" if word else ""),
+                },
                 price("ebs_gb_month", vtype, usd),
                 "GB-Mo",
                 f"{vtype} volume storage",
             )
         )
     iops = [
-        ("io1", "EBS IOPS", table.ebs_io1_iops_month),
-        ("gp3", "EBS IOPS", table.ebs_gp3_iops_month_over_3000),
+        ("io1", "piops", "EBS IOPS", table.ebs_io1_iops_month),
+        ("gp3", "gp3", "EBS IOPS", table.ebs_gp3_iops_month_over_3000),
     ]
     iops += [
-        ("io2", f"EBS IOPS{suffix}", usd)
-        for (_, usd), suffix in zip(
-            table.ebs_io2_iops_month_tiers, ("", " Tier 2", " Tier 3"), strict=False
+        (key, usage, group, usd)
+        for (_, usd), key, usage, group in zip(
+            table.ebs_io2_iops_month_tiers,
+            ("io2", "io2-tier2", "io2-tier3"),
+            ("io2", "io2.tier2", "io2.tier3"),
+            ("EBS IOPS", "EBS IOPS Tier 2", "EBS IOPS Tier 3"),
+            strict=False,
         )
     ]
-    for vtype, group, usd in iops:
-        key = vtype + (f"-tier{group[-1]}" if "Tier" in group else "")
+    for key, usage, group, usd in iops:
         found.append(
             _product(
                 "AmazonEC2",
                 "System Operation",
                 region,
-                {"volumeApiName": vtype, "group": group, "usagetype": f"EBS:VolumeP-IOPS.{key}"},
+                {
+                    "volumeApiName": key.split("-")[0],
+                    "group": group,
+                    "usagetype": f"{ec2}EBS:VolumeP-IOPS.{usage}",
+                },
                 price("ebs_iops_month", key, usd),
                 "IOPS-Mo",
                 f"{key} provisioned IOPS",
             )
         )
+    # Listed per GiBps-month: $40.96 in us-east-1, $0.04 per MiBps-month.
     found.append(
         _product(
             "AmazonEC2",
             "Provisioned Throughput",
             region,
-            {"volumeApiName": "gp3", "usagetype": "EBS:VolumeP-Throughput.gp3"},
-            price(
-                "ebs_throughput_mibps_month", "gp3", table.ebs_gp3_throughput_mibps_month_over_125
+            {"volumeApiName": "gp3", "usagetype": f"{ec2}EBS:VolumeP-Throughput.gp3"},
+            round(
+                price(
+                    "ebs_throughput_mibps_month",
+                    "gp3",
+                    table.ebs_gp3_throughput_mibps_month_over_125,
+                )
+                * 1024,
+                6,
             ),
-            "MiBps-Mo",
+            "GiBps-mo",
             "gp3 provisioned throughput",
         )
     )
-    for tier, usage in (
-        ("standard", "EBS:SnapshotUsage"),
-        ("archive", "EBS:SnapshotArchiveStorage"),
-    ):
-        usd = table.ebs_snapshot_gb_month.get(tier)
-        if usd is not None:
-            found.append(
-                _product(
-                    "AmazonEC2",
-                    "Storage Snapshot",
-                    region,
-                    {"usagetype": usage},
-                    price("ebs_snapshot_gb_month", tier, usd),
-                    "GB-Mo",
-                    f"EBS snapshot ({tier})",
-                )
+    retrieval = table.ebs_snapshot_retrieval_gb.get("archive", 0.03)
+    snapshots: list[tuple[str, float | None, str, tuple[str, str] | None]] = [
+        ("EBS:SnapshotArchiveEarlyDelete", retrieval * 1.25, "GB", None),
+        ("EBS:SnapshotArchiveRetrieval", retrieval, "GB", ("ebs_snapshot_retrieval_gb", "archive")),
+        ("EBS:SnapshotUsage", None, "GB-Mo", ("ebs_snapshot_gb_month", "standard")),
+        ("EBS:SnapshotArchiveStorage", None, "GB-Mo", ("ebs_snapshot_gb_month", "archive")),
+        ("EBS:SnapshotUsageUnderBilling", 0.0125, "GB-Mo", None),
+        ("EBS:SnapshotArchiveEarlyDelete", retrieval * 2.5, "GB", None),
+    ]
+    for usage, usd, unit, wanted in snapshots:
+        if wanted is not None:
+            bundled = getattr(table, wanted[0]).get(wanted[1])
+            if bundled is None:
+                continue
+            usd = price(wanted[0], wanted[1], bundled)
+        found.append(
+            _product(
+                "AmazonEC2",
+                "Storage Snapshot",
+                region,
+                {"usagetype": f"{ec2}{usage}", "storageMedia": "Amazon S3"},
+                usd or 0.0,
+                unit,
+                f"EBS snapshot {usage}",
             )
+        )
     return found
 
 

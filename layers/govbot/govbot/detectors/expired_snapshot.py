@@ -17,7 +17,7 @@ from pydantic import Field
 from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.inventory import RegionInventory, partition, tags_to_dict
-from govbot.models import Finding, Undecided
+from govbot.models import Finding, Undecided, money
 
 EXPIRES_TAG = "govbot:expires-on"
 SOURCE_TAG = "govbot:source-volume"
@@ -63,6 +63,13 @@ class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
             size = snap["VolumeSize"]
             cost = inv.pricer.ebs_snapshot(size, inv.region, tier)
             kept = (today - expires).days
+            retrieval = inv.pricer.snapshot_retrieval(size, inv.region)
+            # What bringing it back would cost, once: said before anyone approves the archive.
+            back = (
+                f"bringing it back costs {money(retrieval.monthly_usd)} once"
+                if retrieval.monthly_usd is not None
+                else "bringing it back is charged per GB retrieved"
+            )
             net = cost.monthly_usd
             if settings.retire == "archive" and net is not None:
                 archived = inv.pricer.ebs_snapshot(size, inv.region, "archive").monthly_usd
@@ -81,7 +88,7 @@ class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
                     f"go on {expires:%Y-%m-%d} ({kept} day(s) ago)"
                 ),
                 proposed_action=(
-                    "move it to the archive tier (restorable)"
+                    f"move it to the archive tier (restorable; {back})"
                     if settings.retire == "archive"
                     else "delete it"
                 ),
