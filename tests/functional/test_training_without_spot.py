@@ -25,7 +25,9 @@ def job(clients, now, name="j", instance="ml.g5.2xlarge", count=2, age=HOUR, **k
 def test_a_long_gpu_job_on_demand_gets_the_spot_saving(clients, now) -> None:
     job(clients, now, max_runtime_hours=48)
     f = by_id(sweep_one(clients, "training-without-spot", now))["j"]
-    assert f.monthly_cost_usd == pytest.approx(round(G5_TRAINING_HOURLY * 2 * 730 * 0.7, 2))
+    # What one full run would save, and said to be per run: never a monthly waste figure.
+    assert f.monthly_cost_usd == pytest.approx(round(G5_TRAINING_HOURLY * 2 * 48 * 0.7, 2))
+    assert f.cost_kind == "per_run"
     assert f.details["run_on_demand_usd"] == pytest.approx(G5_TRAINING_HOURLY * 2 * 48, abs=0.01)
     assert f.details["run_spot_saving_usd"] == pytest.approx(
         G5_TRAINING_HOURLY * 2 * 48 * 0.7, abs=0.01

@@ -11,7 +11,7 @@ def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary(
     assert len(lines) <= 120
     assert max(len(line) for line in lines) <= 100  # CLI lines indented by two may run on
     summary = " ".join(" ".join(lines[-3:]).split())
-    assert summary.startswith("In short: found 25 findings worth $65,509.10/month; fixed 16,")
+    assert summary.startswith("In short: found 25 findings worth $65,292.22/month; fixed 16,")
     assert "restored 1 (churn-model-staging)" in summary
     # The saving is net: the restored endpoint no longer counts, each volume's snapshot does.
     assert "saving $64,652.12/month net" in summary

@@ -128,3 +128,60 @@ def test_slack_settings_are_validated() -> None:
 
     with pytest.raises(PolicyError, match=r"slack\.approvers\.0"):
         parse_policy({"slack": {"approvers": ["ana"]}})
+
+
+def test_a_dollar_means_one_thing_waste_untagged_spend_and_per_run_advice_apart() -> None:
+    """A busy untagged notebook is not waste, and a spot saving per run is not per month:
+    neither adds to waste anywhere (summary, digest, SNS, Slack), and each says what it is."""
+    idle = finding(1, cost=100.0)
+    untagged_busy = finding(2, "untagged-resource", cost=400.0, cost_kind="unattributed")
+    untagged_idle = finding(1, "untagged-resource", cost=100.0, cost_kind="unattributed")
+    advice = finding(3, "training-without-spot", cost=250.0, cost_kind="per_run")
+    report = report_of([idle, untagged_busy, untagged_idle, advice])
+    assert report.summary.total_monthly_cost_usd == 100.0
+    assert report.summary.unattributed_monthly_usd == 500.0
+    assert report.summary.by_detector["training-without-spot"].cost_kind == "per_run"
+    pol = parse_policy({"detectors": {d: {"mode": "notify"} for d in ("untagged-resource",)}})
+    digest = build_digest(report, pol)
+    assert digest.total_monthly_cost_usd == 100.0
+    assert digest.unattributed_monthly_usd == 500.0
+    assert digest.severity == "medium"  # $100 of waste, not $850
+    text = sns.text(digest, 10)
+    assert "govbot: $100.00/month of waste" in text
+    assert "$500.00/month of untagged spend (unattributed, not waste)" in text
+    assert "- $250.00 per run training-without-spot res-00003" in text
+    assert "training-without-spot: 1 finding(s), $250.00 per run" in text
+    assert "- $400.00/month unattributed untagged-resource res-00002" in text
+    machine = sns.machine(digest, 10)
+    assert machine["total_monthly_cost_usd"] == 100.0
+    assert machine["by_detector"]["untagged-resource"]["cost_kind"] == "unattributed"
+    assert [f["cost_kind"] for f in machine["findings"]].count("per_run") == 1
+    slack = json.dumps(digest_messages(digest, pol.slack))
+    assert "$250.00 per run" in slack
+    assert "$100.00/month of waste" in slack
+    assert "$850" not in slack
+    assert "$850" not in text
+
+
+def test_the_html_report_charts_waste_only_and_shows_untagged_spend_beside_it() -> None:
+    from datetime import UTC, datetime
+
+    from govbot.contracts import StoredFinding
+    from govbot.html_report import render_html
+    from govbot.savings import summarize
+
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    stored = [
+        StoredFinding(finding=f, state=State.OPEN, first_seen=now, last_seen=now)
+        for f in (
+            finding(1, cost=100.0),
+            finding(2, "untagged-resource", cost=400.0, cost_kind="unattributed"),
+            finding(3, "training-without-spot", cost=250.0, cost_kind="per_run"),
+        )
+    ]
+    html = render_html(stored, summarize([], [], now), parse_policy({}), now)
+    assert "Waste found, still standing<b>$100.00/month</b>" in html
+    assert "Unattributed spend (untagged, not waste)<b>$400.00/month</b>" in html
+    charts = html[html.index("Where the waste is") :]
+    assert "untagged-resource:" not in charts.split("<table")[0]  # no bar for untagged spend
+    assert "$250.00 per run" in html

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from govbot.contracts import Saving, State, StoredFinding
-from govbot.models import money
+from govbot.models import cost_text, money, spend
 from govbot.policy import Policy
 from govbot.savings import Savings
 
@@ -141,16 +141,17 @@ def render_html(
     stored: list[StoredFinding], savings: Savings, policy: Policy, now: datetime
 ) -> str:
     standing = [sf for sf in stored if sf.state in STANDING]
-    per_resource: dict[str, float] = {}
-    for sf in standing:
-        f = sf.finding
-        per_resource[f.resource_arn] = max(
-            per_resource.get(f.resource_arn, 0.0), f.monthly_cost_usd or 0.0
-        )
+    found = [sf.finding for sf in standing]
+    untagged = spend(found, "unattributed")
     accounts = sorted({sf.finding.account_id for sf in stored}) or ["none yet"]
     regions = sorted({sf.finding.region for sf in stored})
     cards = (
-        ("waste", "Waste found, still standing", f"{money(sum(per_resource.values()))}/month"),
+        ("waste", "Waste found, still standing", f"{money(spend(found))}/month"),
+        (
+            "",
+            "Unattributed spend (untagged, not waste)",
+            f"{money(untagged)}/month",
+        ),
         ("saved", "Saved by fixes in force", f"{money(savings.since_install_usd)}/month"),
         ("saved", f"Saved this month ({savings.month})", f"{money(savings.this_month_usd)}/month"),
         ("", "Waiting for approval", f"{money(savings.waiting_for_approval_usd)}/month"),
@@ -159,7 +160,7 @@ def render_html(
     top = sorted(standing, key=lambda sf: (-(sf.finding.monthly_cost_usd or 0.0), sf.finding_id))
     rows = "".join(
         "<tr>"
-        f'<td class="num">{money(sf.finding.monthly_cost_usd)}</td>'
+        f'<td class="num">{cost_text(sf.finding.monthly_cost_usd, sf.finding.cost_kind)}</td>'
         f'<td><span class="state">{escape(sf.state.value)}</span></td>'
         f"<td>{escape(sf.finding.detector)}</td>"
         f"<td><b>{escape(sf.finding.resource_id)}</b><br>{escape(sf.finding.reason)}</td>"
@@ -169,8 +170,10 @@ def render_html(
         "</tr>"
         for sf in top[:TOP]
     )
+    # Only waste is charted as waste: neither untagged spend nor per-run advice.
+    wasted = [sf for sf in standing if sf.finding.cost_kind == "waste"]
     charts = "".join(
-        bar_chart(f"Waste by {name} ($/month)", waste_by(standing, key))
+        bar_chart(f"Waste by {name} ($/month)", waste_by(wasted, key))
         for name, key in (
             ("detector", lambda sf: sf.finding.detector),
             ("team", lambda sf: policy.team_of(sf.finding.tags)),

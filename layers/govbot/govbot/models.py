@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -17,6 +17,29 @@ WASTE_SINCE = "waste_since"
 def money(value: float | None) -> str:
     """A monthly cost as every report, digest and page writes it."""
     return "unpriced" if value is None else f"${value:,.2f}"
+
+
+# What a finding's dollar figure is. Only waste adds up to "waste": an untagged resource's own
+# spend is unattributed (a busy untagged notebook is not waste), and advice that saves per run
+# (training without spot) is neither monthly nor waste.
+CostKind = Literal["waste", "unattributed", "per_run"]
+COST_UNITS: dict[str, str] = {
+    "waste": "/month",
+    "unattributed": "/month unattributed",
+    "per_run": " per run",
+}
+
+
+# In a table whose column says $/month (and whose total says waste only): what is not monthly
+# says so; untagged spend is monthly, its detector says what it is.
+COST_TAGS: dict[str, str] = {"waste": "", "unattributed": "", "per_run": "/run"}
+
+
+def cost_text(value: float | None, kind: CostKind = "waste", *, in_table: bool = False) -> str:
+    """A finding's figure with what it means: "$12.00/month", "$3.00 per run"."""
+    if value is None:
+        return money(value)
+    return money(value) + (COST_TAGS if in_table else COST_UNITS)[kind]
 
 
 class Identity(TypedDict):
@@ -39,8 +62,11 @@ class Finding(BaseModel):
     region: str
     account_id: str
     monthly_cost_usd: float | None = Field(
-        description="Monthly rate of spend the fix would stop; null when it cannot be priced."
+        description="What the finding costs, as cost_kind says: the monthly spend a fix would "
+        "stop (waste), the resource's own monthly spend (unattributed), or what one run would "
+        "save (per_run); null when it cannot be priced."
     )
+    cost_kind: CostKind = "waste"
     reason: str
     proposed_action: str
     details: dict[str, Any] = Field(default_factory=dict)
@@ -119,15 +145,46 @@ class DetectorSummary(BaseModel):
     findings: int = 0
     monthly_cost_usd: float = 0.0
     unpriced: int = 0
+    cost_kind: CostKind = "waste"
+
+
+def spend(findings: Iterable[Finding], kind: CostKind = "waste") -> float:
+    """The findings' figures of one kind added up, each resource once (an idle endpoint that
+    two detectors flag costs its price once)."""
+    per_resource: dict[str, float] = {}
+    for f in findings:
+        if f.cost_kind == kind and f.monthly_cost_usd is not None:
+            per_resource[f.resource_arn] = max(
+                per_resource.get(f.resource_arn, 0.0), f.monthly_cost_usd
+            )
+    return round(sum(per_resource.values()), 2)
+
+
+def by_detector(
+    findings: Iterable[Finding], detector_ids: Iterable[str] = ()
+) -> dict[str, DetectorSummary]:
+    """Findings, figure and unpriced count per detector (``detector_ids`` first, even when
+    they found nothing)."""
+    summaries = {d: DetectorSummary() for d in detector_ids}
+    for f in findings:
+        s = summaries.setdefault(f.detector, DetectorSummary())
+        s.findings += 1
+        s.cost_kind = f.cost_kind
+        if f.monthly_cost_usd is None:
+            s.unpriced += 1
+        else:
+            s.monthly_cost_usd = round(s.monthly_cost_usd + f.monthly_cost_usd, 2)
+    return summaries
 
 
 class Summary(BaseModel):
     account_id: str | None = None
     findings: int
     exempted: int
-    # Each resource counted once, even when several detectors flag it (an idle endpoint
-    # that is also untagged costs its price once).
+    # Waste only (what fixes would stop), each resource counted once.
     total_monthly_cost_usd: float
+    # Untagged resources' own spend: shown beside waste, never added to it.
+    unattributed_monthly_usd: float = 0.0
     by_detector: dict[str, DetectorSummary]
     regions: list[str]
     units_swept: int
@@ -179,24 +236,13 @@ class SweepReport(BaseModel):
             findings,
             key=lambda f: (-(f.monthly_cost_usd or 0.0), f.detector, f.region, f.resource_id),
         )
-        by_detector = {d: DetectorSummary() for d in detector_ids}
-        per_resource: dict[str, float] = {}
-        for f in ordered:
-            s = by_detector.setdefault(f.detector, DetectorSummary())
-            s.findings += 1
-            if f.monthly_cost_usd is None:
-                s.unpriced += 1
-            else:
-                s.monthly_cost_usd = round(s.monthly_cost_usd + f.monthly_cost_usd, 2)
-                per_resource[f.resource_arn] = max(
-                    per_resource.get(f.resource_arn, 0.0), f.monthly_cost_usd
-                )
         summary = Summary(
             account_id=account_id,
             findings=len(ordered),
             exempted=exempted,
-            total_monthly_cost_usd=round(sum(per_resource.values()), 2),
-            by_detector=by_detector,
+            total_monthly_cost_usd=spend(ordered),
+            unattributed_monthly_usd=spend(ordered, "unattributed"),
+            by_detector=by_detector(ordered, detector_ids),
             regions=regions,
             units_swept=units_swept,
             units_failed=units_failed,

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from govbot.contracts import AuditRecord, StoredFinding
 from govbot.finding_ids import short_forms
-from govbot.models import Finding, SweepReport, money
+from govbot.models import Finding, SweepReport, cost_text, money
 from govbot.savings import Savings
 
 
@@ -101,7 +101,7 @@ def render(
     for f in shown:
         table.add_row(
             short[f.finding_id],
-            money(f.monthly_cost_usd),
+            cost_text(f.monthly_cost_usd, f.cost_kind, in_table=True),
             _what(f.detector, f.resource_id, f.region, f.reason),
         )
     console.print(table)
@@ -112,7 +112,7 @@ def render(
         totals.add_column("findings", justify="right")
         totals.add_column("$/month", justify="right")
         for det_id, s in report.summary.by_detector.items():
-            priced = money(s.monthly_cost_usd) + (
+            priced = cost_text(s.monthly_cost_usd, s.cost_kind, in_table=True) + (
                 f" (+{s.unpriced} unpriced)" if s.unpriced else ""
             )
             totals.add_row(det_id, str(s.findings), priced)
@@ -128,6 +128,14 @@ def render(
             "each resource counted once)",
         )
     )
+    if total.unattributed_monthly_usd:
+        console.print(
+            Text.assemble(
+                ("Unattributed spend: ", "bold"),
+                (money(total.unattributed_monthly_usd), "bold yellow"),
+                "  (untagged resources' own monthly spend: not waste, not in the total above)",
+            )
+        )
     if total.pricing_note:
         console.print(f"[yellow]note:[/] {escape(total.pricing_note)}", highlight=False)
     if report.actions:
@@ -171,7 +179,7 @@ def render_stored(stored: list[StoredFinding], console: Console) -> None:
         table.add_row(
             short[sf.finding_id],
             sf.state.value,
-            money(f.monthly_cost_usd),
+            cost_text(f.monthly_cost_usd, f.cost_kind, in_table=True),
             _what(f.detector, f.resource_id, f.region, note or f.reason),
         )
     console.print(table)
@@ -191,7 +199,7 @@ def render_one(sf: StoredFinding, trail: list[AuditRecord], console: Console) ->
         ("resource", f"{f.resource_id} ({f.resource_type})"),
         ("arn", f.resource_arn),
         ("where", f"account {f.account_id}, {f.region}"),
-        ("cost", f"{money(f.monthly_cost_usd)}/month"),
+        ("cost", cost_text(f.monthly_cost_usd, f.cost_kind)),
         ("cost basis", f.details.get("cost_basis")),
         ("reason", f.reason),
         ("fix", f.proposed_action),

@@ -91,10 +91,9 @@ class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
                 resource_type="AWS::SageMaker::TrainingJob",
                 region=inv.region,
                 account_id=inv.account_id,
-                # The rate spot would have saved while it runs (advice: nothing is stopped).
-                monthly_cost_usd=(
-                    round(cost.monthly_usd * share, 2) if cost.monthly_usd is not None else None
-                ),
+                # What spot would save on one full run (advice: nothing is stopped).
+                monthly_cost_usd=round(per_run * share, 2) if per_run is not None else None,
+                cost_kind="per_run",
                 reason=(
                     f"{count} x {instance_type} for up to {hours:g} h on demand, without "
                     "managed spot training or checkpoints"

@@ -100,6 +100,7 @@ class UntaggedResource(Detector[UntaggedResourceSettings]):
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
+                cost_kind="unattributed",
                 reason=f"missing required tag(s): {', '.join(missing)}",
                 proposed_action="ask the owner to tag it (its spend cannot be attributed)",
                 details=UntaggedResourceDetails(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from govbot.contracts import State
 from govbot.detectors import DETECTORS, Mode
-from govbot.models import Finding, SweepReport, money
+from govbot.models import DetectorSummary, Finding, SweepReport, by_detector, money, spend
 from govbot.policy import Policy
 from govbot.savings import headline as savings_headline
 from govbot.savings import waiting_usd
@@ -31,8 +31,9 @@ class Digest:
     account_id: str
     regions: list[str]
     items: list[Told]  # costliest first
-    total_monthly_cost_usd: float
-    by_detector: dict[str, tuple[int, float]]
+    total_monthly_cost_usd: float  # waste: what fixes would stop
+    by_detector: dict[str, DetectorSummary]
+    unattributed_monthly_usd: float = 0.0  # untagged resources' own spend, never waste
     headline: str | None = None  # replaces the default title (a budget breach's alert)
     done: tuple[str, ...] = ()  # what govbot did about it, one line each
     saved_this_month: float | None = None  # None: no savings records to read (no table)
@@ -81,23 +82,15 @@ def build_digest(
         if state in quiet:
             continue
         items.append(Told(f, state))
-    by_detector: dict[str, tuple[int, float]] = {}
-    for det in DETECTORS:
-        mine = [t.finding for t in items if t.finding.detector == det]
-        if mine:
-            by_detector[det] = (len(mine), round(sum(f.monthly_cost_usd or 0 for f in mine), 2))
-    per_resource: dict[str, float] = {}
-    for t in items:
-        cost = t.finding.monthly_cost_usd or 0.0
-        per_resource[t.finding.resource_arn] = max(
-            per_resource.get(t.finding.resource_arn, 0), cost
-        )
+    told = [t.finding for t in items]
+    detectors = by_detector(told)
     return Digest(
         account_id=report.summary.account_id or "unknown",
         regions=report.summary.regions,
         items=items,
-        total_monthly_cost_usd=round(sum(per_resource.values()), 2),
-        by_detector=by_detector,
+        total_monthly_cost_usd=spend(told),
+        unattributed_monthly_usd=spend(told, "unattributed"),
+        by_detector={d: detectors[d] for d in DETECTORS if d in detectors},
         headline=headline,
         saved_this_month=saved_this_month,
         pricing_note=report.summary.pricing_note,

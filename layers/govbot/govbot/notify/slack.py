@@ -18,7 +18,7 @@ from slack_sdk.webhook import WebhookClient
 
 from govbot.actions import describe_fix
 from govbot.aws import AwsClients
-from govbot.models import money
+from govbot.models import cost_text, money
 from govbot.notify.digest import Digest, Told
 from govbot.policy import SlackSettings
 
@@ -75,7 +75,8 @@ def finding_blocks(t: Told, slack: SlackSettings) -> list[dict[str, Any]]:
             "text": {
                 "type": "mrkdwn",
                 "text": _clip(
-                    f"*{money(f.monthly_cost_usd)}/mo* · `{f.detector}` · *{f.resource_id}* "
+                    f"*{cost_text(f.monthly_cost_usd, f.cost_kind)}* · `{f.detector}` · "
+                    f"*{f.resource_id}* "
                     f"({f.region}){_mention(t, slack)}\n{f.reason}"
                 ),
             },
@@ -124,8 +125,8 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
     """The digest as messages of at most 50 blocks: the first to the channel, the rest to its
     thread. A finding's section and buttons always travel together."""
     summary = "\n".join(
-        f"• `{det}`: {n} finding(s), {money(cost)}/mo"
-        for det, (n, cost) in digest.by_detector.items()
+        f"• `{det}`: {s.findings} finding(s), {cost_text(s.monthly_cost_usd, s.cost_kind)}"
+        for det, s in digest.by_detector.items()
     )
     waiting = sum(t.awaits_approval for t in digest.items)
     # Under a budget alert's title, the savings lead the text instead.
@@ -143,8 +144,15 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
             "text": {
                 "type": "mrkdwn",
                 "text": _clip(
-                    saved + f"{money(digest.total_monthly_cost_usd)}/month of waste · "
-                    f"Account {digest.account_id} · {', '.join(digest.regions)} · "
+                    saved
+                    + f"{money(digest.total_monthly_cost_usd)}/month of waste · "
+                    + (
+                        f"{money(digest.unattributed_monthly_usd)}/month untagged (unattributed, "
+                        "not waste) · "
+                        if digest.unattributed_monthly_usd
+                        else ""
+                    )
+                    + f"Account {digest.account_id} · {', '.join(digest.regions)} · "
                     f"{len(digest.items)} finding(s), {waiting} awaiting approval, "
                     f"costliest first\n{summary}"
                     + (f"\n_Note: {digest.pricing_note}_" if digest.pricing_note else "")

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from govbot.aws import AwsClients
-from govbot.models import money
+from govbot.models import cost_text, money
 from govbot.notify.digest import Digest
 
 MAX_BYTES = 256 * 1024  # SNS limit for message and attributes together
@@ -21,22 +21,28 @@ def text(digest: Digest, shown: int) -> str:
         lines += [f"govbot {digest.savings_line}.", ""]
     lines += [
         f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste in account "
-        f"{digest.account_id} ({', '.join(digest.regions)}), {len(digest.items)} finding(s).",
+        f"{digest.account_id} ({', '.join(digest.regions)}), {len(digest.items)} finding(s)"
+        + (
+            f"; {money(digest.unattributed_monthly_usd)}/month of untagged spend (unattributed, "
+            "not waste)."
+            if digest.unattributed_monthly_usd
+            else "."
+        ),
         "",
     ]
     if digest.pricing_note:
         lines += [f"Note: {digest.pricing_note}.", ""]
     lines += [f"Done: {line}" for line in digest.done]
     lines += [
-        f"  {det}: {n} finding(s), {money(cost)}/month"
-        for det, (n, cost) in digest.by_detector.items()
+        f"  {det}: {s.findings} finding(s), {cost_text(s.monthly_cost_usd, s.cost_kind)}"
+        for det, s in digest.by_detector.items()
     ]
     lines.append("")
     for t in digest.items[:shown]:
         f = t.finding
         wait = " [awaiting approval]" if t.awaits_approval else ""
         lines.append(
-            f"- {money(f.monthly_cost_usd)}/month {f.detector} {f.resource_id} "
+            f"- {cost_text(f.monthly_cost_usd, f.cost_kind)} {f.detector} {f.resource_id} "
             f"({f.region}): {f.reason}{wait}"
         )
     if shown < len(digest.items):
@@ -52,11 +58,12 @@ def machine(digest: Digest, shown: int) -> dict[str, Any]:
         "regions": digest.regions,
         "severity": digest.severity,
         "total_monthly_cost_usd": digest.total_monthly_cost_usd,
+        "unattributed_monthly_usd": digest.unattributed_monthly_usd,
         "saved_this_month_usd": digest.saved_this_month,
         "pricing_note": digest.pricing_note,
         "waiting_for_approval_usd": digest.waiting_usd,
         "by_detector": {
-            d: {"findings": n, "monthly_cost_usd": c} for d, (n, c) in digest.by_detector.items()
+            d: s.model_dump(exclude={"unpriced"}) for d, s in digest.by_detector.items()
         },
         "findings_total": len(digest.items),
         "findings": [
