@@ -33,8 +33,8 @@ def test_sweep_json_is_one_object_with_the_estate_findings(server_estate) -> Non
     # Priced from the Price List the emulated account serves over HTTP, in bulk per region.
     assert report["summary"]["pricing_note"] is None
     endpoint = next(f for f in report["findings"] if f["detector"] == "idle-endpoint")
-    assert "AWS Price List 2025-06-01, SKU" in endpoint["details"]["cost_basis"]
-    assert report["api_calls"]["pricing.GetProducts"] <= 2 * 8
+    assert "AWS Price List 2026-09-01, SKU" in endpoint["details"]["cost_basis"]
+    assert report["api_calls"]["pricing.GetProducts"] <= 2 * 9
     assert report["api_calls"]["sagemaker.ListEndpoints"] == 2
     assert report["summary"]["by_detector"]["idle-endpoint"]["findings"] == 3
     # Progress goes to stderr, per region and detector.
@@ -219,3 +219,35 @@ def test_sweep_runs_only_the_detectors_asked_for(server_estate) -> None:
     wrong = run_govbot("sweep", "--detectors", "idle-endpont")
     assert wrong.returncode == 2
     assert "unknown idle-endpont" in wrong.stderr
+
+
+def test_prices_shows_each_figure_with_its_source(server_account) -> None:
+    """`govbot prices` over HTTP against the emulated Price List: the figures govbot would use,
+    per the unit a person can hold against the pricing calculator."""
+    result = run_govbot(
+        "prices", "--region", "us-east-1", "-t", "g5.xlarge", "-t", "p5.48xlarge", "-t", "gp3",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    quotes = {(q["kind"], q["type"]): q for q in answer["prices"]}
+    p5 = quotes[("ec2_hourly", "p5.48xlarge")]
+    assert (p5["usd"], p5["per"]) == (55.04, "hour")
+    assert p5["source"] == "AWS Price List 2026-09-01, SKU 3D4V8UAYEMB38GU2"
+    throughput = quotes[("ebs_throughput_mibps_month", "gp3")]
+    assert (throughput["usd"], throughput["per"]) == (0.04, "MiBps-month")
+    assert throughput["listed"] == "$40.96 per GiBps-mo"
+    assert quotes[("ebs_gb_month", "gp3")]["usd"] == 0.08
+    assert answer["note"] is None
+
+    # A discount applies to list prices, and the Price List can be turned off.
+    policy_file = ROOT / "tests" / "fixtures" / "prices-policy.yaml"
+    table = run_govbot("prices", "--region", "us-east-1", "-t", "g5.xlarge", "-p", str(policy_file))
+    assert table.returncode == 0, table.stderr
+    assert "$0.9054 per hour" in table.stdout  # $1.006 less 10%
+    assert "bundled table 2026-09-10" in table.stdout
+    assert "the policy turns the Price List off" in table.stderr
+
+    unknown = run_govbot("prices", "--region", "us-east-1", "-t", "zz.nothing")
+    assert unknown.returncode == 2
+    assert "govbot knows no price for zz.nothing" in unknown.stderr

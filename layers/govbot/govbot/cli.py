@@ -26,6 +26,7 @@ from botocore.exceptions import (
 )
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from govbot.actions import action_for
 from govbot.aws import AwsClients
@@ -38,6 +39,8 @@ from govbot.finding_ids import UnknownId, resolve
 from govbot.html_report import render_html
 from govbot.models import Outcome
 from govbot.policy import Policy, PolicyError, load_policy
+from govbot.price_list import PriceBook
+from govbot.pricing import Pricer
 from govbot.progress import SweepProgress
 from govbot.report import (
     FINDING_COLUMNS,
@@ -727,6 +730,54 @@ def detectors_cmd(
         out.print(f"  reads: {', '.join(d['reads'])}", highlight=False)
         if d["fix_permissions"]:
             out.print(f"  fix needs: {', '.join(d['fix_permissions'])}", highlight=False)
+
+
+@app.command("prices")
+def prices_cmd(
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Region to price. Default: your default region."),
+    ] = None,
+    types: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            "-t",
+            help="Only this instance type, volume type, tier or model id (repeatable), e.g. "
+            "--type g5.xlarge --type gp3.",
+        ),
+    ] = None,
+    policy: PolicyOption = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """The price govbot would use for each type it knows, per hour, GB-month, IOPS-month or
+    MiBps-month, with its source (the AWS Price List's SKU and date, the bundled table and its
+    date, or the policy) and the discount applied: hold any figure against the AWS pricing
+    calculator."""
+    pol = _policy_or_exit(policy)
+    clients = AwsClients()
+    where = _region(clients, region)
+    book = PriceBook(clients, None, datetime.now(UTC))
+    pricer = Pricer(pol.pricing, book)
+    quotes = pricer.quotes(where, types or ())
+    if types and not quotes:
+        _fail(f"--type: govbot knows no price for {', '.join(types)} in {where}")
+    why = book.note() if pol.pricing.use_price_list else "the policy turns the Price List off"
+    if format is Format.json:
+        shown = [q.model_dump(mode="json") for q in quotes]
+        print(json.dumps({"region": where, "note": why, "prices": shown}, indent=2))
+        return
+    table = Table(title=f"govbot prices in {where}", expand=False)
+    for column, justify in (("kind", "left"), ("type", "left"), ("price", "right")):
+        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("source", overflow="fold")
+    for q in quotes:
+        price = "none" if q.usd is None else f"${q.usd:,.6g} per {q.per}"
+        listed = f" (listed {q.listed})" if q.listed and not q.listed.endswith(q.per) else ""
+        table.add_row(q.kind, q.type, price, escape(q.source + listed))
+    out.print(table)
+    if why:
+        note(f"note: {why}")
 
 
 @policy_app.command("check")
