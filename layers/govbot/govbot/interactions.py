@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from slack_sdk.signature import Clock, SignatureVerifier
@@ -23,7 +23,8 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from govbot.actions import describe_fix
 from govbot.contracts import RemediationRequest, Respond, SlackContext, decision_block
 from govbot.decisions import Decision, decide_one
-from govbot.notify.slack import ACTION_IDS
+from govbot.notify.mrkdwn import escape, mention
+from govbot.notify.slack import ACTION_IDS, reply_url_allowed
 from govbot.policy import Policy
 from govbot.store import StateConflict, Store
 
@@ -101,16 +102,10 @@ class _BlockActions(BaseModel):
 
     @field_validator("response_url")
     @classmethod
-    def _a_web_address(cls, url: str | None) -> str | None:
-        # Slack sends https://hooks.slack.com/...; plain http only to this host (a stand-in).
-        if url is None:
-            return None
-        parts = urlsplit(url)
-        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
-        if not parts.hostname or not (
-            parts.scheme == "https" or (parts.scheme == "http" and local)
-        ):
-            raise ValueError("response_url is not an https address")
+    def _slacks_own(cls, url: str | None) -> str | None:
+        # Slack sends https://hooks.slack.com/...: a reply to anywhere else is never made.
+        if url is not None and not reply_url_allowed(url):
+            raise ValueError("response_url is not Slack's (https://hooks.slack.com/)")
         return url
 
 
@@ -193,13 +188,14 @@ def handle_click(
         if current is None:
             text = "That finding is not in govbot's records."
         else:
-            who = f" by <@{current.decided_by}>" if current.decided_by else ""
+            who = f" by {mention(current.decided_by)}" if current.decided_by else ""
             text = f"Nothing changed: this finding is already {current.state.value}{who}."
         reply(ephemeral(text))
         return text
     f = decided.finding
     if click.decision is Decision.APPROVE:
-        text = f":hourglass_flowing_sand: Approved by <@{click.user_id}>: {describe_fix(f)}…"
+        by = mention(click.user_id)
+        text = f":hourglass_flowing_sand: Approved by {by}: {escape(describe_fix(f))}…"
         try:
             enqueue(
                 RemediationRequest(
@@ -215,14 +211,15 @@ def handle_click(
             # The approval is stored: the next sweep's cycle acts on it under the same rails.
             log.exception("could not queue the approved fix of %s", f.finding_id)
             text = (
-                f":hourglass_flowing_sand: Approved by <@{click.user_id}>: {describe_fix(f)} "
+                f":hourglass_flowing_sand: Approved by {by}: {escape(describe_fix(f))} "
                 "with the next sweep (the worker's queue could not be reached)."
             )
     elif click.decision is Decision.SNOOZE:
         until = decided.snooze_until
-        text = f":zzz: Snoozed by <@{click.user_id}> until {until:%Y-%m-%d}" if until else "Snoozed"
+        by = mention(click.user_id)
+        text = f":zzz: Snoozed by {by} until {until:%Y-%m-%d}" if until else "Snoozed"
     else:
-        text = f":no_entry_sign: Rejected by <@{click.user_id}>: govbot will leave it alone."
+        text = f":no_entry_sign: Rejected by {mention(click.user_id)}: govbot will leave it alone."
     reply(
         {
             "replace_original": True,

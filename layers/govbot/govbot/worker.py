@@ -14,6 +14,7 @@ from typing import Any
 from govbot.contracts import RemediationRequest, Respond, decision_block
 from govbot.engine import Cycle
 from govbot.models import ActionOutcome, Outcome
+from govbot.notify.mrkdwn import escape, mention
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,8 @@ def _tell(request: RemediationRequest, outcome: ActionOutcome, respond: Respond)
     if not (slack and slack.response_url):
         return
     icon = ICONS.get(outcome.outcome.value, ":information_source:")
-    by = f"<@{request.decided_by}>"
-    text = f"{icon} {outcome.outcome.value}: {outcome.message} (approved by {by})"
+    by = mention(request.decided_by)
+    text = f"{icon} {outcome.outcome.value}: {escape(outcome.message)} (approved by {by})"
     try:
         respond(
             slack.response_url,

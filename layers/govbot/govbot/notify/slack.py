@@ -10,9 +10,10 @@ import os
 import time
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -20,6 +21,7 @@ from govbot.actions import describe_fix
 from govbot.aws import AwsClients
 from govbot.models import cost_text, money
 from govbot.notify.digest import Digest, Told
+from govbot.notify.mrkdwn import escape, mention
 from govbot.policy import SlackSettings
 
 MAX_BLOCKS = 50
@@ -31,6 +33,9 @@ ACTION_IDS = {"approve": "govbot_approve", "reject": "govbot_reject", "snooze": 
 
 
 class SlackCredentials(BaseModel):
+    # A secret with a misspelt key must not put the token into the error, nor so the logs.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     bot_token: SecretStr
     signing_secret: SecretStr
 
@@ -63,7 +68,7 @@ def _clip(text: str) -> str:
 def _mention(t: Told, slack: SlackSettings) -> str:
     owner = t.finding.tags.get(slack.owner_tag, "")
     user = slack.owners.get(owner)
-    return f" · owner <@{user}>" if user else (f" · owner {owner}" if owner else "")
+    return f" · owner {mention(user)}" if user else (f" · owner {escape(owner)}" if owner else "")
 
 
 def finding_blocks(t: Told, slack: SlackSettings) -> list[dict[str, Any]]:
@@ -76,8 +81,8 @@ def finding_blocks(t: Told, slack: SlackSettings) -> list[dict[str, Any]]:
                 "type": "mrkdwn",
                 "text": _clip(
                     f"*{cost_text(f.monthly_cost_usd, f.cost_kind)}* · `{f.detector}` · "
-                    f"*{f.resource_id}* "
-                    f"({f.region}){_mention(t, slack)}\n{f.reason}"
+                    f"*{escape(f.resource_id)}* "
+                    f"({escape(f.region)}){_mention(t, slack)}\n{escape(f.reason)}"
                 ),
             },
         }
@@ -97,7 +102,10 @@ def finding_blocks(t: Told, slack: SlackSettings) -> list[dict[str, Any]]:
                         "value": f.finding_id,
                         "confirm": {
                             "title": {"type": "plain_text", "text": "Approve the fix?"},
-                            "text": {"type": "mrkdwn", "text": _clip(f"govbot will {fix}.")},
+                            "text": {
+                                "type": "mrkdwn",
+                                "text": _clip(f"govbot will {escape(fix)}."),
+                            },
                             "confirm": {"type": "plain_text", "text": "Approve"},
                             "deny": {"type": "plain_text", "text": "Cancel"},
                         },
@@ -152,10 +160,11 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
                         if digest.unattributed_monthly_usd
                         else ""
                     )
-                    + f"Account {digest.account_id} · {', '.join(digest.regions)} · "
+                    + f"Account {escape(digest.account_id)} · "
+                    f"{escape(', '.join(digest.regions))} · "
                     f"{len(digest.items)} finding(s), {waiting} awaiting approval, "
                     f"costliest first\n{summary}"
-                    + (f"\n_Note: {digest.pricing_note}_" if digest.pricing_note else "")
+                    + (f"\n_Note: {escape(digest.pricing_note)}_" if digest.pricing_note else "")
                 ),
             },
         },
@@ -169,7 +178,8 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
                 "text": {
                     "type": "mrkdwn",
                     "text": _clip(
-                        "*What govbot did*\n" + "\n".join(f"• {line}" for line in digest.done)
+                        "*What govbot did*\n"
+                        + "\n".join(f"• {escape(line)}" for line in digest.done)
                     ),
                 },
             },
@@ -187,7 +197,7 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
 
 def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSettings) -> str:
     """Post the digest; returns the message ts (its thread holds what did not fit)."""
-    fallback = digest.title
+    fallback = escape(digest.title)  # a message's text is mrkdwn too (a budget's name in it)
     first, *rest = digest_messages(digest, slack)
     ts = str(client.chat_postMessage(channel=channel, text=fallback, blocks=first)["ts"])
     for blocks in rest:
@@ -198,8 +208,31 @@ def post_digest(client: WebClient, channel: str, digest: Digest, slack: SlackSet
 # -- replies to a click --------------------------------------------------------------------
 
 
+SLACK_REPLIES = "hooks.slack.com"
+# Set only by the demo and the tests, whose Slack stand-in listens on loopback.
+LOOPBACK_SETTING = "GOVBOT_ALLOW_LOOPBACK_SLACK"
+
+
+def reply_url_allowed(url: str) -> bool:
+    """Slack's response_url is https://hooks.slack.com/…; a reply goes nowhere else (not the
+    Lambda runtime API on localhost, not a host a queue message names)."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return False
+    if parts.scheme == "https" and parts.hostname == SLACK_REPLIES and parts.port is None:
+        return True
+    return (
+        os.environ.get(LOOPBACK_SETTING) == "1"
+        and parts.scheme in ("http", "https")
+        and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    )
+
+
 def respond(response_url: str, payload: dict[str, Any]) -> None:
-    """Update or answer through a click's response_url (slack_sdk's webhook client)."""
+    """Update or answer through a click's response_url (slack_sdk's webhook client); an
+    address that is not Slack's is refused before any request is made."""
+    if not reply_url_allowed(response_url):
+        raise ValueError(f"refused to reply to {response_url[:80]!r}: not https://{SLACK_REPLIES}/")
     # One second and no retry (slack_sdk's default retries a refused connection after a
     # backoff): the click's answer must reach Slack within its three.
     WebhookClient(response_url, timeout=1, retry_handlers=[]).send_dict(payload)

@@ -8,6 +8,7 @@ from typing import Any
 from govbot.aws import AwsClients
 from govbot.models import cost_text, money
 from govbot.notify.digest import Digest
+from govbot.notify.mrkdwn import plain
 
 MAX_BYTES = 256 * 1024  # SNS limit for message and attributes together
 BUDGET = MAX_BYTES - 8 * 1024  # room for attributes and the envelope
@@ -47,7 +48,8 @@ def text(digest: Digest, shown: int) -> str:
         )
     if shown < len(digest.items):
         lines.append(f"... and {len(digest.items) - shown} more (govbot findings lists them all)")
-    return "\n".join(lines)
+    # Names, tags and error text are the account's: no client may render them as mentions.
+    return plain("\n".join(lines))
 
 
 def machine(digest: Digest, shown: int) -> dict[str, Any]:
