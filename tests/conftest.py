@@ -107,6 +107,7 @@ def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     standin = SlackStandIn(usergroups={"S0APPROVERS": ["U0CAROL"]}).start()
     monkeypatch.setenv("SLACK_API_URL", standin.api_url)
+    monkeypatch.setenv(slack_notify.LOOPBACK_SETTING, "1")  # replies may reach the stand-in
     slack_notify._groups.clear()
     yield standin
     standin.stop()

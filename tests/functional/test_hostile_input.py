@@ -363,3 +363,84 @@ def test_a_fix_refused_for_good_is_failed_with_the_reason_and_acknowledged(appro
     stored = store.get(finding_id)
     assert stored.state is State.FAILED
     assert "AccessDeniedException" in stored.error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/actions/T1/1/x",
+        "https://hooks.slack.com.evil.example/actions/x",
+        "https://user@hooks.slack.com/actions/x",
+        "https://hooks.slack.com:8443/actions/x",
+        "http://hooks.slack.com/actions/x",
+        "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next",  # the Lambda runtime API
+    ],
+)
+def test_a_click_whose_response_url_is_not_slacks_is_refused_before_anything(
+    finding, slack, store, remediation_queue, monkeypatch, url
+) -> None:
+    from govbot.notify.slack import LOOPBACK_SETTING
+
+    monkeypatch.delenv(LOOPBACK_SETTING)  # as in Lambda: only Slack's address
+    payload = click_payload(finding, "govbot_approve", APPROVER, url)
+    answer = load_function("slack")(_signed(payload), FakeLambdaContext())
+    assert answer["statusCode"] == 400
+    assert "response_url is not Slack's" in answer["body"]
+    assert unchanged(store, finding, remediation_queue)
+
+
+def test_the_worker_posts_nowhere_a_queue_message_names_but_slack(slack, monkeypatch) -> None:
+    from govbot.models import ActionOutcome, Outcome
+    from govbot.notify.slack import LOOPBACK_SETTING, respond
+    from govbot.worker import _tell
+
+    monkeypatch.delenv(LOOPBACK_SETTING)
+    request = RemediationRequest.model_validate(
+        {
+            "finding_id": "f1",
+            "account_id": "123456789012",
+            "region": REGION,
+            "decided_at": "2026-12-06T00:00:00Z",
+            "decided_by": "U0ANA",
+            "slack": {"response_url": slack.response_url("worker"), "blocks": []},
+        }
+    )
+    outcome = ActionOutcome(
+        finding_id="f1",
+        detector="idle-endpoint",
+        resource_id="ep",
+        region=REGION,
+        action="delete-endpoint",
+        outcome=Outcome.REMEDIATED,
+        message="deleted endpoint ep",
+    )
+    _tell(request, outcome, respond)  # logged, never raised: the fix stands
+    assert slack.responses() == []  # no request was made
+    monkeypatch.setenv(LOOPBACK_SETTING, "1")
+    _tell(request, outcome, respond)
+    assert len(slack.responses()) == 1
+
+
+def test_a_malformed_slack_secret_leaves_no_trace_of_itself_in_the_logs(
+    finding, slack, store, remediation_queue, capsys, caplog
+) -> None:
+    """A secret with a misspelt key: the click is answered 503, and neither the token nor the
+    signing secret appears in anything logged (pydantic's errors print their input)."""
+    from govbot.notify import slack as slack_notify
+
+    token, signing = "xoxb-1111-NEVER-LOGGED", "s1gn1ng-NEVER-LOGGED"
+    AwsClients().client("secretsmanager", REGION).put_secret_value(
+        SecretId="govbot/slack",
+        SecretString=json.dumps({"bot_tokne": token, "signing_secret": signing}),
+    )
+    slack_notify._secrets.cache_clear()
+    payload = click_payload(finding, "govbot_approve", APPROVER, slack.response_url())
+    answer = load_function("slack")(_signed(payload), FakeLambdaContext())
+    assert answer["statusCode"] == 503
+    assert unchanged(store, finding, remediation_queue)
+    logged = capsys.readouterr()
+    everything = logged.out + logged.err + caplog.text
+    assert "bot_token" in everything  # the error names the field...
+    assert token not in everything  # ...never the values
+    assert signing not in everything
+    assert "NEVER-LOGGED" not in everything

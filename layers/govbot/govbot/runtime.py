@@ -32,7 +32,8 @@ IDEMPOTENCY_PERMISSIONS = (
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # It holds the ExternalId: an invalid setting names the field, never the value.
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
     region: str = Field(min_length=1, description="AWS_REGION, the function's own region.")
     policy_parameter: str | None = Field(

@@ -34,6 +34,7 @@ from govbot.demo.slack_standin import SlackStandIn
 from govbot.detectors.expired_snapshot import SOURCE_TAG
 from govbot.finding_ids import short_forms
 from govbot.models import SweepReport, money
+from govbot.notify.slack import LOOPBACK_SETTING
 from govbot.report import render
 
 POLICY_PARAMETER = "/govbot/policy"
@@ -299,6 +300,7 @@ def _provision(clients: AwsClients, standin: SlackStandIn) -> dict[str, str]:
         "REMEDIATION_QUEUE_URL": queue,
         "SNS_TOPIC_ARN": topic,
         "SLACK_API_URL": standin.api_url,
+        LOOPBACK_SETTING: "1",  # the stand-in's response_url is on loopback, not Slack's
     }
 
 
