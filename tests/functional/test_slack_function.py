@@ -119,22 +119,30 @@ def test_requests_not_signed_by_slack_are_refused_and_change_nothing(
 
 
 def test_a_replayed_request_changes_nothing(
-    finding, slack, store, remediation_queue, lambda_context
+    finding, slack, store, remediation_queue, lambda_context, now
 ) -> None:
+    """A captured click, sent again within Slack's five minutes, is answered "already
+    handled" before anything is read: not even a finding reopened since is decided again."""
     from govbot import runtime
+    from govbot.decisions import reopen
 
-    event = click(slack, finding)
+    event = click(slack, finding, action="govbot_reject")
     handler = load_function("slack")
     assert handler(event, lambda_context)["statusCode"] == 200
-    reads = runtime.clients().calls["dynamodb.GetItem"]
-    assert handler(event, lambda_context)["statusCode"] == 200
-    # The refusal answers from the read that refused it: one GetItem, no second look.
-    assert runtime.clients().calls["dynamodb.GetItem"] - reads == 1
-    assert len(queued(remediation_queue)) == 1
-    assert slack.responses()[-1]["text"] == (
-        f"Nothing changed: this finding is already approved by <@{APPROVER}>."
-    )
-    assert slack.responses()[-1]["response_type"] == "ephemeral"
+    assert store.get(finding).state is State.REJECTED
+    reopen(store, finding, waiting=State.PENDING_APPROVAL, by="ana", now=now)
+    replies, reads = len(slack.responses()), runtime.clients().calls["dynamodb.GetItem"]
+    again = handler(event, lambda_context)
+    assert (again["statusCode"], again["body"]) == (200, "already handled")
+    assert store.get(finding).state is State.PENDING_APPROVAL  # the replay decided nothing
+    assert runtime.clients().calls["dynamodb.GetItem"] == reads  # nor read the finding
+    assert len(slack.responses()) == replies
+    assert queued(remediation_queue) == []
+    # A new click (its own timestamp and signature) is a new decision.
+    fresh = click(slack, finding, action="govbot_reject", timestamp=int(time.time()) + 1)
+    later = handler(fresh, lambda_context)
+    assert later["statusCode"] == 200
+    assert store.get(finding).state is State.REJECTED
 
 
 def test_someone_not_an_approver_is_told_so_and_nothing_changes(

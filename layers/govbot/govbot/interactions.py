@@ -13,7 +13,7 @@ import binascii
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
@@ -58,6 +58,10 @@ def raw_body(body: str | None, base64_encoded: bool) -> str | None:
         return base64.b64decode(body, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         return None
+
+
+# Slack's verifier accepts a request up to five minutes old; its key is kept past that.
+REPLAY_WINDOW = timedelta(minutes=10)
 
 
 def verify(
@@ -238,16 +242,27 @@ def handle_request(
     *,
     signing_secret: str,
     handle: Callable[[Click], str],
+    once: Callable[[str, datetime], bool] | None = None,
     clock: Clock | None = None,
 ) -> tuple[int, str]:
     """HTTP status and body for Slack. Anything not correctly signed is 401 and changes
-    nothing; a signed request that is not a govbot click is 400. ``body`` is None when it
-    could not be decoded (see ``raw_body``)."""
+    nothing; a signed request that is not a govbot click is 400; a signed click seen before
+    (the same timestamp and signature, replayed within Slack's five minutes) is answered
+    "already handled" and changes nothing. ``body`` is None when it could not be decoded (see
+    ``raw_body``); ``once`` records a request's key until a time, False if it was recorded."""
     if body is None or not verify(body, headers, signing_secret, clock):
         return 401, "invalid signature"
     try:
         click = parse_click(body)
     except BadRequest as err:
         return 400, str(err)
+    lower = {str(k).lower(): v for k, v in headers.items()}
+    sent = int(lower["x-slack-request-timestamp"])
+    if once is not None and not once(
+        f"slack#{sent}#{lower['x-slack-signature']}",
+        datetime.fromtimestamp(sent, UTC) + REPLAY_WINDOW,
+    ):
+        log.warning("a Slack request seen before was refused (replayed)")
+        return 200, "already handled"
     handle(click)
     return 200, ""  # Slack wants a quick empty 200; the user was answered via response_url

@@ -35,6 +35,7 @@ class SlackApp:
                 headers,
                 signing_secret=creds.signing_secret.get_secret_value(),
                 handle=lambda click: self._decide(click, creds.bot_token.get_secret_value(), now),
+                once=runtime.store(self.settings).accept_once,
             )
         except Exception:
             # An AWS service down (the secret, the table): a deliberate answer, not a crash.

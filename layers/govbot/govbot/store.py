@@ -411,6 +411,26 @@ class Store:
     def put_prices(self, prices: RegionPrices) -> None:
         self._put_single(f"PRICES#{prices.region}", prices.model_dump_json())
 
+    # -- once-only keys: a Slack request accepted once ------------------------------------
+
+    def accept_once(self, key: str, until: datetime) -> bool:
+        """Record ``key`` if it is new (a conditional put); False when it was recorded
+        before. DynamoDB's TTL removes the item after ``until`` (``expires_at``; nothing else
+        in the table carries it, so nothing else expires)."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item(
+                    {"pk": f"ONCE#{key}", "sk": "RECORD", "expires_at": int(until.timestamp())}
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # -- single-item records (sweep marks, prices): one item under its own key -------------
 
     def _put_single(self, pk: str, record: str) -> None:
