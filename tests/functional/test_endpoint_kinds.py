@@ -164,3 +164,58 @@ def test_an_idle_component_endpoint_is_deleted_with_its_components_and_restored(
     assert note.endswith("with its 1 inference component(s)")
     [component] = sm.list_inference_components(EndpointNameEquals="llm")["InferenceComponents"]
     assert component["InferenceComponentName"] == "llm-a"
+
+
+TOKEN = "hf_NEVER_IN_CLEAR_0123456789"
+
+
+def _component_fix(clients, store, now) -> tuple[str, Outcome]:
+    make_component_endpoint(
+        clients, REGION, "llm", "ml.g4dn.xlarge", 1, ["llm-a"], now - 30 * DAY,
+        environment={"HF_TOKEN": TOKEN, "MAX_TOKENS": "512"},
+    )  # fmt: skip
+    pol = parse_policy({"regions": [REGION]})
+    report = govern(pol, clients, store, now=now, dry_run=True, actor="t").report
+    [f] = [f for f in report.findings if f.detector == "idle-endpoint"]
+    decide_one(store, f.finding_id, Decision.APPROVE, by="ana", now=now)
+    [outcome] = Cycle(pol, store, now, False, "t", lambda _a: clients).decided(f.finding_id)
+    return f.account_id, outcome
+
+
+def test_a_components_environment_is_recorded_sealed_and_restored_whole(
+    clients, store, now, monkeypatch, caplog, capsys
+) -> None:
+    """Container environments often hold tokens: the audit log (which seven roles read) keeps
+    them only sealed with the records key; restore opens them and deploys them again."""
+    from govbot.sealing import KEY_SETTING
+
+    key = clients.client("kms", REGION).create_key(Description="govbot records")["KeyMetadata"]
+    monkeypatch.setenv(KEY_SETTING, key["Arn"])
+    account, outcome = _component_fix(clients, store, now)
+    assert outcome.outcome is Outcome.REMEDIATED
+    items = clients.client("dynamodb", store.region).scan(TableName=store.table)["Items"]
+    table = str(items)
+    assert TOKEN not in table  # nowhere in the state table: not the audit, not the finding
+    assert "HF_TOKEN" in table  # its name stays readable
+    note = restore_endpoint(
+        store, clients, region=REGION, account_id=account, resource_id="llm", actor="ana", now=now
+    )
+    assert note.endswith("with its 1 inference component(s)")
+    sm = clients.sagemaker(REGION)
+    spec = sm.describe_inference_component(InferenceComponentName="llm-a")["Specification"]
+    assert spec["Container"]["Environment"] == {"HF_TOKEN": TOKEN, "MAX_TOKENS": "512"}
+    logged = capsys.readouterr()
+    assert TOKEN not in caplog.text + logged.out + logged.err
+
+
+def test_without_the_records_key_a_component_with_an_environment_is_not_deleted(
+    clients, store, now, monkeypatch
+) -> None:
+    from govbot.sealing import KEY_SETTING
+
+    monkeypatch.delenv(KEY_SETTING, raising=False)
+    _, outcome = _component_fix(clients, store, now)
+    assert outcome.outcome is Outcome.FAILED
+    assert KEY_SETTING in outcome.message
+    assert clients.sagemaker(REGION).list_endpoints()["Endpoints"]  # nothing lost
+    assert TOKEN not in outcome.message

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 
 from govbot.aws import AwsClients
-from govbot.contracts import State
+from govbot.contracts import AuditRecord, State
 from govbot.demo import moto_extensions as ext
 from govbot.engine import govern
 from govbot.policy import parse_policy
-from govbot.store import Store
+from govbot.store import EXPIRES_AT, AuditConflict, Store
 from tests.functional.test_remediation import REGION, idle_endpoint, orphan
 
 POLICY = parse_policy({"regions": [REGION]})
@@ -64,3 +64,30 @@ def test_a_finding_that_changed_is_written(clients, store, now) -> None:
     [sf] = [s for s in store.in_scope(clients.account_id(REGION), REGION, "orphaned-volume")]
     assert sf.finding.details["size_gib"] == 900
     assert sf.last_seen == now + timedelta(hours=2)
+
+
+def test_an_audit_record_is_never_overwritten(store, now) -> None:
+    """The audit log is append-only: the same key with other content is refused, and the
+    record first written stands; the very same record written again is a no-op."""
+    record = AuditRecord(
+        finding_id="idle-endpoint-0123456789abcdef",
+        account_id="123456789012",
+        region="us-east-1",
+        resource_type="AWS::SageMaker::Endpoint",
+        resource_id="ep",
+        action="delete-endpoint",
+        phase="before",
+        at=now,
+        actor="worker",
+        before={"endpoint_config_name": "ep-config"},
+    )
+    store.audit(record)
+    store.audit(record)  # a retry of the same write
+    forged = record.model_copy(update={"before": {"endpoint_config_name": "attacker-config"}})
+    with pytest.raises(AuditConflict):
+        store.audit(forged)
+    [kept] = store.audit_trail("123456789012", "us-east-1", "AWS::SageMaker::Endpoint", "ep")
+    assert kept.before == {"endpoint_config_name": "ep-config"}
+    # Nor does it ever expire: only once-only keys carry the table's TTL attribute.
+    [item] = store._db.scan(TableName=store.table)["Items"]
+    assert EXPIRES_AT not in item

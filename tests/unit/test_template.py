@@ -170,7 +170,8 @@ def test_detector_reads_are_read_only(template) -> None:
 def test_state_table_is_recoverable(template) -> None:
     props = template["Resources"]["StateTable"]["Properties"]
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert "TimeToLiveSpecification" not in props  # audit records never expire
+    # Only once-only keys carry the TTL attribute (test_recording_writes: audit items never do).
+    assert props["TimeToLiveSpecification"]["AttributeName"] == store.EXPIRES_AT
     names = {i["IndexName"] for i in props["GlobalSecondaryIndexes"]}
     assert names == {store.STATE_INDEX, store.SCOPE_INDEX}
 
@@ -374,3 +375,29 @@ def test_every_checkov_suppression_says_why(template) -> None:
     for name, resource in template["Resources"].items():
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert len(skip["comment"]) > 40, (name, skip["id"])
+
+
+def test_only_the_worker_may_seal_records_and_no_function_may_open_them(template) -> None:
+    from govbot import sealing
+
+    worker = function(template, "RemediateFunction")
+    seal = statement(worker, "SealRecords")
+    assert actions(seal) == set(sealing.SEAL)
+    assert seal["Resource"] == {"GetAtt": "RecordsKey.Arn"}
+    assert seal["Condition"]["StringEquals"] == {
+        f"kms:EncryptionContext:{k}": v for k, v in sealing.CONTEXT.items()
+    }
+    variables = worker["Properties"]["Environment"]["Variables"]
+    assert variables[sealing.KEY_SETTING] == {"GetAtt": "RecordsKey.Arn"}
+    for name in resources_of(template, "AWS::Serverless::Function"):
+        fn = function(template, name)
+        for s in statements(fn):
+            if "RecordsKey" in str(s.get("Resource")):
+                assert (name, s["Sid"]) == ("RemediateFunction", "SealRecords")
+
+
+def test_the_state_table_and_its_audit_log_outlive_the_stack(template) -> None:
+    table = template["Resources"]["StateTable"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["TimeToLiveSpecification"]["Enabled"] is True

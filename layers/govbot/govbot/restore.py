@@ -26,6 +26,7 @@ from govbot.actions.stop_instance import StopInstance
 from govbot.actions.stop_notebook import StopNotebook
 from govbot.aws import AwsClients
 from govbot.contracts import AuditRecord, State
+from govbot.sealing import unseal
 from govbot.store import StateConflict, Store
 
 RESTORED_FROM_TAG = "govbot:restored-from"
@@ -144,11 +145,18 @@ def restore_endpoint(
             EndpointName=name, WaiterConfig={"Delay": 30, "MaxAttempts": 60}
         )
     for c in components:
+        spec = c["specification"]
+        if c.get("environment"):  # recorded sealed: opened only here, never logged
+            container = {
+                **spec.get("Container", {}),
+                "Environment": unseal(clients, c["environment"]),
+            }
+            spec = {**spec, "Container": container}
         sm.create_inference_component(
             InferenceComponentName=c["name"],
             EndpointName=name,
             VariantName=c["variant_name"],
-            Specification=c["specification"],
+            Specification=spec,
             RuntimeConfig={"CopyCount": c["copy_count"]},
         )
     if components:

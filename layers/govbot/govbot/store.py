@@ -49,6 +49,14 @@ SAVINGS_PK = "SAVINGS"
 STANDING = STICKY
 
 
+# The table's TTL attribute: only once-only keys carry it, so nothing else ever expires.
+EXPIRES_AT = "expires_at"
+
+
+class AuditConflict(RuntimeError):
+    """An audit record with the same key and other content: the log is never rewritten."""
+
+
 class StateConflict(Exception):
     """The finding was not in a state the change allows (someone else moved it first).
     ``found`` is the finding as it was read when the change was refused (None: no such one)."""
@@ -421,7 +429,7 @@ class Store:
             self._db.put_item(
                 TableName=self.table,
                 Item=_to_item(
-                    {"pk": f"ONCE#{key}", "sk": "RECORD", "expires_at": int(until.timestamp())}
+                    {"pk": f"ONCE#{key}", "sk": "RECORD", EXPIRES_AT: int(until.timestamp())}
                 ),
                 ConditionExpression="attribute_not_exists(pk)",
             )
@@ -496,18 +504,30 @@ class Store:
     # -- audit ----------------------------------------------------------------------------
 
     def audit(self, record: AuditRecord) -> None:
-        self._db.put_item(
-            TableName=self.table,
-            Item=_to_item(
-                {
-                    "pk": audit_pk(
-                        record.account_id, record.region, record.resource_type, record.resource_id
-                    ),
-                    "sk": f"{record.at.isoformat()}#{record.action}#{record.phase}",
-                    "record": record.model_dump_json(),
-                }
+        """Append one audit record. The log is append-only: a record is never overwritten
+        (a conditional put); writing the very same record again is a no-op, anything else
+        under its key is refused (AuditConflict)."""
+        key = {
+            "pk": audit_pk(
+                record.account_id, record.region, record.resource_type, record.resource_id
             ),
-        )
+            "sk": f"{record.at.isoformat()}#{record.action}#{record.phase}",
+        }
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item({**key, "record": record.model_dump_json()}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            held = self._db.get_item(TableName=self.table, Key=_to_item(key), ConsistentRead=True)
+            kept = AuditRecord.model_validate_json(_from_item(held["Item"])["record"])
+            if kept != record:
+                raise AuditConflict(
+                    f"audit record {key['sk']} exists: it is never rewritten"
+                ) from err
 
     def audit_trail(
         self, account_id: str, region: str, resource_type: str, resource_id: str

@@ -7,6 +7,7 @@ any is still being deleted the endpoint is left to a later run.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,6 +16,7 @@ from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.models import Finding
+from govbot.sealing import seal
 
 
 @register
@@ -39,12 +41,16 @@ class DeleteEndpoint(Action):
         components = []
         for name in d.components:  # what restore needs to deploy each one again
             c = sagemaker.describe_inference_component(InferenceComponentName=name)
+            spec = copy.deepcopy(c.get("Specification", {}))
+            # The container's environment often holds tokens: recorded sealed, never in clear.
+            environment = (spec.get("Container") or {}).pop("Environment", None)
             components.append(
                 {
                     "name": name,
                     "variant_name": c.get("VariantName"),
-                    "specification": c.get("Specification", {}),
+                    "specification": spec,
                     "copy_count": (c.get("RuntimeConfig") or {}).get("DesiredCopyCount", 1),
+                    "environment": seal(ctx.clients, environment) if environment else None,
                 }
             )
         return {

@@ -183,9 +183,11 @@ def make_component_endpoint(
     components: list[str],
     created: datetime,
     tags: list[dict[str, str]] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> None:
     """An endpoint that hosts inference components: a variant with instances under managed
-    instance scaling and no model of its own; each component deploys one model onto it."""
+    instance scaling and no model of its own; each component deploys one model onto it (or,
+    given an ``environment``, a container image run with it)."""
     sm = clients.sagemaker(region)
     sm.create_endpoint_config(
         EndpointConfigName=f"{name}-config",
@@ -215,7 +217,11 @@ def make_component_endpoint(
             EndpointName=name,
             VariantName="AllTraffic",
             Specification={
-                "ModelName": model,
+                **(
+                    {"Container": {"Image": IMAGE, "Environment": environment}}
+                    if environment
+                    else {"ModelName": model}
+                ),
                 "ComputeResourceRequirements": {"MinMemoryRequiredInMb": 1024},
             },
             RuntimeConfig={"CopyCount": 1},
