@@ -84,14 +84,18 @@ def test_the_whole_cycle_through_the_command_line(server_estate) -> None:
     assert states[job] == states[endpoint] == "remediated"
     assert states[logs] == "rejected"
 
-    restored = run_govbot("restore", "endpoint", "churn-model-staging", "--region", "us-east-1")
+    # Through the member account's restore role, as a person restores into a member account.
+    restored = run_govbot(
+        "restore", "endpoint", "churn-model-staging", "--region", "us-east-1",
+        "--role-arn", "arn:aws:iam::123456789012:role/govbot-restore", "--external-id", "ext-0001",
+    )  # fmt: skip
     assert restored.returncode == 0, restored.stderr
-    assert (
-        server_estate.clients.sagemaker("us-east-1").describe_endpoint(
-            EndpointName="churn-model-staging"
-        )["EndpointConfigName"]
-        == "churn-model-staging-config"
-    )
+    sm = server_estate.clients.sagemaker("us-east-1")
+    endpoint_now = sm.describe_endpoint(EndpointName="churn-model-staging")
+    assert endpoint_now["EndpointConfigName"] == "churn-model-staging-config"
+    # What restore creates carries govbot's tag: the restore role may create nothing else.
+    tags = sm.list_tags(ResourceArn=endpoint_now["EndpointArn"])["Tags"]
+    assert {"Key": "govbot:restored-from", "Value": "churn-model-staging"} in tags
     # A second restore repeats nothing and says what the first did.
     again = run_govbot("restore", "endpoint", "churn-model-staging", "--region", "us-east-1")
     assert again.returncode == 0, again.stderr

@@ -346,13 +346,6 @@ def test_the_public_slack_function_has_reserved_concurrency(template) -> None:
     assert props["ReservedConcurrentExecutions"] == {"Ref": "SlackConcurrency"}
 
 
-@pytest.mark.parametrize("role", ["SweepRole", "RemediationRole"])
-def test_member_roles_trust_only_govbot_with_the_external_id(member, role) -> None:
-    [trust] = member["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
-    assert "GovbotAccountId" in trust["Principal"]["AWS"]["Sub"]
-
-
 def test_every_dead_letter_queue_and_function_has_an_alarm(template) -> None:
     alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
     watched = {
@@ -401,3 +394,52 @@ def test_the_state_table_and_its_audit_log_outlive_the_stack(template) -> None:
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
     assert table["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
+
+
+def test_member_roles_trust_exactly_the_one_govbot_role_that_assumes_each(member) -> None:
+    """Not the govbot account as a whole: any principal there that may call sts:AssumeRole
+    would otherwise reach every member account. The ExternalId is kept too."""
+    expected = {
+        "SweepRole": "GovbotSweepRoleArn",
+        "RemediationRole": "GovbotRemediationRoleArn",
+        "RestoreRole": "RestorePrincipalArns",
+    }
+    for role, principal in expected.items():
+        [trust] = member["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Condition"] == {
+            "StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}},
+            "ArnEquals": {"aws:PrincipalArn": {"Ref": principal}},
+        }, role
+
+
+def test_the_member_restore_role_is_exactly_what_restore_calls(member) -> None:
+    from govbot import restore
+
+    stmts = member_statements(member, "RestoreRole")
+    assert actions(stmts["RestoreReads"]) == set(restore.READS)
+    assert actions(stmts["RestoreCreates"]) == set(restore.CREATES)
+    assert stmts["RestoreCreates"]["Condition"] == {
+        "Null": {f"aws:RequestTag/{restore.RESTORED_FROM_TAG}": "false"}
+    }
+    assert actions(stmts["RestoreFromSnapshots"]) == {"ec2:CreateVolume"}
+    assert actions(stmts["RestoreChanges"]) == set(restore.CHANGES)
+    assert actions(stmts["NeverTouchExempt"]) == set(restore.CHANGES)
+    assert member["Resources"]["RestoreRole"]["Condition"] == "HasRestorers"
+
+
+def test_the_external_id_reaches_only_the_functions_that_assume_member_roles(template) -> None:
+    assert "GOVBOT_EXTERNAL_ID" not in template["Globals"]["Function"]["Environment"]["Variables"]
+    holders = {
+        name
+        for name, fn in resources_of(template, "AWS::Serverless::Function").items()
+        if "GOVBOT_EXTERNAL_ID" in fn["Properties"].get("Environment", {}).get("Variables", {})
+    }
+    assume = {
+        name
+        for name, fn in resources_of(template, "AWS::Serverless::Function").items()
+        if "sts:AssumeRole" in granted(fn)
+    }
+    assert holders == assume == {"SweepWorkerFunction", "RemediateFunction"}
+    for name in assume:
+        [s] = [s for s in statements(function(template, name)) if "sts:AssumeRole" in actions(s)]
+        assert s["Condition"] == {"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}}

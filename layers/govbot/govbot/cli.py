@@ -156,7 +156,17 @@ AccountOption = Annotated[
 ]
 RoleOption = Annotated[
     str | None,
-    typer.Option("--role-arn", help="Assume this role first (a member account's)."),
+    typer.Option(
+        "--role-arn", help="Assume this role first: a member account's govbot-restore role."
+    ),
+]
+ExternalIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--external-id",
+        envvar="GOVBOT_EXTERNAL_ID",
+        help="ExternalId the member role's trust policy asks for.",
+    ),
 ]
 
 
@@ -573,6 +583,7 @@ def _restore(
     region: str | None,
     account: str | None,
     role_arn: str | None,
+    external_id: str | None,
     table: str,
     table_region: str | None,
 ) -> None:
@@ -580,13 +591,14 @@ def _restore(
     where = _region(base, region)
     # The state table is in govbot's own account; the resource may be in a member's.
     store = _store(base, table, table_region, must_exist=True)
-    clients = AwsClients(role_arn=role_arn) if role_arn else base
+    clients = AwsClients(role_arn=role_arn, external_id=external_id) if role_arn else base
     reached = clients.account_id(where)
     account = account or reached
     if account != reached:
         _fail(
             f"{kind} {resource} was in account {account}, your credentials reach {reached}: "
-            f"pass --role-arn arn:aws:iam::{account}:role/<govbot remediation role>"
+            f"pass --role-arn arn:aws:iam::{account}:role/govbot-restore (the member restore "
+            "role, templates/member-roles.yaml) and --external-id"
         )
     rtype = by_kind(kind)
     try:
@@ -635,10 +647,11 @@ def _restore_command(kind: str, metavar: str, arg_help: str, doc: str) -> None:
         region: RegionOption = None,
         account: AccountOption = None,
         role_arn: RoleOption = None,
+        external_id: ExternalIdOption = None,
         table: TableOption = DEFAULT_TABLE,
         table_region: TableRegionOption = None,
     ) -> None:
-        _restore(kind, resource, region, account, role_arn, table, table_region)
+        _restore(kind, resource, region, account, role_arn, external_id, table, table_region)
 
     command.__doc__ = doc
     restore_app.command(kind)(command)

@@ -29,7 +29,45 @@ from govbot.contracts import AuditRecord, State
 from govbot.sealing import unseal
 from govbot.store import StateConflict, Store
 
+# Every resource restore creates carries it: a member's restore role may create only what
+# carries it (templates/member-roles.yaml), and a person can tell a restored resource.
 RESTORED_FROM_TAG = "govbot:restored-from"
+# What `govbot restore` calls, for the member restore role: reads, then creates (each tagged
+# RESTORED_FROM_TAG) and starts or updates of what govbot stopped or changed.
+READS = (
+    "bedrock:GetProvisionedModelThroughput",
+    "ec2:DescribeInstances",
+    "sagemaker:DescribeApp",
+    "sagemaker:DescribeDomain",
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:DescribeEndpointConfig",
+    "sagemaker:DescribeNotebookInstance",
+    "sagemaker:DescribeSpace",
+    "sagemaker:DescribeUserProfile",
+)
+CREATES = (
+    "bedrock:CreateProvisionedModelThroughput",
+    "bedrock:TagResource",
+    "ec2:CreateTags",
+    "ec2:CreateVolume",
+    "sagemaker:AddTags",
+    "sagemaker:CreateApp",
+    "sagemaker:CreateEndpoint",
+    "sagemaker:CreateInferenceComponent",
+)
+CHANGES = (
+    "ec2:StartInstances",
+    "sagemaker:StartNotebookInstance",
+    "sagemaker:UpdateDomain",
+    "sagemaker:UpdateEndpointWeightsAndCapacities",
+    "sagemaker:UpdateSpace",
+    "sagemaker:UpdateUserProfile",
+)
+PERMISSIONS = READS + CREATES + CHANGES
+
+
+def _restored_from(resource_id: str) -> Any:  # EC2's and SageMaker's tag shapes alike
+    return {"Key": RESTORED_FROM_TAG, "Value": resource_id[:256]}
 
 
 class RestoreError(Exception):
@@ -136,7 +174,9 @@ def restore_endpoint(
     if not _exists(lambda: sm.describe_endpoint_config(EndpointConfigName=config)):
         raise RestoreError(f"endpoint config {config} no longer exists: cannot recreate {name}")
     sm.create_endpoint(
-        EndpointName=name, EndpointConfigName=config, Tags=_user_tags(before.before["tags"])
+        EndpointName=name,
+        EndpointConfigName=config,
+        Tags=[*_user_tags(before.before["tags"]), _restored_from(name)],
     )
     note = f"restored endpoint {name} from config {config}"
     components = before.before.get("components") or []
@@ -158,6 +198,7 @@ def restore_endpoint(
             VariantName=c["variant_name"],
             Specification=spec,
             RuntimeConfig={"CopyCount": c["copy_count"]},
+            Tags=[_restored_from(c["name"])],
         )
     if components:
         note += f" with its {len(components)} inference component(s)"
@@ -230,7 +271,7 @@ def restore_volume(
         "TagSpecifications": [
             {
                 "ResourceType": "volume",
-                "Tags": [*_user_tags(was["tags"]), {"Key": RESTORED_FROM_TAG, "Value": volume_id}],
+                "Tags": [*_user_tags(was["tags"]), _restored_from(volume_id)],
             }
         ],
     }
@@ -379,8 +420,7 @@ def restore_provisioned_throughput(
         "modelId": was["model_arn"],
         "modelUnits": was["model_units"],
     }
-    if was.get("tags"):
-        params["tags"] = was["tags"]
+    params["tags"] = [*(was.get("tags") or []), {"key": RESTORED_FROM_TAG, "value": resource_id}]
     new_arn = bedrock.create_provisioned_model_throughput(**params)["provisionedModelArn"]
     note = (
         f"bought {was['model_units']} model unit(s) of {resource_id} again, no term, as {new_arn}"
@@ -416,7 +456,8 @@ def restore_studio_app(
     if status not in ("Deleted", "Failed"):
         raise RestoreError(f"Studio app {resource_id} is {status}: nothing to restore")
     spec = before.before["resource_spec"]
-    sm.create_app(**key, ResourceSpec=spec)  # type: ignore[arg-type]
+    tags = [_restored_from(resource_id)]
+    sm.create_app(**key, ResourceSpec=spec, Tags=tags)  # type: ignore[arg-type]
     note = f"created Studio app {resource_id} again on {spec.get('InstanceType')}"
     _mark_restored(store, done, actor, now, note)
     return note
