@@ -205,3 +205,12 @@ class AwsClients:
         if self._account_id is None:
             self._account_id = self.sts(region).get_caller_identity()["Account"]
         return self._account_id
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 
 from govbot import studio
-from govbot.aws import AwsClients
+from govbot.aws import AwsClients, partition
 from govbot.endpoints import NAMESPACE as ENDPOINT_NAMESPACE
 from govbot.endpoints import (
     TRAFFIC_METRICS,
@@ -894,14 +894,6 @@ def _bedrock_regions(partition_name: str) -> frozenset[str]:
     import boto3
 
     return frozenset(boto3.Session().get_available_regions("bedrock", partition_name))
-
-
-def partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def _arn_key(arn: str) -> str:

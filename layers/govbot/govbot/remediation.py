@@ -241,11 +241,15 @@ class _Run:
 
             self.store.update(sf.finding_id, add)
 
+        pol = self.policy
         ctx = ActionContext(
             clients=self.clients,
             now=self.now,
             save_progress=save_progress,
             progress=dict(latest.progress),
+            exempt=lambda tags: exemption(
+                tags, current.detector, self.now.date(), pol.exempt_tag, pol.snooze_tag
+            ),
         )
         audit = _auditor(self.store, current, action.name, self.actor, self.now)
         try:
@@ -266,11 +270,12 @@ class _Run:
         state = {
             Result.PENDING: State.APPROVED,  # a later run finishes it
             Result.GONE: State.RESOLVED,  # gone before govbot's change: not govbot's fix
+            Result.EXEMPT: State.RESOLVED,  # exempted meanwhile: left as it is now
             Result.DONE: State.REMEDIATED,
         }[result.result]
         if result.result is not Result.PENDING:
-            phase = "done" if result.result is Result.DONE else "gone"
-            audit(phase, after=result.after, message=result.message)
+            phase = {Result.DONE: "done", Result.GONE: "gone", Result.EXEMPT: "exempt"}
+            audit(phase[result.result], after=result.after, message=result.message)
         if result.result is Result.DONE:
             self.store.record_saving(
                 Saving(
@@ -289,6 +294,7 @@ class _Run:
         outcome = {
             Result.PENDING: Outcome.IN_PROGRESS,
             Result.GONE: Outcome.ALREADY_GONE,
+            Result.EXEMPT: Outcome.EXEMPT,
             Result.DONE: Outcome.REMEDIATED,
         }[result.result]
         return outcome_of(sf, outcome, result.message, action.name)

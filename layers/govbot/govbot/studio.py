@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from govbot.aws import partition
+
 APP = "AWS::SageMaker::App"
 DOMAIN = "AWS::SageMaker::Domain"
 USER_PROFILE = "AWS::SageMaker::UserProfile"
@@ -39,6 +41,18 @@ def app_key(resource_id: str) -> dict[str, str]:
     domain, kind, owner, app_type, name = parts
     key = "SpaceName" if kind == "space" else "UserProfileName"
     return {"DomainId": domain, key: owner, "AppType": app_type, "AppName": name}
+
+
+def owner_arn(app: str, region: str, account_id: str) -> str:
+    """The ARN of the space or user profile an app (by its id) belongs to: its tags are the
+    app's too (an exempt space exempts its apps)."""
+    key = app_key(app)
+    owner = (
+        f"space/{key['DomainId']}/{key['SpaceName']}"
+        if "SpaceName" in key
+        else f"user-profile/{key['DomainId']}/{key['UserProfileName']}"
+    )
+    return f"arn:{partition(region)}:sagemaker:{region}:{account_id}:{owner}"
 
 
 def owner_key(resource_id: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ class Result(StrEnum):
     DONE = "done"
     PENDING = "pending"  # started; a later run finishes it (a snapshot still being taken)
     GONE = "gone"  # the resource was already gone: nothing left to do
+    EXEMPT = "exempt"  # exempt when it came to act (its own or an inherited tag): left alone
 
 
 @dataclass
@@ -40,6 +41,21 @@ class ActionContext:
     # Persists progress at once (e.g. a snapshot id), so a crash mid-action loses nothing.
     save_progress: Callable[[dict[str, Any]], None]
     progress: dict[str, Any] = field(default_factory=dict)
+    # Why tags make a resource exempt (the policy's exempt and snooze tags), or None: asked
+    # again right before each change, with what a resource inherits (an endpoint's tags for
+    # its inference components, a space's or user profile's for its Studio apps).
+    exempt: Callable[[dict[str, str]], str | None] = lambda _tags: None
+
+
+def exempt_now(ctx: ActionContext, region: str, *arns: str) -> str | None:
+    """Whether the resources named, read afresh (ListTags, later ones' tags winning), are
+    exempt now: what an action asks before each of its changes."""
+    sagemaker = ctx.clients.sagemaker(region)
+    tags: dict[str, str] = {}
+    for arn in arns:
+        for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=arn):
+            tags.update({t["Key"]: t["Value"] for t in page.get("Tags", [])})
+    return ctx.exempt(tags)
 
 
 class Action(ABC):

@@ -13,7 +13,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.actions.base import (
+    Action,
+    ActionContext,
+    ActionResult,
+    Result,
+    exempt_now,
+    gone,
+    restore_hint,
+)
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.models import Finding
 from govbot.sealing import seal
@@ -28,6 +36,7 @@ class DeleteEndpoint(Action):
         "sagemaker:DescribeInferenceComponent",
         "sagemaker:DeleteInferenceComponent",
         "sagemaker:ListInferenceComponents",
+        "sagemaker:ListTags",  # the exemption, asked again before each deletion
     )
 
     def describe(self, finding: Finding) -> str:
@@ -65,8 +74,22 @@ class DeleteEndpoint(Action):
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
         sagemaker = ctx.clients.sagemaker(finding.region)
         d = IdleEndpointDetails.model_validate(finding.details)
+        endpoint = finding.resource_arn
         if d.components:
-            for name in d.components:
+            arns = {
+                c["InferenceComponentName"]: c["InferenceComponentArn"]
+                for page in sagemaker.get_paginator("list_inference_components").paginate(
+                    EndpointNameEquals=finding.resource_id
+                )
+                for c in page["InferenceComponents"]
+            }
+            for n, name in enumerate(d.components):
+                # A component inherits its endpoint's exemption: asked before each deletion.
+                own = [arns[name]] if name in arns else []  # one gone meanwhile has no tags
+                why = exempt_now(ctx, finding.region, endpoint, *own)
+                if why:
+                    done = f" after deleting {n} of its components" if n else ""
+                    return ActionResult(Result.EXEMPT, f"left alone{done}: {why}")
                 try:
                     sagemaker.delete_inference_component(InferenceComponentName=name)
                 except ClientError as err:
@@ -79,6 +102,11 @@ class DeleteEndpoint(Action):
                     f"deleting the inference components of {finding.resource_id}; a later run "
                     "deletes the endpoint",
                 )
+            # Time passed since the re-check: asked once more before the endpoint itself (a
+            # plain endpoint's only change is this one, which the re-check just cleared).
+            why = exempt_now(ctx, finding.region, endpoint)
+            if why:
+                return ActionResult(Result.EXEMPT, f"left alone after its components: {why}")
         try:
             sagemaker.delete_endpoint(EndpointName=finding.resource_id)
         except ClientError as err:

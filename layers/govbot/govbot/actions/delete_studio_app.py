@@ -10,7 +10,15 @@ from botocore.exceptions import ClientError
 
 from govbot import studio
 from govbot.actions import register
-from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.actions.base import (
+    Action,
+    ActionContext,
+    ActionResult,
+    Result,
+    exempt_now,
+    gone,
+    restore_hint,
+)
 from govbot.detectors.idle_studio_app import IdleStudioAppDetails
 from govbot.models import Finding
 
@@ -19,7 +27,9 @@ from govbot.models import Finding
 class DeleteStudioApp(Action):
     name = "delete-studio-app"
     detector = "idle-studio-app"
-    permissions = ("sagemaker:DeleteApp",)
+    # ListTags: the exemption (the app's own or its space's or user profile's), asked again
+    # right before the deletion.
+    permissions = ("sagemaker:DeleteApp", "sagemaker:ListTags")
 
     def describe(self, finding: Finding) -> str:
         d = IdleStudioAppDetails.model_validate(finding.details)
@@ -34,6 +44,10 @@ class DeleteStudioApp(Action):
         }
 
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
+        owner = studio.owner_arn(finding.resource_id, finding.region, finding.account_id)
+        why = exempt_now(ctx, finding.region, owner, finding.resource_arn)
+        if why:
+            return ActionResult(Result.EXEMPT, f"left alone: {why}")
         try:
             ctx.clients.sagemaker(finding.region).delete_app(**studio.app_key(finding.resource_id))  # type: ignore[arg-type]
         except ClientError as err:

@@ -112,10 +112,7 @@ def _install_inference_components() -> None:
         validate_production_variants.govbot = True  # type: ignore[attr-defined]
         SageMakerModelBackend.validate_production_variants = validate_production_variants  # type: ignore[method-assign]
 
-    def components(self: Any) -> dict[str, dict[str, Any]]:
-        if not hasattr(self, "govbot_inference_components"):
-            self.govbot_inference_components = {}
-        return self.govbot_inference_components  # type: ignore[no-any-return]
+    components = _inference_components
 
     def create(self: Any, params: dict[str, Any]) -> dict[str, Any]:
         name, endpoint = params["InferenceComponentName"], params["EndpointName"]
@@ -125,6 +122,9 @@ def _install_inference_components() -> None:
             raise ValidationError(message=f"Inference component {name} already exists.")
         now = _moto_time(datetime.now(UTC))
         copies = (params.get("RuntimeConfig") or {}).get("CopyCount", 1)
+        # Tags given at creation, kept beside the record (ListTags and AddTags reach them).
+        if params.get("Tags"):
+            _component_tags(self, name)["Tags"] = list(params["Tags"])
         components(self)[name] = {
             "InferenceComponentName": name,
             "InferenceComponentArn": arn_formatter(
@@ -173,6 +173,7 @@ def _install_inference_components() -> None:
 
     def delete(self: Any, params: dict[str, Any]) -> dict[str, Any]:
         components(self).pop(params["InferenceComponentName"], None)
+        getattr(self, "govbot_component_tags", {}).pop(params["InferenceComponentName"], None)
         return {}
 
     for op, method in (
@@ -688,7 +689,13 @@ def install_studio() -> None:
     if not getattr(original_resource, "govbot", False):
 
         def resource_from_arn(self: Any, resource_arn: str) -> Any:
-            # Tags of Studio apps, user profiles and spaces (ListTags, AddTags).
+            # Tags of inference components, Studio apps, user profiles and spaces (ListTags,
+            # AddTags, DeleteTags), which moto's SageMaker does not hold.
+            if resource_arn.split(":")[-1].startswith("inference-component/"):
+                for name, record in _inference_components(self).items():
+                    if record["InferenceComponentArn"] == resource_arn:
+                        return _Tagged(_component_tags(self, name))
+                return None
             for kind, word in STUDIO_KINDS.items():
                 if resource_arn.split(":")[-1].startswith(f"{word}/"):
                     for record in _studio(self)[kind].values():
@@ -699,6 +706,20 @@ def install_studio() -> None:
 
         resource_from_arn.govbot = True  # type: ignore[attr-defined]
         SageMakerModelBackend._get_resource_from_arn = resource_from_arn  # type: ignore[method-assign,assignment]
+
+
+def _inference_components(backend: Any) -> dict[str, dict[str, Any]]:
+    """The emulated inference components of one account and region, by name."""
+    if not hasattr(backend, "govbot_inference_components"):
+        backend.govbot_inference_components = {}
+    return backend.govbot_inference_components  # type: ignore[no-any-return]
+
+
+def _component_tags(backend: Any, name: str) -> dict[str, Any]:
+    # Apart from the record, whose fields are DescribeInferenceComponent's answer (no Tags).
+    if not hasattr(backend, "govbot_component_tags"):
+        backend.govbot_component_tags = {}
+    return backend.govbot_component_tags.setdefault(name, {})  # type: ignore[no-any-return]
 
 
 STUDIO_ARN_FIELD = {"app": "AppArn", "user": "UserProfileArn", "space": "SpaceArn"}

@@ -14,9 +14,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from govbot.aws import partition
 from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
-from govbot.inventory import RegionInventory, partition, tags_to_dict
+from govbot.inventory import RegionInventory, tags_to_dict
 from govbot.models import Finding, Undecided, money
 
 EXPIRES_TAG = "govbot:expires-on"

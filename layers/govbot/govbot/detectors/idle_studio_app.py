@@ -105,13 +105,7 @@ class IdleStudioApp(Detector[IdleStudioAppSettings]):
         )
         cost = inv.pricer.instances("sagemaker_notebook_hourly", instance_type, 1, inv.region)
         # The owner's tags (an exempt space exempts its apps), then the app's own.
-        key = studio.app_key(rid)
-        owner_arn = inv.arn(
-            "sagemaker",
-            f"space/{key['DomainId']}/{key['SpaceName']}"
-            if "SpaceName" in key
-            else f"user-profile/{key['DomainId']}/{key['UserProfileName']}",
-        )
+        owner_arn = studio.owner_arn(rid, inv.region, inv.account_id)
         tags = {**inv.sagemaker_tags(owner_arn), **inv.sagemaker_tags(str(app["AppArn"]))}
         return Finding(
             detector=self.id,
@@ -130,7 +124,7 @@ class IdleStudioApp(Detector[IdleStudioAppSettings]):
                 "stay, and opening the space starts a new one)"
             ),
             details=IdleStudioAppDetails(
-                domain_id=key["DomainId"],
+                domain_id=str(app["DomainId"]),
                 owner=owner,
                 app_type=str(app["AppType"]),
                 app_name=str(app["AppName"]),
