@@ -45,6 +45,7 @@ def test_demo_verbose_walks_the_whole_path() -> None:
     assert "You are not allowed to decide govbot findings" in slack
     assert "Approved by <@W111>: delete endpoint" in slack
     assert "Nothing changed: this finding is already approved by <@W111>" in slack
+    assert "sent again: HTTP 200 'already handled'" in slack
     assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
     fixes = out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0]
     assert fixes.count("remediated") == 13

@@ -135,19 +135,26 @@ def invoke_sweep(root: Path, event_file: str = "scheduled-event.json") -> tuple[
     return SweepReport.model_validate(answer), printed
 
 
-def slack_click(
-    root: Path, standin: SlackStandIn, finding_id: str, user: str, blocks: list[dict[str, Any]]
-) -> int:
+def click_event(
+    root: Path,
+    standin: SlackStandIn,
+    finding_id: str,
+    user: str,
+    blocks: list[dict[str, Any]],
+    later: int = 0,
+) -> dict[str, Any]:
     """A button click as Slack sends it: a block_actions payload, signed with the app's
-    signing secret, to the Slack function's URL."""
+    signing secret (``later`` seconds from now), for the Slack function's URL."""
     payload = json.loads((root / "events" / "slack-block-actions.json").read_text())
     payload["user"]["id"] = user
     payload["response_url"] = standin.response_url()
     payload["message"] = {"ts": "1.000100", "blocks": blocks}
     payload["actions"][0].update(action_id="govbot_approve", value=finding_id)
     body = urlencode({"payload": json.dumps(payload)})
-    ts = str(int(time.time()))
-    event = json.loads((root / "events" / "slack-block-actions-function-url.json").read_text())
+    ts = str(int(time.time()) + later)
+    event: dict[str, Any] = json.loads(
+        (root / "events" / "slack-block-actions-function-url.json").read_text()
+    )
     event["headers"].update(
         {
             "x-slack-request-timestamp": ts,
@@ -157,8 +164,13 @@ def slack_click(
         }
     )
     event["body"] = body
+    return event
+
+
+def send_click(root: Path, event: dict[str, Any]) -> tuple[int, str]:
+    """The Slack function's answer to a click: status and body."""
     answer, _ = invoke(root, "slack", event)
-    return int(answer["statusCode"])
+    return int(answer["statusCode"]), str(answer.get("body") or "")
 
 
 def run_worker(root: Path, queue_url: str) -> int:
@@ -381,21 +393,30 @@ def _demo(
         for f in report.findings
         if (f.detector, f.resource_id) == ("idle-endpoint", "churn-model-staging")
     )
-    status = slack_click(root, standin, target.finding_id, "U0MALLORY", digest_blocks)
+    stranger = click_event(root, standin, target.finding_id, "U0MALLORY", digest_blocks)
+    status, _ = send_click(root, stranger)
     out.print(
         f"A click from someone not in the approvers: HTTP {status}; "
         f"Slack shows them: {standin.responses()[-1]['text']}",
         highlight=False,
     )
-    status = slack_click(root, standin, target.finding_id, APPROVER, digest_blocks)
+    clicked = click_event(root, standin, target.finding_id, APPROVER, digest_blocks)
+    status, _ = send_click(root, clicked)
     out.print(
         f"ana's click, signed with the app's signing secret: HTTP {status}; the message "
         f"now says: {standin.responses()[-1]['text']}",
         highlight=False,
     )
-    status = slack_click(root, standin, target.finding_id, APPROVER, digest_blocks)
+    again = click_event(root, standin, target.finding_id, APPROVER, digest_blocks, later=1)
+    status, _ = send_click(root, again)
     out.print(
-        f"The same click again: HTTP {status}; {standin.responses()[-1]['text']}", highlight=False
+        f"ana clicks again: HTTP {status}; {standin.responses()[-1]['text']}", highlight=False
+    )
+    status, body = send_click(root, clicked)
+    out.print(
+        f"Her first request, captured and sent again: HTTP {status} {body!r}; nothing is "
+        "read or decided (a click is accepted once)",
+        highlight=False,
     )
     acted = run_worker(root, FUNCTION_ENV["REMEDIATION_QUEUE_URL"])
     out.print(
