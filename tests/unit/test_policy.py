@@ -4,7 +4,7 @@ import pytest
 
 from govbot.detectors import DETECTORS
 from govbot.detectors.base import Mode
-from govbot.policy import Policy, PolicyError, load_policy, policy_from_yaml
+from govbot.policy import Policy, PolicyError, load_policy, parse_policy, policy_from_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,3 +125,16 @@ def test_the_default_policy_file_shows_every_setting() -> None:
     shown = paths(yaml.safe_load((ROOT / "policies" / "default.yaml").read_text()))
     effective = paths(Policy().model_dump(mode="json", by_alias=True))
     assert effective - shown == set()
+
+
+def test_the_policy_reads_the_stacks_exempt_tag_and_refuses_another() -> None:
+    """IAM's deny names the stack's ExemptTagKey; a policy naming another key would exempt
+    resources IAM does not protect (or the reverse), so it is refused."""
+    from govbot.runtime import with_exempt_tag
+
+    assert with_exempt_tag(Policy(), "finops:keep").exempt_tag == "finops:keep"
+    same = parse_policy({"exempt_tag": "finops:keep"})
+    assert with_exempt_tag(same, "finops:keep").exempt_tag == "finops:keep"
+    with pytest.raises(PolicyError, match="the stack's ExemptTagKey is 'finops:keep'"):
+        with_exempt_tag(parse_policy({"exempt_tag": "keep-me"}), "finops:keep")
+    assert with_exempt_tag(parse_policy({"exempt_tag": "keep-me"}), None).exempt_tag == "keep-me"

@@ -10,6 +10,7 @@ from govbot import queue, store
 from govbot.actions import action_permissions, action_writes
 from govbot.detectors import sweep_permissions
 from govbot.notify import sns
+from govbot.exemptions import EXEMPT_TAG
 from govbot.runtime import IDEMPOTENCY_PERMISSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +68,14 @@ def granted(fn: dict[str, Any]) -> set[str]:
 
 
 STORE = set(store.PERMISSIONS)
+# Together exactly what the actions declare (the writes conditioned where IAM allows it).
+REMEDIATION_SIDS = (
+    "Remediation",
+    "RemediationDescribe",
+    "RetireGovbotSnapshots",
+    "TagGovbotKeys",
+    "TagNewSnapshots",
+)
 # Publishing to a topic encrypted with govbot's key, and reading a secret under a user's key.
 TOPIC_KEY = {"kms:GenerateDataKey", "kms:Decrypt"}
 
@@ -91,8 +100,8 @@ def test_sweep_role_reads_stores_queues_and_tells_but_changes_nothing(template) 
 
 def test_only_the_worker_may_change_resources_exactly_as_the_actions_declare(template) -> None:
     worker = function(template, "RemediateFunction")
-    writes = actions(statement(worker, "Remediation"))
-    assert writes | actions(statement(worker, "RemediationDescribe")) == action_permissions()
+    writes = set().union(*(actions(statement(worker, sid)) for sid in REMEDIATION_SIDS))
+    assert writes == action_permissions()
     # Scoped to this account's resources where the service allows it.
     assert statement(worker, "Remediation")["Resource"] != "*"
     assert actions(statement(worker, "DetectorsReadOnly")) == sweep_permissions()  # re-check
@@ -228,9 +237,21 @@ def test_the_sweep_worker_reads_members_only_through_their_role(template) -> Non
 def test_iam_refuses_to_change_exempt_resources(template) -> None:
     deny = statement(function(template, "RemediateFunction"), "NeverTouchExempt")
     assert deny["Effect"] == "Deny"
+    # The key is the ExemptTagKey parameter (a condition key cannot be !Sub'd: the
+    # LanguageExtensions transform's Fn::ForEach templates it), the one the policy reads too.
     assert deny["Condition"] == {
-        "StringEqualsIgnoreCase": {"aws:ResourceTag/govbot:exempt": "true"}
+        "StringEqualsIgnoreCase": {
+            "Fn::ForEach::ExemptKey": [
+                "TagKey",
+                [{"Ref": "ExemptTagKey"}],
+                {"aws:ResourceTag/${TagKey}": "true"},
+            ]
+        }
     }
+    assert "AWS::LanguageExtensions" in template["Transform"]
+    assert template["Parameters"]["ExemptTagKey"]["Default"] == EXEMPT_TAG
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["GOVBOT_EXEMPT_TAG"] == {"Ref": "ExemptTagKey"}
     # Every write any registered action makes, each of which supports aws:ResourceTag.
     assert actions(deny) == action_writes()
 
@@ -254,7 +275,7 @@ def test_member_sweep_role_is_read_only_and_exactly_the_detectors(member) -> Non
 
 def test_member_remediation_role_is_exactly_the_actions_and_refuses_exempt(member) -> None:
     stmts = member_statements(member, "RemediationRole")
-    granted = actions(stmts["Remediation"]) | actions(stmts["RemediationDescribe"])
+    granted = set().union(*(actions(stmts[sid]) for sid in REMEDIATION_SIDS))
     assert granted == action_permissions()
     assert actions(stmts["DetectorsReadOnly"]) == sweep_permissions()
     assert stmts["NeverTouchExempt"]["Effect"] == "Deny"
@@ -296,17 +317,15 @@ def test_each_aws_service_that_publishes_can_publish_encrypted(
     key_statements = key["KeyPolicy"]["Statement"]
     for needed in ("kms:GenerateDataKey", "kms:Decrypt"):
         [grant] = [st for st in key_statements if _allows(st, service, needed)]
-        assert grant["Condition"] == {
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        assert grant["Condition"]["StringEquals"] == {
+            "aws:SourceAccount": {"Ref": "AWS::AccountId"}
         }
     policy = resources[topic_policy]["Properties"]
     assert policy["Topics"] == [{"Ref": topic}]
     [publish] = [
         st for st in policy["PolicyDocument"]["Statement"] if _allows(st, service, "sns:Publish")
     ]
-    assert publish["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-    }
+    assert publish["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
 
 
 def test_every_function_that_publishes_may_use_the_topics_key(template) -> None:
@@ -351,10 +370,19 @@ def test_every_dead_letter_queue_and_function_has_an_alarm(template) -> None:
     watched = {
         d["Value"].get("Ref") or d["Value"].get("GetAtt")
         for a in alarms
-        for d in a["Properties"]["Dimensions"]
+        for d in a["Properties"].get("Dimensions", [])
     }
     functions = set(resources_of(template, "AWS::Serverless::Function"))
-    assert functions - {"SlackFunction"} <= watched  # the Slack function is optional
+    assert functions - {"SlackFunction"} <= watched  # the Slack function's is metric math
+    slack = template["Resources"]["SlackErrorsAlarm"]
+    assert slack["Condition"] == "HasSlack"
+    watched_slack = {
+        m["MetricStat"]["Metric"]["MetricName"]
+        for m in slack["Properties"]["Metrics"]
+        if "MetricStat" in m
+        and m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] == {"Ref": "SlackFunction"}
+    }
+    assert watched_slack == {"Errors", "Throttles", "Url5xxCount"}
     assert {"RemediationDLQ.QueueName", "EventsDLQ.QueueName"} <= watched
 
 
@@ -443,3 +471,62 @@ def test_the_external_id_reaches_only_the_functions_that_assume_member_roles(tem
     for name in assume:
         [s] = [s for s in statements(function(template, name)) if "sts:AssumeRole" in actions(s)]
         assert s["Condition"] == {"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}}
+
+
+@pytest.mark.parametrize("where", ["central", "member"])
+def test_snapshot_writes_and_tags_are_limited_to_what_govbot_made_and_writes(
+    template, member, where
+) -> None:
+    """DeleteSnapshot and ModifySnapshotTier reach only snapshots govbot tagged with a keep
+    date; tags on existing resources are govbot's own keys only; a new snapshot may take its
+    volume's tags only as it is made."""
+    from govbot.actions.tag_missing import MISSING_TAG
+    from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
+    from govbot.restore import RESTORED_FROM_TAG
+
+    if where == "central":
+        stmts = {s["Sid"]: s for s in statements(function(template, "RemediateFunction"))}
+    else:
+        stmts = member_statements(member, "RemediationRole")
+    retire = stmts["RetireGovbotSnapshots"]
+    assert actions(retire) == {"ec2:DeleteSnapshot", "ec2:ModifySnapshotTier"}
+    assert retire["Condition"] == {"StringLike": {f"aws:ResourceTag/{EXPIRES_TAG}": "*"}}
+    tagging = stmts["TagGovbotKeys"]["Condition"]["ForAllValues:StringLike"]["aws:TagKeys"]
+    assert tagging == ["govbot:*"]
+    for key in (MISSING_TAG, EXPIRES_TAG, SOURCE_TAG, RESTORED_FROM_TAG):
+        assert key.startswith("govbot:"), key
+    assert stmts["TagNewSnapshots"]["Condition"] == {
+        "StringEquals": {"ec2:CreateAction": "CreateSnapshot"}
+    }
+    for sid in ("Remediation", "RemediationDescribe"):
+        assert not actions(stmts[sid]) & {
+            "ec2:CreateTags",
+            "sagemaker:AddTags",
+            "ec2:DeleteSnapshot",
+            "ec2:ModifySnapshotTier",
+        }
+
+
+def test_every_service_grant_names_the_account_and_the_source(template) -> None:
+    """A service principal acts for this account's own budgets, anomaly monitors, alarms and
+    schedule only (aws:SourceAccount and aws:SourceArn), never for another's."""
+    found = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            principal = node.get("Principal")
+            if isinstance(principal, dict) and "Service" in principal:
+                found.append(node)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(template["Resources"])
+    assert len(found) >= 7
+    for grant in found:
+        conditions = grant["Condition"]
+        assert conditions["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+        source = conditions.get("ArnLike", conditions.get("ArnEquals", {}))
+        assert "aws:SourceArn" in source, grant.get("Sid")

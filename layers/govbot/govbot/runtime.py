@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from govbot.aws import AwsClients
-from govbot.policy import Policy, policy_from_yaml
+from govbot.policy import Policy, PolicyError, policy_from_yaml
 from govbot.store import DEFAULT_TABLE, Store
 
 POLICY_CACHE_SECONDS = 300
@@ -51,6 +51,9 @@ class Settings(BaseModel):
     slack_secret_arn: str | None = Field(
         None, description="SLACK_SECRET_ARN: JSON secret with bot_token and signing_secret."
     )
+    exempt_tag: str | None = Field(
+        None, description="GOVBOT_EXEMPT_TAG: the stack's ExemptTagKey, which IAM's deny names."
+    )
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -65,6 +68,7 @@ class Settings(BaseModel):
             sns_topic_arn=env.get("SNS_TOPIC_ARN") or None,
             slack_secret_arn=env.get("SLACK_SECRET_ARN") or None,
             external_id=env.get("GOVBOT_EXTERNAL_ID") or None,
+            exempt_tag=env.get("GOVBOT_EXEMPT_TAG") or None,
         )
 
 
@@ -80,13 +84,28 @@ def _ssm_provider(region: str) -> SSMProvider:
 
 
 def load_policy(settings: Settings) -> Policy:
-    """The policy in SSM (re-read at most every 5 minutes), or the defaults."""
+    """The policy in SSM (re-read at most every 5 minutes), or the defaults; its exempt tag is
+    the stack's (the one IAM's deny names)."""
     if not settings.policy_parameter:
-        return Policy()
+        return with_exempt_tag(Policy(), settings.exempt_tag)
+    source = f"SSM parameter {settings.policy_parameter}"
     text = _ssm_provider(settings.region).get(
         settings.policy_parameter, max_age=POLICY_CACHE_SECONDS
     )
-    return policy_from_yaml(str(text), f"SSM parameter {settings.policy_parameter}")
+    return with_exempt_tag(policy_from_yaml(str(text), source), settings.exempt_tag, source)
+
+
+def with_exempt_tag(policy: Policy, stack_tag: str | None, source: str = "policy") -> Policy:
+    """The policy with the stack's exempt tag key (ExemptTagKey). One that names another key is
+    refused: IAM's NeverTouchExempt deny names the stack's, and the two must not differ."""
+    if not stack_tag:
+        return policy
+    if "exempt_tag" in policy.model_fields_set and policy.exempt_tag != stack_tag:
+        raise PolicyError(
+            f"{source}: exempt_tag is {policy.exempt_tag!r} but the stack's ExemptTagKey is "
+            f"{stack_tag!r}: set one key, in the stack (IAM's deny names it)"
+        )
+    return policy.model_copy(update={"exempt_tag": stack_tag})
 
 
 def store(settings: Settings) -> Store:
