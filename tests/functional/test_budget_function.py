@@ -75,7 +75,17 @@ def test_an_anomaly_naming_a_service_and_region_sweeps_just_those(budget, seeded
     [result] = budget(load_event("cost-anomaly-eventbridge.json"))
     assert "Cost anomaly in Amazon SageMaker, us-east-1" in result["headline"]
     assert result["regions"] == ["us-east-1"]
-    assert result["detectors"] == ["idle-endpoint", "runaway-training-job", "untagged-resource"]
+    # Every detector that judges a SageMaker resource (the map this replaced named 3 of 8).
+    assert set(result["detectors"]) == {
+        "idle-endpoint",
+        "overprovisioned-endpoint",
+        "runaway-training-job",
+        "training-without-spot",
+        "idle-notebook",
+        "idle-studio-app",
+        "studio-idle-shutdown-off",
+        "untagged-resource",
+    }
     assert result["monthly_cost_usd"] > 0
 
 

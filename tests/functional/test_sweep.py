@@ -50,6 +50,8 @@ def test_every_finding_carries_exactly_its_detectors_typed_details(seeded) -> No
         strict = type("Strict", (model,), {"model_config": ConfigDict(extra="forbid")})
         strict.model_validate(f.details)  # no key the model does not name
         assert set(f.details) == set(model.model_fields)
+        # ...and is of a kind its detector declares (the budget's scope is derived from them).
+        assert f.resource_type in DETECTORS[f.detector].kinds, (f.detector, f.resource_type)
 
 
 def test_one_failing_region_and_detector_does_not_stop_the_rest(seeded) -> None:

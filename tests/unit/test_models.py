@@ -119,3 +119,36 @@ def test_cloudtrail_calls_name_studio_resources(call, request_params, response, 
     found = cloudtrail_call(call)
     assert found is not None
     assert found[1].resource_id(request_params, response) == expected
+
+
+def test_a_cost_anomaly_sweeps_exactly_the_detectors_that_judge_its_services_kinds() -> None:
+    """Derived from what each detector declares it judges and what bills each kind: no map to
+    go stale. EC2 sweeps idle GPU instances too; Bedrock only its own detector."""
+    from govbot.budget import Breach
+
+    def sweeps(*services: str) -> set[str] | None:
+        found = Breach(source="anomaly", key="k", title="t", services=list(services)).detectors
+        return None if found is None else set(found)
+
+    assert sweeps("Amazon Elastic Compute Cloud - Compute") == {
+        "idle-gpu-instance",
+        "orphaned-volume",
+        "expired-snapshot",
+        "untagged-resource",
+    }
+    assert sweeps("EC2 - Other") == sweeps("Amazon Elastic Compute Cloud - Compute")
+    assert sweeps("Amazon Bedrock") == {"idle-provisioned-throughput"}
+    assert sweeps("AmazonCloudWatch") == {"log-retention-gap"}
+    assert sweeps("Amazon SageMaker", "Amazon Bedrock") == sweeps("Amazon SageMaker") | {
+        "idle-provisioned-throughput"
+    }
+    assert sweeps("Amazon Simple Storage Service") is None  # unknown: sweep everything
+
+
+def test_every_detector_declares_kinds_govbot_knows() -> None:
+    from govbot.detectors import DETECTORS
+    from govbot.resources import RESOURCE_TYPES
+
+    for det_id, det in DETECTORS.items():
+        assert det.kinds, det_id
+        assert set(det.kinds) <= set(RESOURCE_TYPES), det_id

@@ -9,8 +9,8 @@ import yaml
 from govbot import queue, store
 from govbot.actions import action_permissions, action_writes
 from govbot.detectors import sweep_permissions
-from govbot.notify import sns
 from govbot.exemptions import EXEMPT_TAG
+from govbot.notify import sns
 from govbot.runtime import IDEMPOTENCY_PERMISSIONS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,15 +20,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from govbot.detectors import DETECTORS
+from govbot.resources import billed_by
 
 # Which detectors matter when an alert names a service (anything else: all of them).
-SERVICE_DETECTORS = {
-    "sagemaker": ["idle-endpoint", "runaway-training-job", "untagged-resource"],
-    "elastic compute cloud": ["orphaned-volume", "expired-snapshot", "untagged-resource"],
-    "ec2": ["orphaned-volume", "expired-snapshot", "untagged-resource"],
-    "elastic block store": ["orphaned-volume", "expired-snapshot"],
-    "cloudwatch": ["log-retention-gap"],
-}
 AMOUNT = r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)"
 
 
@@ -46,14 +40,12 @@ class Breach(BaseModel):
 
     @property
     def detectors(self) -> list[str] | None:
-        wanted: list[str] = []
+        wanted: set[str] = set()
         for service in self.services:
-            found = [
-                d for name, ds in SERVICE_DETECTORS.items() if name in service.lower() for d in ds
-            ]
-            if not found:
+            kinds = billed_by(service)
+            if not kinds:
                 return None  # a service govbot has no detector for: sweep everything
-            wanted += found
+            wanted |= {d for d, det in DETECTORS.items() if kinds & set(det.kinds)}
         return [d for d in DETECTORS if d in wanted] or None
 
     def headline(self) -> str:

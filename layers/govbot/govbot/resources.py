@@ -47,12 +47,20 @@ class ResourceType:
     gone_codes: frozenset[str]  # AWS error codes that mean "no such resource"
     cloudtrail: Mapping[str, CloudTrailCall] = field(default_factory=dict)  # "svc:EventName"
     restorable: bool = False
+    # What the Cost Explorer service names that bill it contain, lower-cased ("Amazon
+    # SageMaker", "Amazon Elastic Compute Cloud - Compute", "EC2 - Other", "AmazonCloudWatch"):
+    # a budget or cost anomaly naming such a service sweeps the detectors that judge it.
+    billed_as: tuple[str, ...] = ()
 
     def is_gone(self, err: Exception) -> bool:
         code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
         return code in self.gone_codes
 
 
+SAGEMAKER_BILLING = ("sagemaker",)
+# EBS volumes and snapshots bill under "EC2 - Other" (or "Amazon Elastic Block Store"),
+# instances under "Amazon Elastic Compute Cloud - Compute": an EC2 anomaly sweeps them all.
+EC2_BILLING = ("elastic compute cloud", "ec2", "elastic block store")
 # SageMaker answers ValidationException for a name it does not know (and for a job that ended).
 SAGEMAKER_GONE = frozenset({"ValidationException", "ResourceNotFound"})
 
@@ -62,6 +70,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type="AWS::SageMaker::Endpoint",
             kind="endpoint",
+            billed_as=SAGEMAKER_BILLING,
             existing=lambda inv: {e["EndpointName"] for e in inv.endpoints},
             gone_codes=SAGEMAKER_GONE,
             cloudtrail={
@@ -74,6 +83,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type="AWS::SageMaker::TrainingJob",
             kind="training-job",
+            billed_as=SAGEMAKER_BILLING,
             # Training jobs are described one by one (no listing by name); ended ones still exist.
             existing=lambda inv: {
                 n for n in inv.scoped_ids("AWS::SageMaker::TrainingJob") if inv.training_job(n)
@@ -89,6 +99,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type="AWS::SageMaker::NotebookInstance",
             kind="notebook",
+            billed_as=SAGEMAKER_BILLING,
             existing=lambda inv: {n["NotebookInstanceName"] for n in inv.notebook_instances},
             gone_codes=SAGEMAKER_GONE,
             # Opening a notebook (the console's "Open JupyterLab" asks for a presigned URL)
@@ -106,6 +117,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type=studio.APP,
             kind="studio-app",
+            billed_as=SAGEMAKER_BILLING,
             existing=lambda inv: {
                 studio.app_id(a) for a in inv.studio_apps if a["Status"] != "Deleted"
             },
@@ -115,6 +127,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type=studio.DOMAIN,
             kind="studio-domain",
+            billed_as=SAGEMAKER_BILLING,
             existing=lambda inv: {d["DomainId"] for d in inv.studio_domains},
             gone_codes=SAGEMAKER_GONE,
             # Created or changed: its idle shutdown is judged at once.
@@ -130,6 +143,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type=studio.USER_PROFILE,
             kind="studio-user-profile",
+            billed_as=SAGEMAKER_BILLING,
             existing=lambda inv: {
                 f"{u['DomainId']}/{u['UserProfileName']}" for u in inv.studio_user_profiles
             },
@@ -145,6 +159,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type=studio.SPACE,
             kind="studio-space",
+            billed_as=SAGEMAKER_BILLING,
             existing=lambda inv: {f"{s['DomainId']}/{s['SpaceName']}" for s in inv.studio_spaces},
             gone_codes=SAGEMAKER_GONE,
             cloudtrail={
@@ -158,6 +173,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type="AWS::EC2::Volume",
             kind="volume",
+            billed_as=EC2_BILLING,
             existing=lambda inv: {v["VolumeId"] for v in inv.volumes},
             gone_codes=frozenset({"InvalidVolume.NotFound"}),
             cloudtrail={
@@ -173,12 +189,14 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type="AWS::EC2::Snapshot",
             kind="snapshot",
+            billed_as=EC2_BILLING,
             existing=lambda inv: {s["SnapshotId"] for s in inv.govbot_snapshots},
             gone_codes=frozenset({"InvalidSnapshot.NotFound"}),
         ),
         ResourceType(
             type="AWS::EC2::Instance",
             kind="instance",
+            billed_as=EC2_BILLING,
             existing=lambda inv: {i["InstanceId"] for i in inv.instances},
             gone_codes=frozenset({"InvalidInstanceID.NotFound"}),
             restorable=True,
@@ -186,6 +204,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type="AWS::Bedrock::ProvisionedModelThroughput",
             kind="provisioned-throughput",
+            billed_as=("bedrock",),
             existing=lambda inv: {p["provisionedModelName"] for p in inv.provisioned_throughputs},
             gone_codes=frozenset({"ResourceNotFoundException"}),
             restorable=True,
@@ -193,6 +212,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             type="AWS::Logs::LogGroup",
             kind="log-group",
+            billed_as=("cloudwatch",),
             existing=lambda inv: {g["logGroupName"] for g in inv.log_groups},
             gone_codes=frozenset({"ResourceNotFoundException"}),
             cloudtrail={
@@ -226,3 +246,9 @@ def cloudtrail_call(event: str) -> tuple[ResourceType, CloudTrailCall] | None:
         if event in rt.cloudtrail:
             return rt, rt.cloudtrail[event]
     return None
+
+
+def billed_by(service: str) -> set[str]:
+    """The resource kinds a Cost Explorer service name bills (empty: none govbot knows)."""
+    name = service.lower()
+    return {rt.type for rt in RESOURCE_TYPES.values() if any(b in name for b in rt.billed_as)}

@@ -59,6 +59,9 @@ class Detector(ABC, Generic[SettingsT]):
     details_model: ClassVar[type[Details]]
     # IAM actions the detector reads with; template.yaml must grant the sweep exactly these.
     permissions: ClassVar[tuple[str, ...]]
+    # The resource kinds it judges (CloudFormation type names, resources.RESOURCE_TYPES):
+    # what needs "which detectors for this kind or service" derives it from these.
+    kinds: ClassVar[tuple[str, ...]]
 
     @classmethod
     def details(cls, finding: Finding) -> Details:

@@ -44,6 +44,7 @@ class ExpiredSnapshotDetails(Details):
 @register
 class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
     id = "expired-snapshot"
+    kinds = ("AWS::EC2::Snapshot",)
     settings_model = ExpiredSnapshotSettings
     details_model = ExpiredSnapshotDetails
     permissions = ("ec2:DescribeSnapshots",)

@@ -34,6 +34,7 @@ class IdleEndpointDetails(Details):
 @register
 class IdleEndpoint(Detector[IdleEndpointSettings]):
     id = "idle-endpoint"
+    kinds = ("AWS::SageMaker::Endpoint",)
     settings_model = IdleEndpointSettings
     details_model = IdleEndpointDetails
     permissions = (

@@ -73,6 +73,7 @@ def why_not_stoppable(instance: Any, tags: dict[str, str]) -> str | None:
 @register
 class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
     id = "idle-gpu-instance"
+    kinds = ("AWS::EC2::Instance",)
     settings_model = IdleGpuInstanceSettings
     details_model = IdleGpuInstanceDetails
     permissions = ("ec2:DescribeInstances", "cloudwatch:ListMetrics", "cloudwatch:GetMetricData")

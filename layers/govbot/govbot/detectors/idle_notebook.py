@@ -36,6 +36,7 @@ class IdleNotebookDetails(Details):
 @register
 class IdleNotebook(Detector[IdleNotebookSettings]):
     id = "idle-notebook"
+    kinds = ("AWS::SageMaker::NotebookInstance",)
     settings_model = IdleNotebookSettings
     details_model = IdleNotebookDetails
     permissions = (

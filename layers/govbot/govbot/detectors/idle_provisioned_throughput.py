@@ -47,6 +47,7 @@ def base_model(p: Any) -> str:
 @register
 class IdleProvisionedThroughput(Detector[IdleProvisionedThroughputSettings]):
     id = "idle-provisioned-throughput"
+    kinds = ("AWS::Bedrock::ProvisionedModelThroughput",)
     settings_model = IdleProvisionedThroughputSettings
     details_model = IdleProvisionedThroughputDetails
     permissions = (

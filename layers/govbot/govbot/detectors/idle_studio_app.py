@@ -53,6 +53,7 @@ def working(app: dict[str, object]) -> bool:
 @register
 class IdleStudioApp(Detector[IdleStudioAppSettings]):
     id = "idle-studio-app"
+    kinds = (studio.APP,)
     settings_model = IdleStudioAppSettings
     details_model = IdleStudioAppDetails
     permissions = (

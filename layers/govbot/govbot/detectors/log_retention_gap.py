@@ -72,6 +72,7 @@ def share_older_than(days: int, created_ms: int | None, now: datetime) -> float:
 @register
 class LogRetentionGap(Detector[LogRetentionGapSettings]):
     id = "log-retention-gap"
+    kinds = ("AWS::Logs::LogGroup",)
     settings_model = LogRetentionGapSettings
     details_model = LogRetentionGapDetails
     permissions = ("logs:DescribeLogGroups", "tag:GetResources")

@@ -42,6 +42,7 @@ class OrphanedVolumeDetails(Details):
 @register
 class OrphanedVolume(Detector[OrphanedVolumeSettings]):
     id = "orphaned-volume"
+    kinds = ("AWS::EC2::Volume",)
     settings_model = OrphanedVolumeSettings
     details_model = OrphanedVolumeDetails
     permissions = ("ec2:DescribeVolumes",)

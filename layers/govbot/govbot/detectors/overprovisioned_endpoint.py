@@ -67,6 +67,7 @@ class OverprovisionedEndpointDetails(Details):
 @register
 class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
     id = "overprovisioned-endpoint"
+    kinds = ("AWS::SageMaker::Endpoint",)
     settings_model = OverprovisionedEndpointSettings
     details_model = OverprovisionedEndpointDetails
     permissions = (

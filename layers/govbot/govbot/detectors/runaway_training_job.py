@@ -57,6 +57,7 @@ class RunawayTrainingJobDetails(Details):
 @register
 class RunawayTrainingJob(Detector[RunawayTrainingJobSettings]):
     id = "runaway-training-job"
+    kinds = ("AWS::SageMaker::TrainingJob",)
     settings_model = RunawayTrainingJobSettings
     details_model = RunawayTrainingJobDetails
     permissions = (

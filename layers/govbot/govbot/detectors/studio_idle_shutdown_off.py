@@ -54,6 +54,7 @@ class StudioIdleShutdownOffDetails(Details):
 @register
 class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
     id = "studio-idle-shutdown-off"
+    kinds = (studio.DOMAIN, studio.USER_PROFILE, studio.SPACE)
     settings_model = StudioIdleShutdownOffSettings
     details_model = StudioIdleShutdownOffDetails
     permissions = (

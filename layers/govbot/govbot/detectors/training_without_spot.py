@@ -48,6 +48,7 @@ class TrainingWithoutSpotDetails(Details):
 @register
 class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
     id = "training-without-spot"
+    kinds = ("AWS::SageMaker::TrainingJob",)
     settings_model = TrainingWithoutSpotSettings
     details_model = TrainingWithoutSpotDetails
     permissions = (

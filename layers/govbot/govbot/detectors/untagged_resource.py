@@ -57,6 +57,13 @@ class Candidate:
 @register
 class UntaggedResource(Detector[UntaggedResourceSettings]):
     id = "untagged-resource"
+    kinds = (
+        "AWS::SageMaker::Endpoint",
+        "AWS::SageMaker::NotebookInstance",
+        "AWS::SageMaker::TrainingJob",
+        "AWS::EC2::Volume",
+        "AWS::EC2::Instance",
+    )
     settings_model = UntaggedResourceSettings
     details_model = UntaggedResourceDetails
     permissions = (
