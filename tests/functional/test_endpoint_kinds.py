@@ -192,6 +192,12 @@ def test_a_components_environment_is_recorded_sealed_and_restored_whole(
     key = clients.client("kms", REGION).create_key(Description="govbot records")["KeyMetadata"]
     monkeypatch.setenv(KEY_SETTING, key["Arn"])
     account, outcome = _component_fix(clients, store, now)
+    ran = next(
+        r.before["components"][0]["specification"]["Container"]["Image"]
+        for r in store.audit_trail(account, REGION, "AWS::SageMaker::Endpoint", "llm")
+        if r.phase == "before"
+    )
+    assert "@sha256:" in ran  # the digest that ran, recorded in CreateInferenceComponent's shape
     assert outcome.outcome is Outcome.REMEDIATED
     items = clients.client("dynamodb", store.region).scan(TableName=store.table)["Items"]
     table = str(items)
@@ -204,6 +210,13 @@ def test_a_components_environment_is_recorded_sealed_and_restored_whole(
     sm = clients.sagemaker(REGION)
     spec = sm.describe_inference_component(InferenceComponentName="llm-a")["Specification"]
     assert spec["Container"]["Environment"] == {"HF_TOKEN": TOKEN, "MAX_TOKENS": "512"}
+    # Deployed again from an input shape: the image that ran (its digest), not Describe's
+    # DeployedImage read back (CreateInferenceComponent has no such member).
+    deployed = spec["Container"]["DeployedImage"]
+    assert deployed["SpecifiedImage"].endswith(
+        "@sha256:" + deployed["ResolvedImage"].split("@sha256:")[1]
+    )
+    assert spec["ComputeResourceRequirements"] == {"MinMemoryRequiredInMb": 1024}
     logged = capsys.readouterr()
     assert TOKEN not in caplog.text + logged.out + logged.err
 

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from govbot import studio
 from govbot.actions.base import error_code
-from govbot.actions.delete_endpoint import DeleteEndpoint
+from govbot.actions.delete_endpoint import DeleteEndpoint, create_specification
 from govbot.actions.delete_provisioned_throughput import DeleteProvisionedThroughput
 from govbot.actions.delete_studio_app import DeleteStudioApp
 from govbot.actions.enable_idle_shutdown import EnableIdleShutdown
@@ -185,7 +185,8 @@ def restore_endpoint(
             EndpointName=name, WaiterConfig={"Delay": 30, "MaxAttempts": 60}
         )
     for c in components:
-        spec = c["specification"]
+        # Input-shaped when recorded; an older record held Describe's answer as it came.
+        spec = create_specification(c["specification"])
         if c.get("environment"):  # recorded sealed: opened only here, never logged
             container = {
                 **spec.get("Container", {}),

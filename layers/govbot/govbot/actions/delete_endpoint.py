@@ -8,8 +8,11 @@ any is still being deleted the endpoint is left to a later run.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
+import botocore.session
 from botocore.exceptions import ClientError
 
 from govbot.actions import register
@@ -25,6 +28,36 @@ from govbot.actions.base import (
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.models import Finding
 from govbot.sealing import seal
+
+
+def create_specification(summary: Mapping[str, Any]) -> Any:
+    """CreateInferenceComponent's Specification from what DescribeInferenceComponent answered:
+    an input shape, never the output read back. The container is given the image digest that
+    ran (DeployedImage.ResolvedImage, else the image as specified), and only the members the
+    input shape has are kept (botocore's service model says which)."""
+    spec = copy.deepcopy(dict(summary))
+    container = spec.get("Container")
+    if container and "DeployedImage" in container:
+        deployed = container.pop("DeployedImage")
+        container["Image"] = deployed.get("ResolvedImage") or deployed["SpecifiedImage"]
+    return _input_members(spec, _spec_shape())
+
+
+@cache
+def _spec_shape() -> Any:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    request: Any = model.operation_model("CreateInferenceComponent").input_shape
+    return request.members["Specification"]
+
+
+def _input_members(value: Any, shape: Any) -> Any:
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {
+            k: _input_members(v, shape.members[k]) for k, v in value.items() if k in shape.members
+        }
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_input_members(v, shape.member) for v in value]
+    return value
 
 
 @register
@@ -50,7 +83,7 @@ class DeleteEndpoint(Action):
         components = []
         for name in d.components:  # what restore needs to deploy each one again
             c = sagemaker.describe_inference_component(InferenceComponentName=name)
-            spec = copy.deepcopy(c.get("Specification", {}))
+            spec = create_specification(c.get("Specification", {}))
             # The container's environment often holds tokens: recorded sealed, never in clear.
             environment = (spec.get("Container") or {}).pop("Environment", None)
             components.append(

@@ -10,6 +10,7 @@ Only the demo and the tests import this module; no code path that talks to real 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -133,7 +134,7 @@ def _install_inference_components() -> None:
             "EndpointName": endpoint,
             "EndpointArn": self.endpoints[endpoint].arn,
             "VariantName": params.get("VariantName"),
-            "Specification": params.get("Specification", {}),
+            "Specification": _specification_summary(params.get("Specification", {}), now),
             "RuntimeConfig": {"DesiredCopyCount": copies, "CurrentCopyCount": copies},
             "CreationTime": now,
             "LastModifiedTime": now,
@@ -706,6 +707,29 @@ def install_studio() -> None:
 
         resource_from_arn.govbot = True  # type: ignore[attr-defined]
         SageMakerModelBackend._get_resource_from_arn = resource_from_arn  # type: ignore[method-assign,assignment]
+
+
+def _specification_summary(spec: dict[str, Any], now: Any) -> dict[str, Any]:
+    """What DescribeInferenceComponent answers for the specification it was created with:
+    botocore's InferenceComponentSpecificationSummary, whose container names the image it
+    was given and the digest it resolved to (DeployedImage), not the input's ``Image``."""
+    summary = dict(spec)
+    container = dict(spec.get("Container") or {})
+    if "Image" in container:
+        image = container.pop("Image")
+        # An image named by its digest resolves to itself; a tag resolves to a digest.
+        resolved = image
+        if "@sha256:" not in image:
+            digest = hashlib.sha256(image.encode()).hexdigest()
+            resolved = f"{image.rsplit(':', 1)[0]}@sha256:{digest}"
+        container["DeployedImage"] = {
+            "SpecifiedImage": image,
+            "ResolvedImage": resolved,
+            "ResolutionTime": now,
+        }
+    if container:
+        summary["Container"] = container
+    return summary
 
 
 def _inference_components(backend: Any) -> dict[str, dict[str, Any]]:
