@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
@@ -88,6 +91,20 @@ def _attempts_from_env() -> int:
     return attempts
 
 
+@cache
+def _models() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+def new_session(**credentials: Any) -> boto3.Session:
+    """A boto3 session that reads botocore's service models once per process: every session
+    (one per member account in an organisation sweep) shares one loader, instead of parsing
+    the same JSON again (a new session's first SageMaker client costs about 0.2 s)."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _models())
+    return boto3.Session(botocore_session=core, **credentials)
+
+
 class AwsClients:
     """Lazily built, cached, call-counting boto3 clients for one set of credentials."""
 
@@ -126,7 +143,7 @@ class AwsClients:
 
     def _get_session(self) -> boto3.Session:
         if self._session is None:
-            base = self._base_session or boto3.Session()
+            base = self._base_session or new_session()
             if self._role_arn:
                 base = self._assume_role(base)
             base.events.register("before-call", self._count_call)
@@ -143,7 +160,7 @@ class AwsClients:
             kwargs["ExternalId"] = self._external_id
         self.calls["sts.AssumeRole"] += 1
         creds = sts.assume_role(**kwargs)["Credentials"]
-        return boto3.Session(
+        return new_session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],

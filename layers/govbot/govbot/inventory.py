@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 
 from govbot import studio
-from govbot.aws import AwsClients, partition
+from govbot.aws import AwsClients, new_session, partition
 from govbot.endpoints import NAMESPACE as ENDPOINT_NAMESPACE
 from govbot.endpoints import (
     TRAFFIC_METRICS,
@@ -891,9 +891,8 @@ def log_group_arn(group: LogGroupTypeDef) -> str:
 @cache
 def _bedrock_regions(partition_name: str) -> frozenset[str]:
     """Where Bedrock is offered, as botocore's endpoint data says."""
-    import boto3
 
-    return frozenset(boto3.Session().get_available_regions("bedrock", partition_name))
+    return frozenset(new_session().get_available_regions("bedrock", partition_name))
 
 
 def _arn_key(arn: str) -> str:
