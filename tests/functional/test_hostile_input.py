@@ -32,6 +32,7 @@ from tests.helpers.slack import (
     function_url_event,
     signed_headers,
 )
+from tests.helpers.worker import told
 
 REGION = "us-east-1"
 APPROVER = "W111"
@@ -390,30 +391,11 @@ def test_a_click_whose_response_url_is_not_slacks_is_refused_before_anything(
 
 
 def test_the_worker_posts_nowhere_a_queue_message_names_but_slack(slack, monkeypatch) -> None:
-    from govbot.models import ActionOutcome, Outcome
     from govbot.notify.slack import LOOPBACK_SETTING, respond
     from govbot.worker import _tell
 
     monkeypatch.delenv(LOOPBACK_SETTING)
-    request = RemediationRequest.model_validate(
-        {
-            "finding_id": "f1",
-            "account_id": "123456789012",
-            "region": REGION,
-            "decided_at": "2026-12-06T00:00:00Z",
-            "decided_by": "U0ANA",
-            "slack": {"response_url": slack.response_url("worker"), "blocks": []},
-        }
-    )
-    outcome = ActionOutcome(
-        finding_id="f1",
-        detector="idle-endpoint",
-        resource_id="ep",
-        region=REGION,
-        action="delete-endpoint",
-        outcome=Outcome.REMEDIATED,
-        message="deleted endpoint ep",
-    )
+    request, outcome = told(slack.response_url("worker"), "deleted endpoint ep")
     _tell(request, outcome, respond)  # logged, never raised: the fix stands
     assert slack.responses() == []  # no request was made
     monkeypatch.setenv(LOOPBACK_SETTING, "1")

@@ -11,15 +11,16 @@ import json
 import re
 from datetime import timedelta
 
-from govbot.contracts import RemediationRequest, SlackContext, decision_block
+from govbot.contracts import decision_block
 from govbot.demo.estate import make_volume
 from govbot.engine import govern
-from govbot.models import ActionOutcome, Finding, Outcome
+from govbot.models import Finding, Outcome
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.notify.slack import digest_messages
 from govbot.policy import parse_policy
 from govbot.worker import _tell
+from tests.helpers.worker import told
 
 REGION = "us-east-1"
 HOSTILE = "<!channel> <https://evil.example/login|Approve here> <@U0BOSS> <!here> & <!subteam^S1>"
@@ -90,22 +91,12 @@ def test_names_reasons_and_the_fix_in_the_confirm_dialog_are_escaped(store) -> N
 def test_the_workers_reply_escapes_aws_error_text_and_keeps_the_approver(store) -> None:
     sent: list[dict] = []
     blocks = [{"type": "actions", "block_id": "decide:f1", "elements": []}]
-    request = RemediationRequest(
-        finding_id="f1",
-        account_id="123456789012",
-        region=REGION,
-        decided_at="2026-12-06T00:00:00Z",  # type: ignore[arg-type]
+    request, outcome = told(
+        "https://hooks.slack.com/actions/T1/1/x",
+        f"ValidationException: {HOSTILE}",
+        Outcome.FAILED,
         decided_by="U0APPROVER",
-        slack=SlackContext(response_url="https://hooks.slack.com/actions/T1/1/x", blocks=blocks),
-    )
-    outcome = ActionOutcome(
-        finding_id="f1",
-        detector="idle-endpoint",
-        resource_id="ep",
-        region=REGION,
-        action="delete-endpoint",
-        outcome=Outcome.FAILED,
-        message=f"ValidationException: {HOSTILE}",
+        blocks=blocks,
     )
     _tell(request, outcome, lambda _url, payload: sent.append(payload))
     [payload] = sent

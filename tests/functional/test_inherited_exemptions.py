@@ -51,14 +51,21 @@ def test_an_exempt_space_keeps_its_apps_when_it_comes_to_act(clients, now, domai
     assert DeleteStudioApp().apply(context(clients, now), f).result is Result.DONE
 
 
-def test_components_keep_their_exempt_endpoints_exemption_before_each_deletion(
-    clients, now
-) -> None:
+def component_endpoint_finding(clients, now) -> Finding:
+    """An idle endpoint hosting two inference components, found."""
     make_component_endpoint(
         clients, REGION, "llm", "ml.g4dn.xlarge", 1, ["llm-a", "llm-b"], now - 30 * DAY,
         tags=team_tags("nlp"),
     )  # fmt: skip
     [f] = by_id(sweep_one(clients, "idle-endpoint", now)).values()
+    assert isinstance(f, Finding)
+    return f
+
+
+def test_components_keep_their_exempt_endpoints_exemption_before_each_deletion(
+    clients, now
+) -> None:
+    f = component_endpoint_finding(clients, now)
     sm = clients.sagemaker(REGION)
     tag(clients, sm.describe_endpoint(EndpointName="llm")["EndpointArn"])
     result = DeleteEndpoint().apply(context(clients, now), f)
@@ -69,11 +76,7 @@ def test_components_keep_their_exempt_endpoints_exemption_before_each_deletion(
 
 
 def test_a_component_exempt_on_its_own_stops_the_deletion_there(clients, now) -> None:
-    make_component_endpoint(
-        clients, REGION, "llm", "ml.g4dn.xlarge", 1, ["llm-a", "llm-b"], now - 30 * DAY,
-        tags=team_tags("nlp"),
-    )  # fmt: skip
-    [f] = by_id(sweep_one(clients, "idle-endpoint", now)).values()
+    f = component_endpoint_finding(clients, now)
     sm = clients.sagemaker(REGION)
     tag(clients, sm.describe_inference_component(InferenceComponentName="llm-b")[
         "InferenceComponentArn"
