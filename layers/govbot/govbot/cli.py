@@ -787,7 +787,7 @@ def prices_cmd(
     for q in quotes:
         price = "none" if q.usd is None else f"${q.usd:,.6g} per {q.per}"
         listed = f" (listed {q.listed})" if q.listed and not q.listed.endswith(q.per) else ""
-        table.add_row(q.kind, q.type, price, escape(q.source + listed))
+        table.add_row(q.kind, escape(q.type), price, escape(q.source + listed))
     out.print(table)
     if why:
         note(f"note: {why}")

@@ -18,16 +18,13 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field
 
 from govbot.aws import AwsClients
-
-if TYPE_CHECKING:
-    from govbot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -295,12 +292,21 @@ class PriceList:
         )
 
 
+class PriceCache(Protocol):
+    """Where a region's prices are kept between sweeps (the state table, govbot.store.Store):
+    named by what it does, so this module imports no store."""
+
+    def prices(self, region: str) -> RegionPrices | None: ...
+
+    def put_prices(self, prices: RegionPrices) -> None: ...
+
+
 class PriceBook:
     """A sweep's prices by region: the state table's copy while it is fresh, else the Price
     List (and the copy refreshed), else nothing (the bundled table stands in). Thread-safe:
     regions are swept in parallel."""
 
-    def __init__(self, clients: AwsClients, store: Store | None, now: datetime) -> None:
+    def __init__(self, clients: AwsClients, store: PriceCache | None, now: datetime) -> None:
         self.source = PriceList(clients)
         self.store = store
         self.now = now

@@ -2,50 +2,7 @@
 
 from __future__ import annotations
 
-from govbot.actions.base import Action, ActionContext, ActionResult, Result
-from govbot.models import Finding
-
-ACTIONS: dict[str, type[Action]] = {}
-
-
-def register(cls: type[Action]) -> type[Action]:
-    if cls.name in ACTIONS:
-        raise ValueError(f"action {cls.name!r} registered twice")
-    if not cls.permissions:
-        raise ValueError(f"action {cls.name!r} declares no IAM permissions")
-    if any(a.detector == cls.detector for a in ACTIONS.values()):
-        raise ValueError(f"detector {cls.detector!r} has an action already")
-    ACTIONS[cls.name] = cls
-    return cls
-
-
-def action_for(detector_id: str) -> Action | None:
-    for cls in ACTIONS.values():
-        if cls.detector == detector_id:
-            return cls()
-    return None
-
-
-def describe_fix(finding: Finding) -> str:
-    """What fixing a finding would do, in words: its action's description."""
-    action = action_for(finding.detector)
-    return action.describe(finding) if action else "no fix is defined"
-
-
-def action_permissions() -> set[str]:
-    return {p for cls in ACTIONS.values() for p in cls.permissions}
-
-
-READS = ("Describe", "List", "Get", "Lookup", "Search")  # the verbs of IAM actions that only read
-
-
-def action_writes() -> set[str]:
-    """The actions' permissions that change something: each one is denied on a resource
-    tagged exempt (all of them support the aws:ResourceTag condition key)."""
-    return {p for p in action_permissions() if not p.split(":")[1].startswith(READS)}
-
-
-from govbot.actions import (  # noqa: E402
+from govbot.actions import (
     delete_endpoint,
     delete_provisioned_throughput,
     delete_studio_app,
@@ -59,9 +16,20 @@ from govbot.actions import (  # noqa: E402
     stop_training_job,
     tag_missing,
 )
+from govbot.actions.base import Action, ActionContext, ActionResult, Result
+from govbot.actions.registry import (
+    ACTIONS,
+    READS,
+    action_for,
+    action_permissions,
+    action_writes,
+    describe_fix,
+    register,
+)
 
 __all__ = [
     "ACTIONS",
+    "READS",
     "Action",
     "ActionContext",
     "ActionResult",

@@ -15,7 +15,6 @@ from typing import Any
 import botocore.session
 from botocore.exceptions import ClientError
 
-from govbot.actions import register
 from govbot.actions.base import (
     Action,
     ActionContext,
@@ -25,6 +24,7 @@ from govbot.actions.base import (
     gone,
     restore_hint,
 )
+from govbot.actions.registry import register
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.models import Finding
 from govbot.sealing import seal

@@ -9,7 +9,6 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot import studio
-from govbot.actions import register
 from govbot.actions.base import (
     Action,
     ActionContext,
@@ -19,6 +18,7 @@ from govbot.actions.base import (
     gone,
     restore_hint,
 )
+from govbot.actions.registry import register
 from govbot.detectors.idle_studio_app import IdleStudioAppDetails
 from govbot.models import Finding
 

@@ -10,8 +10,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from govbot import studio
-from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.actions.registry import register
 from govbot.detectors.studio_idle_shutdown_off import StudioIdleShutdownOffDetails
 from govbot.models import Finding
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.actions.registry import register
 from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
 from govbot.detectors.orphaned_volume import OrphanedVolumeDetails
 from govbot.models import Finding

@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.actions.registry import register
 from govbot.detectors.idle_gpu_instance import IdleGpuInstanceDetails
 from govbot.models import Finding
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
+from govbot.actions.registry import register
 from govbot.detectors.idle_notebook import IdleNotebookDetails
 from govbot.models import Finding
 

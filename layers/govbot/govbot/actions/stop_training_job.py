@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
+from govbot.actions.registry import register
 from govbot.detectors.runaway_training_job import RunawayTrainingJobDetails
 from govbot.models import Finding
 

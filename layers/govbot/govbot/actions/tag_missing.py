@@ -9,8 +9,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot.actions import register
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
+from govbot.actions.registry import register
 from govbot.detectors.base import DetectorSettings
 from govbot.detectors.untagged_resource import UntaggedResourceDetails
 from govbot.models import Finding

@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import Field
 
 from govbot.aws import partition
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory, tags_to_dict
 from govbot.models import Finding, Undecided, money
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.endpoints import CannotJudge, EndpointKind, Shape, Variant
 from govbot.inventory import RegionInventory
 from govbot.models import Finding, Undecided

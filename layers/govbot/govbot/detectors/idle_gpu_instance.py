@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.inventory import MetricQuery, RegionInventory, tags_to_dict
 from govbot.models import Finding, Undecided
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.inventory import PROVISIONED_THROUGHPUT, MetricQuery, RegionInventory, whole
 from govbot.models import Finding
 

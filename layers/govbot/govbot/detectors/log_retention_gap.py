@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory, log_group_arn
 from govbot.models import Finding
 

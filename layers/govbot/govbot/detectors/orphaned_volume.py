@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory, tags_to_dict
 from govbot.models import Finding
 

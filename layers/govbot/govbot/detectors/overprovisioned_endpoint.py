@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.endpoints import NAMESPACE as INVOCATIONS_NAMESPACE
 from govbot.endpoints import CannotJudge
 from govbot.inventory import MetricQuery, RegionInventory

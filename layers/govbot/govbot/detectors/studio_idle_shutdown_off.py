@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from govbot import studio
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.idle_studio_app import working
+from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.models import Finding, money
 from govbot.pricing import Cost

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.models import Finding
 

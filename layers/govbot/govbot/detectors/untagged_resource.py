@@ -9,8 +9,8 @@ from typing import Literal, get_args
 
 from pydantic import Field
 
-from govbot.detectors import register
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
+from govbot.detectors.registry import register
 from govbot.endpoints import CannotJudge
 from govbot.inventory import RegionInventory, tags_to_dict
 from govbot.models import Finding

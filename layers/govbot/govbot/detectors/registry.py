@@ -1,0 +1,28 @@
+"""The detector registry itself: the detectors register here (their package imports them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govbot.detectors.base import Detector
+
+DETECTORS: dict[str, type[Detector[Any]]] = {}
+
+
+def register(cls: type[Detector[Any]]) -> type[Detector[Any]]:
+    if cls.id in DETECTORS:
+        raise ValueError(f"detector {cls.id!r} registered twice")
+    if not cls.permissions:
+        raise ValueError(f"detector {cls.id!r} declares no IAM permissions")
+    if "details_model" not in cls.__dict__:
+        raise ValueError(f"detector {cls.id!r} declares no details model")
+    DETECTORS[cls.id] = cls
+    return cls
+
+
+def sweep_permissions() -> set[str]:
+    """Every IAM action a sweep reads with: the registered detectors', and the Price List's
+    (the costs of what they find)."""
+    from govbot.price_list import PERMISSIONS as PRICES
+
+    return {p for det in DETECTORS.values() for p in det.permissions} | set(PRICES)
