@@ -38,11 +38,11 @@ from sweep_calls import Tape, item_units, seed, write_units  # sets the emulator
 from govbot import org
 from govbot.aws import AwsClients
 from govbot.contracts import State
-from govbot.demo import moto_extensions
-from govbot.demo.estate import member_session
 from govbot.fanout import organisation_report, sweep_account
 from govbot.policy import Policy
 from govbot.store import Store, _finding_item
+from govbot_emulator import moto_extensions
+from govbot_emulator.estate import member_session
 
 HOME = "us-east-1"
 OPEN_STATES = (State.OPEN, State.PENDING_APPROVAL, State.APPROVED)

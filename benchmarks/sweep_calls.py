@@ -31,13 +31,21 @@ os.environ.update(
     AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+# The emulator is a package of the checkout, not of govbot: run from the repository.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import boto3
 from moto import mock_aws
 
 from govbot.aws import AwsClients
-from govbot.demo import moto_extensions
-from govbot.demo.estate import (
+from govbot.engine import govern
+from govbot.models import SweepReport
+from govbot.policy import Policy
+from govbot.price_list import PriceBook
+from govbot.store import Store
+from govbot.sweep import run_sweep
+from govbot_emulator import moto_extensions
+from govbot_emulator.estate import (
     ROLE_ARN,
     as_tags,
     make_endpoint,
@@ -49,12 +57,6 @@ from govbot.demo.estate import (
     make_volume,
     team_tags,
 )
-from govbot.engine import govern
-from govbot.models import SweepReport
-from govbot.policy import Policy
-from govbot.price_list import PriceBook
-from govbot.store import Store
-from govbot.sweep import run_sweep
 
 REGION = "us-east-1"
 DAY = timedelta(days=1)

@@ -17,8 +17,13 @@ from govbot import org
 from govbot.aws import AwsClients
 from govbot.contracts import RemediationRequest, State
 from govbot.decisions import Decision, decide_one
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import (
+from govbot.detectors import DETECTORS
+from govbot.engine import Cycle, govern
+from govbot.models import Outcome
+from govbot.policy import parse_policy
+from govbot.store import StateConflict, Store
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import (
     as_tags,
     make_endpoint,
     make_log_group,
@@ -27,11 +32,6 @@ from govbot.demo.estate import (
     make_volume,
     team_tags,
 )
-from govbot.detectors import DETECTORS
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
-from govbot.store import StateConflict, Store
 from tests.conftest import FakeLambdaContext, load_event, load_function, queued
 from tests.helpers.slack import click_payload, form_body, function_url_event, signed_headers
 

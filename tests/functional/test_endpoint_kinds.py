@@ -9,8 +9,12 @@ import pytest
 
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import (
+from govbot.engine import Cycle, govern
+from govbot.models import Outcome
+from govbot.policy import parse_policy
+from govbot.restore import restore_endpoint
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import (
     make_async_endpoint,
     make_component_endpoint,
     make_endpoint,
@@ -19,10 +23,6 @@ from govbot.demo.estate import (
     make_variant,
     team_tags,
 )
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
-from govbot.restore import restore_endpoint
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 DAY = timedelta(days=1)

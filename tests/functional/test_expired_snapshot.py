@@ -8,10 +8,10 @@ import pytest
 
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
-from govbot.demo.estate import make_volume, team_tags
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
+from govbot_emulator.estate import make_volume, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 DAY = timedelta(days=1)

@@ -7,8 +7,8 @@ import pytest
 
 from govbot.aws import AwsClients
 from govbot.contracts import RemediationRequest, State
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import member_session
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import member_session
 from tests.conftest import FakeLambdaContext, load_event, load_function
 
 MANAGEMENT = "123456789012"

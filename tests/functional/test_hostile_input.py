@@ -20,9 +20,9 @@ from botocore.awsrequest import AWSResponse
 from govbot.aws import AwsClients
 from govbot.contracts import RemediationRequest, State
 from govbot.decisions import Decision, decide_one
-from govbot.demo.estate import make_log_group
 from govbot.policy import parse_policy
 from govbot.sweep import run_sweep
+from govbot_emulator.estate import make_log_group
 from tests.conftest import FakeLambdaContext, load_event, load_function, queued
 from tests.helpers.aws_errors import fail_operation
 from tests.helpers.findings import idle_endpoint_finding

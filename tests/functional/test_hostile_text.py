@@ -12,7 +12,6 @@ import re
 from datetime import timedelta
 
 from govbot.contracts import decision_block
-from govbot.demo.estate import make_volume
 from govbot.engine import govern
 from govbot.models import Finding, Outcome
 from govbot.notify import sns
@@ -20,6 +19,7 @@ from govbot.notify.digest import build_digest
 from govbot.notify.slack import digest_messages
 from govbot.policy import parse_policy
 from govbot.worker import _tell
+from govbot_emulator.estate import make_volume
 from tests.helpers.worker import told
 
 REGION = "us-east-1"

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from govbot.aws import AwsClients
-from govbot.demo.estate import make_endpoint, make_traffic, make_variant, team_tags
+from govbot_emulator.estate import make_endpoint, make_traffic, make_variant, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 DAY = timedelta(days=1)

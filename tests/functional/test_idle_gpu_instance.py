@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import make_utilisation, team_tags
 from govbot.engine import govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
 from govbot.restore import restore_instance
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import make_utilisation, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"

@@ -7,12 +7,12 @@ import pytest
 
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import make_notebook, team_tags
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
 from govbot.restore import RestoreError, restore_notebook
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import make_notebook, team_tags
 from tests.conftest import FakeLambdaContext, load_event, load_function
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 

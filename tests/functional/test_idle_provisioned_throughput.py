@@ -8,11 +8,11 @@ import pytest
 
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
-from govbot.demo.estate import make_bedrock_invocations, make_provisioned_throughput, team_tags
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
 from govbot.restore import restore_provisioned_throughput
+from govbot_emulator.estate import make_bedrock_invocations, make_provisioned_throughput, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"

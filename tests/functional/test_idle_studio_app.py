@@ -7,17 +7,17 @@ import pytest
 
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import (
+from govbot.engine import Cycle, govern
+from govbot.models import Outcome
+from govbot.policy import parse_policy
+from govbot.restore import RestoreError, restore_studio_app
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import (
     make_studio_app,
     make_studio_domain,
     make_studio_space,
     team_tags,
 )
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
-from govbot.restore import RestoreError, restore_studio_app
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"

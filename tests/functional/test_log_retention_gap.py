@@ -2,7 +2,7 @@
 
 import pytest
 
-from govbot.demo.estate import make_log_group
+from govbot_emulator.estate import make_log_group
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 

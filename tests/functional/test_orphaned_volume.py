@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.demo.estate import as_tags, make_volume, team_tags
+from govbot_emulator.estate import as_tags, make_volume, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 DAY = timedelta(days=1)

@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from govbot.aws import AwsClients
-from govbot.demo.moto_pricing import reset_listed_prices, set_listed_price
 from govbot.engine import govern
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.policy import parse_policy
 from govbot.price_list import HURRIED, PriceBook
 from govbot.pricing import Pricer
+from govbot_emulator.moto_pricing import reset_listed_prices, set_listed_price
 from tests.functional.test_idle_gpu_instance import box, readings
 from tests.functional.test_remediation import REGION, idle_endpoint, orphan
 from tests.helpers.aws_errors import fail_operation

@@ -6,7 +6,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from govbot.contracts import State
-from govbot.demo.estate import (
+from govbot.engine import govern
+from govbot.policy import parse_policy
+from govbot_emulator.estate import (
     make_endpoint,
     make_log_group,
     make_training_job,
@@ -14,8 +16,6 @@ from govbot.demo.estate import (
     make_volume,
     team_tags,
 )
-from govbot.engine import govern
-from govbot.policy import parse_policy
 from tests.conftest import load_event, load_function, queued
 
 REGION = "us-east-1"

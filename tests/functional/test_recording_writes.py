@@ -7,10 +7,10 @@ import pytest
 
 from govbot.aws import AwsClients
 from govbot.contracts import AuditRecord, State
-from govbot.demo import moto_extensions as ext
 from govbot.engine import govern
 from govbot.policy import parse_policy
 from govbot.store import EXPIRES_AT, AuditConflict, Store
+from govbot_emulator import moto_extensions as ext
 from tests.functional.test_remediation import REGION, idle_endpoint, orphan
 
 POLICY = parse_policy({"regions": [REGION]})

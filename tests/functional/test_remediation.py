@@ -9,8 +9,13 @@ from botocore.exceptions import ClientError
 from govbot.aws import AwsClients
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import (
+from govbot.engine import Cycle, govern
+from govbot.models import Outcome, SweepReport
+from govbot.policy import parse_policy
+from govbot.restore import RestoreError, restore_endpoint, restore_volume
+from govbot.store import StateConflict, Store
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import (
     as_tags,
     make_endpoint,
     make_log_group,
@@ -20,11 +25,6 @@ from govbot.demo.estate import (
     make_volume,
     team_tags,
 )
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome, SweepReport
-from govbot.policy import parse_policy
-from govbot.restore import RestoreError, restore_endpoint, restore_volume
-from govbot.store import StateConflict, Store
 from tests.helpers.aws_errors import fail_operation
 
 REGION, ACCOUNT = "us-east-1", "123456789012"

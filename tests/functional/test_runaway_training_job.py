@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.demo import moto_extensions as ext
-from govbot.demo.estate import make_training_job, team_tags
+from govbot_emulator import moto_extensions as ext
+from govbot_emulator.estate import make_training_job, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 HOUR = timedelta(hours=1)

@@ -7,11 +7,11 @@ import pytest
 
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
-from govbot.demo.estate import make_log_group, make_volume, team_tags
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
 from govbot.restore import restore_endpoint
 from govbot.savings import summarize
+from govbot_emulator.estate import make_log_group, make_volume, team_tags
 from tests.functional.test_remediation import (
     ACCOUNT,
     DAY,

@@ -7,10 +7,10 @@ import pytest
 from slack_sdk.signature import Clock
 
 from govbot.contracts import State
-from govbot.demo.estate import make_endpoint, make_variant, team_tags
 from govbot.engine import govern
 from govbot.interactions import verify
 from govbot.policy import parse_policy
+from govbot_emulator.estate import make_endpoint, make_variant, team_tags
 from tests.conftest import PUBLIC_EVENTS, load_function, queued
 from tests.helpers.slack import (
     click_payload,

@@ -5,17 +5,17 @@ from typing import Any
 
 import pytest
 
-from govbot.demo.estate import (
+from govbot.engine import govern
+from govbot.models import Outcome
+from govbot.policy import PolicyError, parse_policy
+from govbot.restore import RESTORERS, RestoreError
+from govbot_emulator.estate import (
     idle_shutdown,
     make_studio_app,
     make_studio_domain,
     make_studio_space,
     team_tags,
 )
-from govbot.engine import govern
-from govbot.models import Outcome
-from govbot.policy import PolicyError, parse_policy
-from govbot.restore import RESTORERS, RestoreError
 from tests.conftest import FakeLambdaContext, load_event, load_function
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 

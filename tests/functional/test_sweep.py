@@ -3,10 +3,10 @@
 import pytest
 
 from govbot.aws import AwsClients
-from govbot.demo import estate
 from govbot.detectors import DETECTORS
 from govbot.policy import Policy
 from govbot.sweep import run_sweep
+from govbot_emulator import estate
 from tests.helpers.aws_errors import fail_operation
 
 POLICY = Policy(regions=estate.REGIONS)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from govbot.demo.estate import make_training_job, team_tags
 from govbot.engine import govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
+from govbot_emulator.estate import make_training_job, team_tags
 from tests.conftest import FakeLambdaContext, load_event, load_function
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.demo.estate import (
+from govbot_emulator.estate import (
     ROLE_ARN,
     as_tags,
     make_endpoint,

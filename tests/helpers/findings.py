@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from govbot.aws import AwsClients
-from govbot.demo.estate import make_endpoint, make_variant, team_tags
 from govbot.engine import govern
 from govbot.models import Finding
 from govbot.policy import parse_policy
 from govbot.store import Store
+from govbot_emulator.estate import make_endpoint, make_variant, team_tags
 
 REGION = "us-east-1"
 

@@ -14,7 +14,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from govbot.aws import AwsClients
-from govbot.demo import estate
+from govbot_emulator import estate
 from tests.conftest import Seeded
 
 pytestmark = pytest.mark.integration

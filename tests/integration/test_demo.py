@@ -1,6 +1,6 @@
 """`govbot demo` from a fresh process: the emulated account, the estate, the Lambda's sweep."""
 
-from govbot.demo import estate
+from govbot_emulator import estate
 from tests.integration.conftest import run_govbot
 
 

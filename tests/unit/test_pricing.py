@@ -87,7 +87,7 @@ def test_total_is_unknown_when_any_part_is() -> None:
 def test_the_bundled_table_and_the_emulator_hold_the_published_offer_file_figures() -> None:
     """Where the published offer file lists a type, the bundled table (the fallback) and the
     emulated Price List quote the same figure and SKU: the June 2025 GPU cut included."""
-    from govbot.demo.moto_pricing import OFFER_FILE_US_EAST_1
+    from govbot_emulator.moto_pricing import OFFER_FILE_US_EAST_1
     from tests.unit.test_price_list_parse import parsed, published, query
 
     products = published("getproducts-ec2-us-east-1_offer-file-20260910195514.json")

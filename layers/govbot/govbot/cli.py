@@ -825,10 +825,23 @@ def demo(
     """Run govbot on an emulated AWS account (moto server on 127.0.0.1) seeded with an ML
     estate: the nightly sweep, Slack, decisions, fixes, a restore, a budget breach and what
     it all saved."""
-    from govbot.demo.runner import run_demo
+    root = _checkout()
+    if root is None:
+        _fail("govbot demo runs from a govbot checkout (its emulator is not part of the package)")
+    sys.path.insert(0, str(root))  # the emulator, a development package of the checkout
+    from govbot_emulator.runner import run_demo
 
     verbose = verbose or Verbosity.level > 1
     raise typer.Exit(run_demo(out, err, serve=serve, verbose=verbose))
+
+
+def _checkout() -> Path | None:
+    """The govbot checkout this command runs from (an editable install), if any."""
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for parent in (start, *start.parents):
+            if (parent / "govbot_emulator").is_dir() and (parent / "template.yaml").is_file():
+                return parent
+    return None
 
 
 def _print_version(value: bool) -> None:

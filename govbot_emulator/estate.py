@@ -2,7 +2,7 @@
 
 Everything is created through the AWS API (the clients may point at a moto server over HTTP);
 only the clock-dependent fields moto cannot take through the API are set with
-``govbot.demo.moto_extensions``. ``EXPECTED`` says which resources a default sweep must flag,
+``govbot_emulator.moto_extensions``. ``EXPECTED`` says which resources a default sweep must flag,
 so the tests and the demo agree on one truth.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 
 from govbot.aws import AwsClients
-from govbot.demo import moto_extensions as ext
+from govbot_emulator import moto_extensions as ext
 
 PRIMARY, SECONDARY = "us-east-1", "eu-west-1"
 REGIONS = [PRIMARY, SECONDARY]

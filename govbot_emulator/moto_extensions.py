@@ -86,7 +86,7 @@ def install() -> None:
     setattr(SageMakerModelBackend, "stop_training_job", stop_training_job)  # noqa: B010
     setattr(SageMakerResponse, "stop_training_job", stop_training_job_response)  # noqa: B010
     _install_inference_components()
-    from govbot.demo import moto_pricing
+    from govbot_emulator import moto_pricing
 
     moto_pricing.install()  # the Price List Query API
     install_bedrock()  # Bedrock provisioned throughput

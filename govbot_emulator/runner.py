@@ -29,13 +29,13 @@ from slack_sdk.signature import SignatureVerifier
 
 from govbot.actions import action_for
 from govbot.aws import AwsClients
-from govbot.demo import estate, moto_extensions
-from govbot.demo.slack_standin import SlackStandIn
 from govbot.detectors.expired_snapshot import SOURCE_TAG
 from govbot.finding_ids import short_forms
 from govbot.models import SweepReport, money
 from govbot.notify.slack import LOOPBACK_SETTING
 from govbot.report import render
+from govbot_emulator import estate, moto_extensions
+from govbot_emulator.slack_standin import SlackStandIn
 
 POLICY_PARAMETER = "/govbot/policy"
 TOP = 3  # findings shown by default; --verbose shows all
