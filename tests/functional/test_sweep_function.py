@@ -66,11 +66,21 @@ def test_scheduled_sweep_reports_the_estate(seeded, handler, lambda_context, cap
     by_detector = result["summary"]["by_detector"]
     for det, s in by_detector.items():
         assert metrics[("Findings", det)] == s["findings"]
-        assert metrics[("EstimatedMonthlyWasteUSD", det)] == pytest.approx(s["monthly_cost_usd"])
+        # Published under what the figure is: untagged spend and per-run advice are no waste.
+        name = {
+            "waste": "EstimatedMonthlyWasteUSD",
+            "unattributed": "UnattributedMonthlyUSD",
+            "per_run": "SavingPerRunUSD",
+        }[s["cost_kind"]]
+        assert metrics[(name, det)] == pytest.approx(s["monthly_cost_usd"])
+    assert ("EstimatedMonthlyWasteUSD", "untagged-resource") not in metrics
     assert metrics[("Findings", "runaway-training-job")] == 2
     assert (
         metrics[("TotalEstimatedMonthlyWasteUSD", None)]
         == result["summary"]["total_monthly_cost_usd"]
+    )
+    assert metrics[("TotalUnattributedMonthlyUSD", None)] == pytest.approx(
+        result["summary"]["unattributed_monthly_usd"]
     )
     assert metrics[("SweepErrors", None)] == 0
 

@@ -45,12 +45,21 @@ def nightly_sweep(settings: Settings, account_id: str | None) -> SweepReport:
     )
 
 
+# What a detector's dollar figure is published as: only waste is "waste".
+COST_METRICS = {
+    "waste": "EstimatedMonthlyWasteUSD",
+    "unattributed": "UnattributedMonthlyUSD",
+    "per_run": "SavingPerRunUSD",
+}
+
+
 def record_metrics(metrics: Metrics, report: SweepReport) -> None:
-    """Findings and estimated monthly waste per detector, plus sweep-wide totals."""
+    """Findings and their figure per detector (waste, untagged spend or a per-run saving, each
+    under its own name), plus sweep-wide totals."""
     for det_id, s in report.summary.by_detector.items():
         for name, unit, value in (
             ("Findings", MetricUnit.Count, s.findings),
-            ("EstimatedMonthlyWasteUSD", MetricUnit.NoUnit, s.monthly_cost_usd),
+            (COST_METRICS[s.cost_kind], MetricUnit.NoUnit, s.monthly_cost_usd),
         ):
             with single_metric(name=name, unit=unit, value=value) as metric:
                 metric.add_dimension(name="detector", value=det_id)
@@ -59,6 +68,11 @@ def record_metrics(metrics: Metrics, report: SweepReport) -> None:
         name="TotalEstimatedMonthlyWasteUSD",
         unit=MetricUnit.NoUnit,
         value=report.summary.total_monthly_cost_usd,
+    )
+    metrics.add_metric(
+        name="TotalUnattributedMonthlyUSD",
+        unit=MetricUnit.NoUnit,
+        value=report.summary.unattributed_monthly_usd,
     )
     metrics.add_metric(name="SweepErrors", unit=MetricUnit.Count, value=len(report.errors))
     metrics.add_metric(name="ApiCalls", unit=MetricUnit.Count, value=sum(report.api_calls.values()))
