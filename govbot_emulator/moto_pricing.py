@@ -168,6 +168,8 @@ def _catalogue(region: str) -> list[dict[str, Any]]:
                 "usagetype": f"{sm}{usage}:{itype}",
                 "operation": "RunInstance",
             }
+            # What makes it a look-alike is locationType "AWS Outposts" with the same component
+            # and instanceName; its usagetype here is a stand-in (no public answer shows one).
             outposts = {**attributes, "usagetype": f"{sm}Outposts-{usage}:{itype}"}
             stray = round(usd * STRAY_SHARE, 6)
             args = ("AmazonSageMaker", "ML Instance", region)
