@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
-from govbot.restore import restore_endpoint
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
     make_async_endpoint,
@@ -152,7 +152,8 @@ def test_an_idle_component_endpoint_is_deleted_with_its_components_and_restored(
     assert sm.list_endpoints()["Endpoints"] == []
     assert store.get(f.finding_id).state is State.REMEDIATED
 
-    note = restore_endpoint(
+    note = restore_resource(
+        "AWS::SageMaker::Endpoint",
         store,
         clients,
         region=REGION,
@@ -203,8 +204,15 @@ def test_a_components_environment_is_recorded_sealed_and_restored_whole(
     table = str(items)
     assert TOKEN not in table  # nowhere in the state table: not the audit, not the finding
     assert "HF_TOKEN" in table  # its name stays readable
-    note = restore_endpoint(
-        store, clients, region=REGION, account_id=account, resource_id="llm", actor="ana", now=now
+    note = restore_resource(
+        "AWS::SageMaker::Endpoint",
+        store,
+        clients,
+        region=REGION,
+        account_id=account,
+        resource_id="llm",
+        actor="ana",
+        now=now,
     )
     assert note.endswith("with its 1 inference component(s)")
     sm = clients.sagemaker(REGION)

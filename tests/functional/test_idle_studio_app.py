@@ -5,12 +5,14 @@ from typing import Any
 
 import pytest
 
+from govbot import studio
+from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
-from govbot.restore import RestoreError, restore_studio_app
+from govbot.restore import RestoreError
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
     make_studio_app,
@@ -125,13 +127,27 @@ def test_auto_deletes_it_and_restore_creates_it_again(clients, store, now, domai
                 if r.phase == "before"]  # fmt: skip
     assert before.before["resource_spec"] == {"InstanceType": "ml.g5.xlarge"}
 
-    note = restore_studio_app(
-        store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="ana", now=now
+    note = restore_resource(
+        studio.APP,
+        store,
+        clients,
+        region=REGION,
+        account_id=ACCOUNT,
+        resource_id=rid,
+        actor="ana",
+        now=now,
     )
     assert status(clients, domain) == "InService"
     assert note == f"created Studio app {rid} again on ml.g5.xlarge"
-    again = restore_studio_app(
-        store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="ana", now=now
+    again = restore_resource(
+        studio.APP,
+        store,
+        clients,
+        region=REGION,
+        account_id=ACCOUNT,
+        resource_id=rid,
+        actor="ana",
+        now=now,
     )
     assert again.startswith("already restored on")
     assert store.get(f.finding_id).state is State.REJECTED
@@ -140,8 +156,15 @@ def test_auto_deletes_it_and_restore_creates_it_again(clients, store, now, domai
 def test_restore_refuses_what_govbot_did_not_delete(clients, store, now, domain) -> None:
     rid = app(clients, now, domain)
     with pytest.raises(RestoreError, match="no record of govbot deleting"):
-        restore_studio_app(
-            store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="a", now=now
+        restore_resource(
+            studio.APP,
+            store,
+            clients,
+            region=REGION,
+            account_id=ACCOUNT,
+            resource_id=rid,
+            actor="a",
+            now=now,
         )
 
 

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
+from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
-from govbot.restore import restore_endpoint
 from govbot_emulator.estate import make_endpoint, make_endpoint_load, make_variant, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
@@ -116,7 +116,7 @@ def test_auto_scales_in_and_restore_sets_it_back(clients, store, now) -> None:
     [a] = [a for a in report.actions if a.detector == DETECTOR]
     assert a.outcome is Outcome.REMEDIATED
     assert instances(clients) == 2
-    note = restore_endpoint(
+    note = restore_resource("AWS::SageMaker::Endpoint",
         store, clients, region=REGION, account_id=ACCOUNT, resource_id="ranker", actor="ana",
         now=now,
     )  # fmt: skip

@@ -6,13 +6,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from govbot.actions import restore_resource
 from govbot.aws import AwsClients
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome, SweepReport
 from govbot.policy import parse_policy
-from govbot.restore import RestoreError, restore_endpoint, restore_volume
+from govbot.restore import RestoreError
 from govbot.store import StateConflict, Store
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
@@ -431,19 +432,40 @@ def test_restore_brings_the_endpoint_and_the_volume_back(clients, store, now) ->
     assert not endpoint_exists(clients, "idle")
     assert volume_state(clients, vid) is None
 
-    restore_endpoint(
-        store, clients, region=REGION, account_id=ACCOUNT, resource_id="idle", actor="ana", now=now
+    restore_resource(
+        "AWS::SageMaker::Endpoint",
+        store,
+        clients,
+        region=REGION,
+        account_id=ACCOUNT,
+        resource_id="idle",
+        actor="ana",
+        now=now,
     )
     desc = clients.sagemaker(REGION).describe_endpoint(EndpointName="idle")
     assert desc["EndpointConfigName"] == "idle-config"
     tags = clients.sagemaker(REGION).list_tags(ResourceArn=desc["EndpointArn"])["Tags"]
     assert {"Key": "project", "Value": "churn"} in tags
 
-    message = restore_volume(
-        store, clients, region=REGION, account_id=ACCOUNT, resource_id=vid, actor="ana", now=now
+    message = restore_resource(
+        "AWS::EC2::Volume",
+        store,
+        clients,
+        region=REGION,
+        account_id=ACCOUNT,
+        resource_id=vid,
+        actor="ana",
+        now=now,
     )
-    again = restore_volume(
-        store, clients, region=REGION, account_id=ACCOUNT, resource_id=vid, actor="ana", now=now
+    again = restore_resource(
+        "AWS::EC2::Volume",
+        store,
+        clients,
+        region=REGION,
+        account_id=ACCOUNT,
+        resource_id=vid,
+        actor="ana",
+        now=now,
     )
     assert again.startswith("already restored on")
     assert message in again
@@ -473,7 +495,8 @@ def test_restore_brings_the_endpoint_and_the_volume_back(clients, store, now) ->
 
 def test_restore_without_a_record_changes_nothing(clients, store, now) -> None:
     with pytest.raises(RestoreError, match="no record of govbot deleting endpoint ghost"):
-        restore_endpoint(
+        restore_resource(
+            "AWS::SageMaker::Endpoint",
             store,
             clients,
             region=REGION,
@@ -483,7 +506,8 @@ def test_restore_without_a_record_changes_nothing(clients, store, now) -> None:
             now=now,
         )
     with pytest.raises(RestoreError, match="no record of govbot deleting volume vol-1"):
-        restore_volume(
+        restore_resource(
+            "AWS::EC2::Volume",
             store,
             clients,
             region=REGION,

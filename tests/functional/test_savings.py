@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.notify import sns
 from govbot.notify.digest import build_digest
-from govbot.restore import restore_endpoint
 from govbot.savings import summarize
 from govbot_emulator.estate import make_log_group, make_volume, team_tags
 from tests.functional.test_remediation import (
@@ -47,8 +47,15 @@ def test_each_fix_records_what_it_stops_net_and_a_restore_takes_it_back(
     run(clients, store, pol, now + timedelta(hours=1), True)
     assert len(store.savings()) == 2
 
-    restore_endpoint(
-        store, clients, region=REGION, account_id=ACCOUNT, resource_id="idle", actor="ana", now=now
+    restore_resource(
+        "AWS::SageMaker::Endpoint",
+        store,
+        clients,
+        region=REGION,
+        account_id=ACCOUNT,
+        resource_id="idle",
+        actor="ana",
+        now=now,
     )
     summary = summarize(store.savings(), [], now + DAY)
     assert summary.fixes == 2

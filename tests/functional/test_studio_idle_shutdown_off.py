@@ -5,10 +5,11 @@ from typing import Any
 
 import pytest
 
+from govbot.actions import restore_resource
 from govbot.engine import govern
 from govbot.models import Outcome
 from govbot.policy import PolicyError, parse_policy
-from govbot.restore import RESTORERS, RestoreError
+from govbot.restore import RestoreError
 from govbot_emulator.estate import (
     idle_shutdown,
     make_studio_app,
@@ -151,7 +152,7 @@ def test_restore_puts_each_setting_back(clients, store, now) -> None:
     assert lab_idle(clients, domain)["LifecycleManagement"] == "ENABLED"
     for rtype, rid in (("AWS::SageMaker::Domain", domain),
                        ("AWS::SageMaker::UserProfile", f"{domain}/cy")):  # fmt: skip
-        note = RESTORERS[rtype](
+        note = restore_resource(rtype,
             store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="ana",
             now=now,
         )  # fmt: skip
@@ -164,7 +165,7 @@ def test_restore_puts_each_setting_back(clients, store, now) -> None:
     again = govern(policy(mode="auto"), clients, store, now=now, dry_run=False, actor="t").report
     assert not [a for a in again.actions if a.outcome is Outcome.REMEDIATED]
     with pytest.raises(RestoreError, match="no record of govbot changing"):
-        RESTORERS["AWS::SageMaker::Space"](
+        restore_resource("AWS::SageMaker::Space",
             store, clients, region=REGION, account_id=ACCOUNT, resource_id=f"{domain}/x",
             actor="ana", now=now,
         )  # fmt: skip

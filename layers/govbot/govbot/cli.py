@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from govbot.actions import action_for
+from govbot.actions import action_for, restore_resource
 from govbot.aws import AwsClients
 from govbot.contracts import Saving, State, StoredFinding
 from govbot.decisions import Decision, decide_one
@@ -55,7 +55,7 @@ from govbot.report import (
     to_json,
 )
 from govbot.resources import by_kind
-from govbot.restore import RESTORERS, RestoreError
+from govbot.restore import RestoreError
 from govbot.savings import summarize
 from govbot.store import DEFAULT_TABLE, StateConflict, Store
 from govbot.sweep import resolve_regions
@@ -602,7 +602,8 @@ def _restore(
         )
     rtype = by_kind(kind)
     try:
-        message = RESTORERS[rtype.type](
+        message = restore_resource(
+            rtype.type,
             store,
             clients,
             region=where,

@@ -25,6 +25,8 @@ from govbot.actions.registry import (
     action_writes,
     describe_fix,
     register,
+    restorable,
+    restore_resource,
 )
 
 __all__ = [
@@ -44,6 +46,8 @@ __all__ = [
     "enable_idle_shutdown",
     "register",
     "resize_endpoint",
+    "restorable",
+    "restore_resource",
     "retire_snapshot",
     "set_log_retention",
     "snapshot_volume",

@@ -18,6 +18,8 @@ from govbot.aws import AwsClients
 from govbot.detectors.base import DetectorSettings
 from govbot.models import Finding
 from govbot.resources import resource_type
+from govbot.restore import RestoreError
+from govbot.store import Store
 
 
 class Result(StrEnum):
@@ -62,6 +64,24 @@ class Action(ABC):
     name: ClassVar[str]
     detector: ClassVar[str]
     permissions: ClassVar[tuple[str, ...]]
+    # The resource kinds whose fix this action can undo (``undo``); none: it cannot.
+    undoes: ClassVar[tuple[str, ...]] = ()
+
+    def undo(
+        self,
+        store: Store,
+        clients: AwsClients,
+        *,
+        rtype: str,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        """Undo govbot's latest fix of the resource from what the audit log recorded before
+        it (``govbot restore``); RestoreError says why it cannot, and changes nothing."""
+        raise RestoreError(f"govbot cannot undo {self.name}")
 
     def applies(self, settings: DetectorSettings) -> bool:
         """Whether the policy asks for this fix at all (tag-missing is opt-in)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -25,9 +26,19 @@ from govbot.actions.base import (
     restore_hint,
 )
 from govbot.actions.registry import register
+from govbot.aws import AwsClients
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.models import Finding
-from govbot.sealing import seal
+from govbot.restore import (
+    RestoreError,
+    exists,
+    fix_of,
+    mark_restored,
+    restored_from,
+    user_tags,
+)
+from govbot.sealing import seal, unseal
+from govbot.store import Store
 
 
 def create_specification(summary: Mapping[str, Any]) -> Any:
@@ -64,6 +75,7 @@ def _input_members(value: Any, shape: Any) -> Any:
 class DeleteEndpoint(Action):
     name = "delete-endpoint"
     detector = "idle-endpoint"
+    undoes = ("AWS::SageMaker::Endpoint",)
     permissions = (
         "sagemaker:DeleteEndpoint",
         "sagemaker:DescribeInferenceComponent",
@@ -150,3 +162,63 @@ class DeleteEndpoint(Action):
             Result.DONE,
             f"deleted endpoint {finding.resource_id}; restore with {restore_hint(finding)}",
         )
+
+    def undo(
+        self,
+        store: Store,
+        clients: AwsClients,
+        *,
+        rtype: str,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        """Recreate the endpoint from its recorded config and tags, then its inference
+        components from their recorded specifications (sealed environments opened here)."""
+        name = resource_id
+        fix = fix_of(store, account_id, region, rtype, name, self.name)
+        if fix.restored:
+            return fix.restored
+        before = fix.before
+        if before is None or not before.before:
+            raise RestoreError(f"no record of govbot deleting endpoint {name} in {region}")
+        config = before.before["endpoint_config_name"]
+        sm = clients.sagemaker(region)
+        if exists(lambda: sm.describe_endpoint(EndpointName=name)):
+            raise RestoreError(f"endpoint {name} exists in {region}: nothing to restore")
+        if not exists(lambda: sm.describe_endpoint_config(EndpointConfigName=config)):
+            raise RestoreError(f"endpoint config {config} no longer exists: cannot recreate {name}")
+        sm.create_endpoint(
+            EndpointName=name,
+            EndpointConfigName=config,
+            Tags=[*user_tags(before.before["tags"]), restored_from(name)],
+        )
+        note = f"restored endpoint {name} from config {config}"
+        components = before.before.get("components") or []
+        if components:  # deployed again once the endpoint is InService
+            sm.get_waiter("endpoint_in_service").wait(
+                EndpointName=name, WaiterConfig={"Delay": 30, "MaxAttempts": 60}
+            )
+        for c in components:
+            # Input-shaped when recorded; an older record held Describe's answer as it came.
+            spec = create_specification(c["specification"])
+            if c.get("environment"):  # recorded sealed: opened only here, never logged
+                container = {
+                    **spec.get("Container", {}),
+                    "Environment": unseal(clients, c["environment"]),
+                }
+                spec = {**spec, "Container": container}
+            sm.create_inference_component(
+                InferenceComponentName=c["name"],
+                EndpointName=name,
+                VariantName=c["variant_name"],
+                Specification=spec,
+                RuntimeConfig={"CopyCount": c["copy_count"]},
+                Tags=[restored_from(c["name"])],
+            )
+        if components:
+            note += f" with its {len(components)} inference component(s)"
+        mark_restored(store, before, actor, now, note)
+        return note

@@ -6,20 +6,25 @@ buys the same units again without a term (a new ARN: callers that named the old 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
+from govbot.aws import AwsClients
 from govbot.detectors.idle_provisioned_throughput import IdleProvisionedThroughputDetails
 from govbot.models import Finding
+from govbot.restore import RESTORED_FROM_TAG, RestoreError, code, fix_of, mark_restored
+from govbot.store import Store
 
 
 @register
 class DeleteProvisionedThroughput(Action):
     name = "delete-provisioned-throughput"
     detector = "idle-provisioned-throughput"
+    undoes = ("AWS::Bedrock::ProvisionedModelThroughput",)
     permissions = ("bedrock:DeleteProvisionedModelThroughput",)
 
     def describe(self, finding: Finding) -> str:
@@ -59,3 +64,44 @@ class DeleteProvisionedThroughput(Action):
             f"deleted provisioned throughput {finding.resource_id}; restore with "
             f"{restore_hint(finding)}",
         )
+
+    def undo(
+        self,
+        store: Store,
+        clients: AwsClients,
+        *,
+        rtype: str,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        """Buy the same model units again, without a commitment term (a new ARN)."""
+        fix = fix_of(store, account_id, region, rtype, resource_id, self.name)
+        if fix.restored:
+            return fix.restored
+        done, before = fix.recorded(f"deleting {resource_id} in {region}")
+        was = before.before
+        bedrock = clients.client("bedrock", region)
+        try:
+            bedrock.get_provisioned_model_throughput(provisionedModelId=resource_id)
+        except ClientError as err:
+            if code(err) != "ResourceNotFoundException":
+                raise
+        else:
+            raise RestoreError(f"provisioned throughput {resource_id} exists in {region}")
+        params: dict[str, Any] = {
+            "provisionedModelName": resource_id,
+            "modelId": was["model_arn"],
+            "modelUnits": was["model_units"],
+        }
+        params["tags"] = [
+            *(was.get("tags") or []),
+            {"key": RESTORED_FROM_TAG, "value": resource_id},
+        ]
+        new_arn = bedrock.create_provisioned_model_throughput(**params)["provisionedModelArn"]
+        units = was["model_units"]
+        note = f"bought {units} model unit(s) of {resource_id} again, no term, as {new_arn}"
+        mark_restored(store, done, actor, now, note)
+        return note

@@ -4,6 +4,7 @@ they were. The app's spec is recorded; ``govbot restore studio-app ID`` creates 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,14 +20,18 @@ from govbot.actions.base import (
     restore_hint,
 )
 from govbot.actions.registry import register
+from govbot.aws import AwsClients
 from govbot.detectors.idle_studio_app import IdleStudioAppDetails
 from govbot.models import Finding
+from govbot.restore import RestoreError, code, fix_of, mark_restored, restored_from
+from govbot.store import Store
 
 
 @register
 class DeleteStudioApp(Action):
     name = "delete-studio-app"
     detector = "idle-studio-app"
+    undoes = (studio.APP,)
     # ListTags: the exemption (the app's own or its space's or user profile's), asked again
     # right before the deletion.
     permissions = ("sagemaker:DeleteApp", "sagemaker:ListTags")
@@ -59,3 +64,38 @@ class DeleteStudioApp(Action):
             Result.DONE,
             f"deleted Studio app {finding.resource_id}; restore with {restore_hint(finding)}",
         )
+
+    def undo(
+        self,
+        store: Store,
+        clients: AwsClients,
+        *,
+        rtype: str,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        """Create the app again with the spec recorded (image, instance type, lifecycle config),
+        unless one of its name already runs (a person opened the space meanwhile)."""
+        fix = fix_of(store, account_id, region, rtype, resource_id, self.name)
+        if fix.restored:
+            return fix.restored
+        done, before = fix.recorded(f"deleting Studio app {resource_id} in {region}")
+        key = studio.app_key(resource_id)
+        sm = clients.sagemaker(region)
+        try:
+            status = sm.describe_app(**key)["Status"]  # type: ignore[arg-type]
+        except ClientError as err:
+            if code(err) not in ("ResourceNotFound", "ValidationException"):
+                raise
+            status = "Deleted"
+        if status not in ("Deleted", "Failed"):
+            raise RestoreError(f"Studio app {resource_id} is {status}: nothing to restore")
+        spec = before.before["resource_spec"]
+        tags = [restored_from(resource_id)]
+        sm.create_app(**key, ResourceSpec=spec, Tags=tags)  # type: ignore[arg-type]
+        note = f"created Studio app {resource_id} again on {spec.get('InstanceType')}"
+        mark_restored(store, done, actor, now, note)
+        return note

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from govbot.actions.base import Action
+from govbot.aws import AwsClients
 from govbot.models import Finding
+from govbot.restore import RestoreError, latest_fix
+from govbot.store import Store
 
 ACTIONS: dict[str, type[Action]] = {}
 
@@ -43,3 +48,42 @@ def action_writes() -> set[str]:
     """The actions' permissions that change something: each one is denied on a resource
     tagged exempt (all of them support the aws:ResourceTag condition key)."""
     return {p for p in action_permissions() if not p.split(":")[1].startswith(READS)}
+
+
+def restore_resource(
+    rtype: str,
+    store: Store,
+    clients: AwsClients,
+    *,
+    region: str,
+    account_id: str,
+    resource_id: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    """Undo govbot's latest recorded fix of one resource (``govbot restore``): the action
+    that made it carries the undo. A kind with several fixes (an endpoint deleted or scaled
+    in) undoes whichever the audit log recorded last."""
+    candidates = [cls for cls in ACTIONS.values() if rtype in cls.undoes]
+    if not candidates:
+        raise RestoreError(f"govbot cannot restore a {rtype}")
+    chosen = candidates[0]
+    if len(candidates) > 1:
+        names = [c.name for c in candidates]
+        latest = latest_fix(store, account_id, region, rtype, resource_id, names)
+        chosen = next((c for c in candidates if c.name == latest), chosen)
+    return chosen().undo(
+        store,
+        clients,
+        rtype=rtype,
+        region=region,
+        account_id=account_id,
+        resource_id=resource_id,
+        actor=actor,
+        now=now,
+    )
+
+
+def restorable() -> set[str]:
+    """The resource kinds govbot can restore: what the actions' undos cover."""
+    return {rtype for cls in ACTIONS.values() for rtype in cls.undoes}

@@ -4,20 +4,25 @@ before are recorded; ``govbot restore endpoint NAME`` sets them back."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
+from govbot.aws import AwsClients
 from govbot.detectors.overprovisioned_endpoint import OverprovisionedEndpointDetails
 from govbot.models import Finding
+from govbot.restore import RestoreError, code, fix_of, mark_restored
+from govbot.store import Store
 
 
 @register
 class ResizeEndpoint(Action):
     name = "resize-endpoint"
     detector = "overprovisioned-endpoint"
+    undoes = ("AWS::SageMaker::Endpoint",)
     permissions = ("sagemaker:UpdateEndpointWeightsAndCapacities",)
 
     @staticmethod
@@ -59,3 +64,43 @@ class ResizeEndpoint(Action):
             f"{restore_hint(finding)}",
             {"variants": {v.variant_name: v.desired for v in variants}},
         )
+
+    def undo(
+        self,
+        store: Store,
+        clients: AwsClients,
+        *,
+        rtype: str,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        """Set the variants govbot scaled in back to the instance counts recorded before."""
+        name = resource_id
+        fix = fix_of(store, account_id, region, rtype, name, self.name)
+        if fix.restored:
+            return fix.restored
+        done, before = fix.recorded(f"scaling endpoint {name} in {region}")
+        sm = clients.sagemaker(region)
+        try:
+            status = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
+        except ClientError as err:
+            if code(err) != "ValidationException":
+                raise
+            raise RestoreError(f"endpoint {name} no longer exists in {region}") from None
+        if status != "InService":
+            raise RestoreError(f"endpoint {name} is {status}: try again once it is InService")
+        wanted = before.before["variants"]
+        sm.update_endpoint_weights_and_capacities(
+            EndpointName=name,
+            DesiredWeightsAndCapacities=[
+                {"VariantName": v["variant_name"], "DesiredInstanceCount": v["instance_count"]}
+                for v in wanted
+            ],
+        )
+        sizes = ", ".join(f"{v['variant_name']} to {v['instance_count']}" for v in wanted)
+        note = f"set endpoint {name} back to {sizes} instances"
+        mark_restored(store, done, actor, now, note)
+        return note

@@ -7,22 +7,26 @@ left to a later run rather than waited on.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
+from govbot.aws import AwsClients
 from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
 from govbot.detectors.orphaned_volume import OrphanedVolumeDetails
 from govbot.models import Finding
+from govbot.restore import fix_of, mark_restored, restored_from, user_tags
+from govbot.store import Store
 
 
 @register
 class SnapshotThenDeleteVolume(Action):
     name = "snapshot-then-delete-volume"
     detector = "orphaned-volume"
+    undoes = ("AWS::EC2::Volume",)
     permissions = (
         "ec2:CreateSnapshot",
         "ec2:CreateTags",
@@ -100,3 +104,45 @@ class SnapshotThenDeleteVolume(Action):
             f"{restore_hint(finding)}",
             {"snapshot_id": snapshot_id},
         )
+
+    def undo(
+        self,
+        store: Store,
+        clients: AwsClients,
+        *,
+        rtype: str,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        """Create a volume from the snapshot taken before the deletion: same AZ, type,
+        performance and tags, and govbot's restored-from tag."""
+        volume_id = resource_id
+        fix = fix_of(store, account_id, region, rtype, volume_id, self.name)
+        if fix.restored:
+            return fix.restored
+        done, before = fix.recorded(f"deleting volume {volume_id} in {region}")
+        snapshot_id = done.after["snapshot_id"]
+        was = before.before
+        ec2 = clients.ec2(region)
+        params: dict[str, Any] = {
+            "SnapshotId": snapshot_id,
+            "AvailabilityZone": was["availability_zone"],
+            "VolumeType": was["volume_type"],
+            "TagSpecifications": [
+                {
+                    "ResourceType": "volume",
+                    "Tags": [*user_tags(was["tags"]), restored_from(volume_id)],
+                }
+            ],
+        }
+        if was["volume_type"] in ("io1", "io2", "gp3") and was.get("iops"):
+            params["Iops"] = was["iops"]
+        if was["volume_type"] == "gp3" and was.get("throughput"):
+            params["Throughput"] = was["throughput"]
+        new_id: str = ec2.create_volume(**params)["VolumeId"]
+        note = f"restored volume {volume_id} as {new_id} from snapshot {snapshot_id}"
+        mark_restored(store, done, actor, now, note)
+        return note

@@ -3,20 +3,25 @@ start brings it back as it was; ``govbot restore notebook`` starts it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
+from govbot.aws import AwsClients
 from govbot.detectors.idle_notebook import IdleNotebookDetails
 from govbot.models import Finding
+from govbot.restore import code, start_again
+from govbot.store import Store
 
 
 @register
 class StopNotebook(Action):
     name = "stop-notebook"
     detector = "idle-notebook"
+    undoes = ("AWS::SageMaker::NotebookInstance",)
     permissions = ("sagemaker:StopNotebookInstance",)
 
     def describe(self, finding: Finding) -> str:
@@ -48,4 +53,43 @@ class StopNotebook(Action):
             Result.DONE,
             f"stopped notebook instance {finding.resource_id}; restore with "
             f"{restore_hint(finding)}",
+        )
+
+    def undo(
+        self,
+        store: Store,
+        clients: AwsClients,
+        *,
+        rtype: str,
+        region: str,
+        account_id: str,
+        resource_id: str,
+        actor: str,
+        now: datetime,
+    ) -> str:
+        """Start the notebook instance again, if govbot stopped it and it is still stopped."""
+        sm = clients.sagemaker(region)
+
+        def status() -> str | None:
+            try:
+                found = sm.describe_notebook_instance(NotebookInstanceName=resource_id)
+            except ClientError as err:
+                if code(err) != "ValidationException":
+                    raise
+                return None
+            return found["NotebookInstanceStatus"]
+
+        return start_again(
+            store,
+            region=region,
+            account_id=account_id,
+            rtype=rtype,
+            resource_id=resource_id,
+            action=self.name,
+            kind="notebook instance",
+            status=status,
+            start=lambda: sm.start_notebook_instance(NotebookInstanceName=resource_id),
+            stopped=frozenset({"Stopped"}),
+            actor=actor,
+            now=now,
         )
