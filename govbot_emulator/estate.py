@@ -577,9 +577,11 @@ def make_log_group(
     stored_gb: float,
     retention: int | None = None,
     tags: dict[str, str] | None = None,
+    log_class: str | None = None,
 ) -> None:
     logs = clients.logs(region)
-    logs.create_log_group(logGroupName=name, tags=tags or {})
+    extra = {"logGroupClass": log_class} if log_class else {}
+    logs.create_log_group(logGroupName=name, tags=tags or {}, **extra)
     if retention:
         logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
     ext.set_log_group_stored_bytes(

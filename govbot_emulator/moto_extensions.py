@@ -86,6 +86,7 @@ def install() -> None:
     setattr(SageMakerModelBackend, "stop_training_job", stop_training_job)  # noqa: B010
     setattr(SageMakerResponse, "stop_training_job", stop_training_job_response)  # noqa: B010
     _install_inference_components()
+    _install_log_group_class()
     from govbot_emulator import moto_pricing
 
     moto_pricing.install()  # the Price List Query API
@@ -730,6 +731,37 @@ def _specification_summary(spec: dict[str, Any], now: Any) -> dict[str, Any]:
     if container:
         summary["Container"] = container
     return summary
+
+
+def _install_log_group_class() -> None:
+    """DescribeLogGroups answers every group's ``logGroupClass`` (STANDARD unless created
+    INFREQUENT_ACCESS, DELIVERY or ESSENTIALS: botocore's LogGroup shape, the CloudWatch Logs
+    API reference's CreateLogGroup); moto keeps no class."""
+    from moto.logs.models import LogGroup
+    from moto.logs.responses import LogsResponse
+
+    original_describe = LogGroup.to_describe_dict
+    if getattr(original_describe, "govbot", False):
+        return
+
+    def to_describe_dict(self: Any) -> dict[str, Any]:
+        return {
+            **original_describe(self),
+            "logGroupClass": getattr(self, "govbot_class", "STANDARD"),
+        }
+
+    original_create = LogsResponse.create_log_group
+
+    def create_log_group(self: Any) -> str:
+        answer = original_create(self)
+        name, cls = self._get_param("logGroupName"), self._get_param("logGroupClass")
+        if cls:
+            self.logs_backend.groups[name].govbot_class = cls
+        return str(answer)
+
+    to_describe_dict.govbot = True  # type: ignore[attr-defined]
+    LogGroup.to_describe_dict = to_describe_dict  # type: ignore[method-assign]
+    LogsResponse.create_log_group = create_log_group  # type: ignore[method-assign]
 
 
 def _inference_components(backend: Any) -> dict[str, dict[str, Any]]:

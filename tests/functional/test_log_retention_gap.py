@@ -16,6 +16,13 @@ def test_group_without_retention_is_a_finding_priced_by_stored_bytes(clients, no
         == f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/sagemaker/TrainingJobs"
     )
     assert f.proposed_action.startswith("set retention to 30 days")
+    assert f.details["log_group_class"] == "STANDARD"  # as DescribeLogGroups says it
+
+
+def test_a_groups_class_is_the_one_aws_reports(clients, now) -> None:
+    make_log_group(clients, REGION, "/ml/ia", stored_gb=10, log_class="INFREQUENT_ACCESS")
+    f = by_id(sweep_one(clients, "log-retention-gap", now))["/ml/ia"]
+    assert f.details["log_group_class"] == "INFREQUENT_ACCESS"
 
 
 def test_group_with_retention_is_not_a_finding(clients, now) -> None:
