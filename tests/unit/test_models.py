@@ -88,10 +88,11 @@ def test_every_restorable_resource_type_has_a_restorer_and_no_other() -> None:
 
 
 def test_the_command_line_restores_every_restorable_kind() -> None:
-    from govbot.cli import RESTORE_COMMANDS
+    from govbot.cli import restore_app
     from govbot.resources import RESOURCE_TYPES
 
-    assert set(RESTORE_COMMANDS) == {rt.kind for rt in RESOURCE_TYPES.values() if rt.restorable}
+    commands = {c.name for c in restore_app.registered_commands}
+    assert commands == {rt.kind for rt in RESOURCE_TYPES.values() if rt.restorable}
 
 
 def test_every_action_s_resource_types_know_their_gone_codes() -> None:

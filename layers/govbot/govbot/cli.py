@@ -54,7 +54,7 @@ from govbot.report import (
     to_csv,
     to_json,
 )
-from govbot.resources import by_kind
+from govbot.resources import RESOURCE_TYPES, by_kind
 from govbot.restore import RestoreError
 from govbot.savings import summarize
 from govbot.store import DEFAULT_TABLE, StateConflict, Store
@@ -617,29 +617,6 @@ def _restore(
     out.print(message, highlight=False, soft_wrap=True)
 
 
-# Each kind govbot can restore (resources.py marks them): the argument, and what it does.
-RESTORE_COMMANDS = {
-    "endpoint": ("NAME", "Endpoint name.", "Recreate a deleted endpoint from its recorded "
-                 "config and tags."),
-    "volume": ("VOLUME_ID", "Id of the deleted volume.", "Create a volume from the snapshot "
-               "taken before deletion: same AZ, type and tags."),
-    "notebook": ("NAME", "Notebook instance name.", "Start a notebook instance govbot stopped "
-                 "(its storage was kept)."),
-    "instance": ("INSTANCE_ID", "Id of the stopped instance.", "Start an instance govbot "
-                 "stopped (its EBS volumes were kept)."),
-    "provisioned-throughput": ("NAME", "Provisioned throughput name.", "Buy the model units "
-                               "govbot deleted again, without a term (a new ARN)."),
-    "studio-app": ("ID", "DOMAIN/space/SPACE/TYPE/NAME, as govbot shows it.", "Create a Studio "
-                   "app govbot deleted again, with its recorded image and instance type."),
-    "studio-domain": ("DOMAIN_ID", "Studio domain id.", "Put a domain's idle shutdown back as "
-                      "it was before govbot turned it on."),
-    "studio-user-profile": ("DOMAIN/NAME", "Domain id and user profile name.", "Put a user "
-                            "profile's idle shutdown back as it was."),
-    "studio-space": ("DOMAIN/NAME", "Domain id and space name.", "Put a space's idle "
-                     "shutdown timeout back as it was."),
-}  # fmt: skip
-
-
 def _restore_command(kind: str, metavar: str, arg_help: str, doc: str) -> None:
     # The argument as a default, not in Annotated: annotations are strings here, read in the
     # module's namespace, where this function's locals are not.
@@ -658,8 +635,10 @@ def _restore_command(kind: str, metavar: str, arg_help: str, doc: str) -> None:
     restore_app.command(kind)(command)
 
 
-for _kind, (_metavar, _help, _doc) in RESTORE_COMMANDS.items():
-    _restore_command(_kind, _metavar, _help, _doc)
+# One `govbot restore KIND` per kind govbot can restore, as resources.py describes it.
+for _rt in RESOURCE_TYPES.values():
+    if _rt.restore is not None:
+        _restore_command(_rt.kind, _rt.restore.metavar, _rt.restore.arg_help, _rt.restore.doc)
 
 
 @app.command("savings")

@@ -39,6 +39,15 @@ class CloudTrailCall:
 
 
 @dataclass(frozen=True)
+class RestoreCommand:
+    """How the command line names a resource of this kind to restore, and what it does."""
+
+    metavar: str
+    arg_help: str
+    doc: str
+
+
+@dataclass(frozen=True)
 class ResourceType:
     type: str  # CloudFormation type name, as findings carry it
     kind: str  # the word for it on the command line and in messages
@@ -46,11 +55,16 @@ class ResourceType:
     existing: Callable[[RegionInventory], set[str]]
     gone_codes: frozenset[str]  # AWS error codes that mean "no such resource"
     cloudtrail: Mapping[str, CloudTrailCall] = field(default_factory=dict)  # "svc:EventName"
-    restorable: bool = False
+    # `govbot restore KIND ARG`, where an action can undo govbot's fix of this kind.
+    restore: RestoreCommand | None = None
     # What the Cost Explorer service names that bill it contain, lower-cased ("Amazon
     # SageMaker", "Amazon Elastic Compute Cloud - Compute", "EC2 - Other", "AmazonCloudWatch"):
     # a budget or cost anomaly naming such a service sweeps the detectors that judge it.
     billed_as: tuple[str, ...] = ()
+
+    @property
+    def restorable(self) -> bool:
+        return self.restore is not None
 
     def is_gone(self, err: Exception) -> bool:
         code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
@@ -78,7 +92,12 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     (("request", "endpointName"),), ("untagged-resource",)
                 )
             },
-            restorable=True,
+            restore=RestoreCommand(
+                "NAME",
+                "Endpoint name.",
+                "Undo govbot's latest fix of an endpoint: recreate it if deleted (config, tags, "
+                "inference components), or set its instance counts back if scaled in.",
+            ),
         ),
         ResourceType(
             type="AWS::SageMaker::TrainingJob",
@@ -112,7 +131,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     (("request", "notebookInstanceName"),), ("idle-notebook",), clock="started"
                 ),
             },
-            restorable=True,
+            restore=RestoreCommand(
+                "NAME",
+                "Notebook instance name.",
+                "Start a notebook instance govbot stopped (its storage was kept).",
+            ),
         ),
         ResourceType(
             type=studio.APP,
@@ -122,7 +145,12 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 studio.app_id(a) for a in inv.studio_apps if a["Status"] != "Deleted"
             },
             gone_codes=SAGEMAKER_GONE,
-            restorable=True,
+            restore=RestoreCommand(
+                "ID",
+                "DOMAIN/space/SPACE/TYPE/NAME, as govbot shows it.",
+                "Create a Studio app govbot deleted again, with its recorded image and "
+                "instance type.",
+            ),
         ),
         ResourceType(
             type=studio.DOMAIN,
@@ -138,7 +166,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 )
                 for call in ("CreateDomain", "UpdateDomain")
             },
-            restorable=True,
+            restore=RestoreCommand(
+                "DOMAIN_ID",
+                "Studio domain id.",
+                "Put a domain's idle shutdown back as it was before govbot turned it on.",
+            ),
         ),
         ResourceType(
             type=studio.USER_PROFILE,
@@ -154,7 +186,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 )
                 for call in ("CreateUserProfile", "UpdateUserProfile")
             },
-            restorable=True,
+            restore=RestoreCommand(
+                "DOMAIN/NAME",
+                "Domain id and user profile name.",
+                "Put a user profile's idle shutdown back as it was.",
+            ),
         ),
         ResourceType(
             type=studio.SPACE,
@@ -168,7 +204,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 )
                 for call in ("CreateSpace", "UpdateSpace")
             },
-            restorable=True,
+            restore=RestoreCommand(
+                "DOMAIN/NAME",
+                "Domain id and space name.",
+                "Put a space's idle shutdown timeout back as it was.",
+            ),
         ),
         ResourceType(
             type="AWS::EC2::Volume",
@@ -184,7 +224,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     (("request", "volumeId"), ("response", "volumeId")), clock="detached"
                 ),
             },
-            restorable=True,
+            restore=RestoreCommand(
+                "VOLUME_ID",
+                "Id of the deleted volume.",
+                "Create a volume from the snapshot taken before deletion: same AZ, type and tags.",
+            ),
         ),
         ResourceType(
             type="AWS::EC2::Snapshot",
@@ -199,7 +243,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             billed_as=EC2_BILLING,
             existing=lambda inv: {i["InstanceId"] for i in inv.instances},
             gone_codes=frozenset({"InvalidInstanceID.NotFound"}),
-            restorable=True,
+            restore=RestoreCommand(
+                "INSTANCE_ID",
+                "Id of the stopped instance.",
+                "Start an instance govbot stopped (its EBS volumes were kept).",
+            ),
         ),
         ResourceType(
             type="AWS::Bedrock::ProvisionedModelThroughput",
@@ -207,7 +255,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             billed_as=("bedrock",),
             existing=lambda inv: {p["provisionedModelName"] for p in inv.provisioned_throughputs},
             gone_codes=frozenset({"ResourceNotFoundException"}),
-            restorable=True,
+            restore=RestoreCommand(
+                "NAME",
+                "Provisioned throughput name.",
+                "Buy the model units govbot deleted again, without a term (a new ARN).",
+            ),
         ),
         ResourceType(
             type="AWS::Logs::LogGroup",
