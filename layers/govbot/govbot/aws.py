@@ -68,13 +68,17 @@ TRANSIENT_CODES = frozenset(
 )
 
 
+def error_code(err: BaseException) -> str:
+    """The AWS error code of a failed call ("" for an error that carries none)."""
+    return str(getattr(err, "response", {}).get("Error", {}).get("Code", ""))
+
+
 def is_transient(err: BaseException) -> bool:
     """Whether a failed call may well succeed later: throttling, a 5xx, a timeout or a broken
     connection (after botocore's own retries ran out), as opposed to a refusal that stands."""
     if isinstance(err, ClientError):
-        error = err.response.get("Error", {})
         status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        code = error.get("Code", "")
+        code = error_code(err)
         return code in THROTTLING_CODES or code in TRANSIENT_CODES or int(status or 0) >= 500
     # Timeouts and unreachable endpoints are subclasses of these two.
     return isinstance(err, ConnectionError | HTTPClientError)

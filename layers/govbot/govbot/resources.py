@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from govbot import studio
+from govbot.aws import error_code
 
 if TYPE_CHECKING:
     from govbot.inventory import RegionInventory
@@ -67,8 +68,7 @@ class ResourceType:
         return self.restore is not None
 
     def is_gone(self, err: Exception) -> bool:
-        code = getattr(err, "response", {}).get("Error", {}).get("Code", "")
-        return code in self.gone_codes
+        return error_code(err) in self.gone_codes
 
 
 SAGEMAKER_BILLING = ("sagemaker",)

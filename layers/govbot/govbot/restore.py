@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from govbot.aws import error_code
 from govbot.contracts import AuditRecord, State
 from govbot.store import StateConflict, Store
 
@@ -107,15 +108,11 @@ def latest_fix(
     return next((r.action for r in trail if r.action in names and r.phase == "before"), None)
 
 
-def code(err: Exception) -> str:
-    return str(getattr(err, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def exists(describe: Any) -> bool:
     try:
         describe()
     except ClientError as err:
-        if code(err) != "ValidationException":  # SageMaker's answer for "not found"
+        if error_code(err) != "ValidationException":  # SageMaker's answer for "not found"
             raise
         return False
     return True

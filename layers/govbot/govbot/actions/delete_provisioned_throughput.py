@@ -13,10 +13,10 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
+from govbot.aws import AwsClients, error_code
 from govbot.detectors.idle_provisioned_throughput import IdleProvisionedThroughputDetails
 from govbot.models import Finding
-from govbot.restore import RESTORED_FROM_TAG, RestoreError, code, fix_of, mark_restored
+from govbot.restore import RESTORED_FROM_TAG, RestoreError, fix_of, mark_restored
 from govbot.store import Store
 
 
@@ -87,7 +87,7 @@ class DeleteProvisionedThroughput(Action):
         try:
             bedrock.get_provisioned_model_throughput(provisionedModelId=resource_id)
         except ClientError as err:
-            if code(err) != "ResourceNotFoundException":
+            if error_code(err) != "ResourceNotFoundException":
                 raise
         else:
             raise RestoreError(f"provisioned throughput {resource_id} exists in {region}")

@@ -20,10 +20,10 @@ from govbot.actions.base import (
     restore_hint,
 )
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
+from govbot.aws import AwsClients, error_code
 from govbot.detectors.idle_studio_app import IdleStudioAppDetails
 from govbot.models import Finding
-from govbot.restore import RestoreError, code, fix_of, mark_restored, restored_from
+from govbot.restore import RestoreError, fix_of, mark_restored, restored_from
 from govbot.store import Store
 
 
@@ -88,7 +88,7 @@ class DeleteStudioApp(Action):
         try:
             status = sm.describe_app(**key)["Status"]  # type: ignore[arg-type]
         except ClientError as err:
-            if code(err) not in ("ResourceNotFound", "ValidationException"):
+            if error_code(err) not in ("ResourceNotFound", "ValidationException"):
                 raise
             status = "Deleted"
         if status not in ("Deleted", "Failed"):

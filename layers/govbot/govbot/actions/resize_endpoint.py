@@ -11,10 +11,10 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
+from govbot.aws import AwsClients, error_code
 from govbot.detectors.overprovisioned_endpoint import OverprovisionedEndpointDetails
 from govbot.models import Finding
-from govbot.restore import RestoreError, code, fix_of, mark_restored
+from govbot.restore import RestoreError, fix_of, mark_restored
 from govbot.store import Store
 
 
@@ -87,7 +87,7 @@ class ResizeEndpoint(Action):
         try:
             status = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
         except ClientError as err:
-            if code(err) != "ValidationException":
+            if error_code(err) != "ValidationException":
                 raise
             raise RestoreError(f"endpoint {name} no longer exists in {region}") from None
         if status != "InService":

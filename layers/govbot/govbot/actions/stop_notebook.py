@@ -10,10 +10,10 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
+from govbot.aws import AwsClients, error_code
 from govbot.detectors.idle_notebook import IdleNotebookDetails
 from govbot.models import Finding
-from govbot.restore import code, start_again
+from govbot.restore import start_again
 from govbot.store import Store
 
 
@@ -74,7 +74,7 @@ class StopNotebook(Action):
             try:
                 found = sm.describe_notebook_instance(NotebookInstanceName=resource_id)
             except ClientError as err:
-                if code(err) != "ValidationException":
+                if error_code(err) != "ValidationException":
                     raise
                 return None
             return found["NotebookInstanceStatus"]
