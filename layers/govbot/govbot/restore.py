@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot.aws import error_code
+from govbot.aws import AwsClients, error_code
 from govbot.contracts import AuditRecord, State
 from govbot.store import StateConflict, Store
 
@@ -81,23 +81,6 @@ class Fix:
         return self.done, self.before
 
 
-def fix_of(store: Store, account_id: str, region: str, rtype: str, rid: str, action: str) -> Fix:
-    """What the audit log says about ``action``'s latest fix of one resource."""
-    trail = [r for r in store.audit_trail(account_id, region, rtype, rid) if r.action == action]
-    restored = None  # newest first: a restore counts only if no fix came after it
-    for r in trail:
-        if r.phase == "restored":
-            restored = f"already restored on {r.at:%Y-%m-%d %H:%M} by {r.actor}: {r.message}"
-            break
-        if r.phase in ("before", "done"):
-            break
-
-    def latest(phase: str) -> AuditRecord | None:
-        return next((r for r in trail if r.phase == phase), None)
-
-    return Fix(restored, latest("before"), latest("done"))
-
-
 def latest_fix(
     store: Store, account_id: str, region: str, rtype: str, rid: str, actions: Iterable[str]
 ) -> str | None:
@@ -124,52 +107,81 @@ def user_tags(tags: Any) -> list[Any]:
     return [{"Key": k, "Value": v} for k, v in items if not k.startswith("aws:")]
 
 
-def mark_restored(store: Store, record: AuditRecord, actor: str, now: datetime, note: str) -> None:
-    store.audit(
-        record.model_copy(update={"phase": "restored", "at": now, "actor": actor, "message": note})
-    )
-    store.saving_restored(record.finding_id, now)  # the fix no longer saves anything
-    # If the finding moved on meanwhile, the audit record still says what happened.
-    with contextlib.suppress(StateConflict):
-        store.transition(
-            record.finding_id,
-            {State.REMEDIATED},
-            State.REJECTED,
-            decided_by=actor,
-            decided_at=now,
-            note=note,
+@dataclass(frozen=True)
+class Undo:
+    """One `govbot restore`: which resource, who restores it and when, the audit log to read
+    and the credentials to act with."""
+
+    store: Store
+    clients: AwsClients
+    rtype: str
+    region: str
+    account_id: str
+    resource_id: str
+    actor: str
+    now: datetime
+
+    def fix(self, action: str) -> Fix:
+        """What the audit log says about ``action``'s latest fix of this resource."""
+        trail = self.store.audit_trail(self.account_id, self.region, self.rtype, self.resource_id)
+        trail = [r for r in trail if r.action == action]
+        restored = None  # newest first: a restore counts only if no fix came after it
+        for r in trail:
+            if r.phase == "restored":
+                restored = f"already restored on {r.at:%Y-%m-%d %H:%M} by {r.actor}: {r.message}"
+                break
+            if r.phase in ("before", "done"):
+                break
+
+        def latest(phase: str) -> AuditRecord | None:
+            return next((r for r in trail if r.phase == phase), None)
+
+        return Fix(restored, latest("before"), latest("done"))
+
+    def mark(self, record: AuditRecord, note: str) -> None:
+        """Record the restore: in the audit log, in the savings (the fix saves nothing now),
+        and on the finding (rejected by whoever restored it, so auto does not act again)."""
+        self.store.audit(
+            record.model_copy(
+                update={"phase": "restored", "at": self.now, "actor": self.actor, "message": note}
+            )
         )
+        self.store.saving_restored(record.finding_id, self.now)  # the fix no longer saves anything
+        # If the finding moved on meanwhile, the audit record still says what happened.
+        with contextlib.suppress(StateConflict):
+            self.store.transition(
+                record.finding_id,
+                {State.REMEDIATED},
+                State.REJECTED,
+                decided_by=self.actor,
+                decided_at=self.now,
+                note=note,
+            )
 
 
 def start_again(
-    store: Store,
+    req: Undo,
     *,
-    region: str,
-    account_id: str,
-    rtype: str,
-    resource_id: str,
     action: str,
     kind: str,
     status: Callable[[], str | None],
     start: Callable[[], object],
     stopped: frozenset[str],
-    actor: str,
-    now: datetime,
 ) -> str:
     """Undo a stop: start the resource again, if govbot stopped it and it is still stopped
     (a person may have started it meanwhile: then nothing is done)."""
-    fix = fix_of(store, account_id, region, rtype, resource_id, action)
+    fix = req.fix(action)
     if fix.restored:
         return fix.restored
-    done = fix.done
+    done, rid = fix.done, req.resource_id
     if done is None:
-        raise RestoreError(f"no record of govbot stopping {kind} {resource_id} in {region}")
+        raise RestoreError(f"no record of govbot stopping {kind} {rid} in {req.region}")
     now_status = status()
     if now_status is None:
-        raise RestoreError(f"{kind} {resource_id} no longer exists in {region}")
+        raise RestoreError(f"{kind} {rid} no longer exists in {req.region}")
     if now_status not in stopped:
-        raise RestoreError(f"{kind} {resource_id} is {now_status}: nothing to restore")
+        raise RestoreError(f"{kind} {rid} is {now_status}: nothing to restore")
     start()
-    note = f"started {kind} {resource_id} again"
-    mark_restored(store, done, actor, now, note)
+    note = f"started {kind} {rid} again"
+    req.mark(done, note)
     return note

@@ -18,8 +18,7 @@ from govbot.aws import AwsClients
 from govbot.detectors.base import DetectorSettings
 from govbot.models import Finding
 from govbot.resources import resource_type
-from govbot.restore import RestoreError
-from govbot.store import Store
+from govbot.restore import RestoreError, Undo
 
 
 class Result(StrEnum):
@@ -67,18 +66,7 @@ class Action(ABC):
     # The resource kinds whose fix this action can undo (``undo``); none: it cannot.
     undoes: ClassVar[tuple[str, ...]] = ()
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Undo govbot's latest fix of the resource from what the audit log recorded before
         it (``govbot restore``); RestoreError says why it cannot, and changes nothing."""
         raise RestoreError(f"govbot cannot undo {self.name}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -26,19 +25,10 @@ from govbot.actions.base import (
     restore_hint,
 )
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.models import Finding
-from govbot.restore import (
-    RestoreError,
-    exists,
-    fix_of,
-    mark_restored,
-    restored_from,
-    user_tags,
-)
+from govbot.restore import RestoreError, Undo, exists, restored_from, user_tags
 from govbot.sealing import seal, unseal
-from govbot.store import Store
 
 
 def create_specification(summary: Mapping[str, Any]) -> Any:
@@ -163,31 +153,20 @@ class DeleteEndpoint(Action):
             f"deleted endpoint {finding.resource_id}; restore with {restore_hint(finding)}",
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Recreate the endpoint from its recorded config and tags, then its inference
         components from their recorded specifications (sealed environments opened here)."""
-        name = resource_id
-        fix = fix_of(store, account_id, region, rtype, name, self.name)
+        name = req.resource_id
+        fix = req.fix(self.name)
         if fix.restored:
             return fix.restored
         before = fix.before
         if before is None or not before.before:
-            raise RestoreError(f"no record of govbot deleting endpoint {name} in {region}")
+            raise RestoreError(f"no record of govbot deleting endpoint {name} in {req.region}")
         config = before.before["endpoint_config_name"]
-        sm = clients.sagemaker(region)
+        sm = req.clients.sagemaker(req.region)
         if exists(lambda: sm.describe_endpoint(EndpointName=name)):
-            raise RestoreError(f"endpoint {name} exists in {region}: nothing to restore")
+            raise RestoreError(f"endpoint {name} exists in {req.region}: nothing to restore")
         if not exists(lambda: sm.describe_endpoint_config(EndpointConfigName=config)):
             raise RestoreError(f"endpoint config {config} no longer exists: cannot recreate {name}")
         sm.create_endpoint(
@@ -207,7 +186,7 @@ class DeleteEndpoint(Action):
             if c.get("environment"):  # recorded sealed: opened only here, never logged
                 container = {
                     **spec.get("Container", {}),
-                    "Environment": unseal(clients, c["environment"]),
+                    "Environment": unseal(req.clients, c["environment"]),
                 }
                 spec = {**spec, "Container": container}
             sm.create_inference_component(
@@ -220,5 +199,5 @@ class DeleteEndpoint(Action):
             )
         if components:
             note += f" with its {len(components)} inference component(s)"
-        mark_restored(store, before, actor, now, note)
+        req.mark(before, note)
         return note

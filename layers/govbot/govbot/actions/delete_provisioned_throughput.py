@@ -6,18 +6,16 @@ buys the same units again without a term (a new ARN: callers that named the old 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients, error_code
+from govbot.aws import error_code
 from govbot.detectors.idle_provisioned_throughput import IdleProvisionedThroughputDetails
 from govbot.models import Finding
-from govbot.restore import RESTORED_FROM_TAG, RestoreError, fix_of, mark_restored
-from govbot.store import Store
+from govbot.restore import RESTORED_FROM_TAG, RestoreError, Undo
 
 
 @register
@@ -65,43 +63,32 @@ class DeleteProvisionedThroughput(Action):
             f"{restore_hint(finding)}",
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Buy the same model units again, without a commitment term (a new ARN)."""
-        fix = fix_of(store, account_id, region, rtype, resource_id, self.name)
+        fix = req.fix(self.name)
         if fix.restored:
             return fix.restored
-        done, before = fix.recorded(f"deleting {resource_id} in {region}")
+        done, before = fix.recorded(f"deleting {req.resource_id} in {req.region}")
         was = before.before
-        bedrock = clients.client("bedrock", region)
+        bedrock = req.clients.client("bedrock", req.region)
         try:
-            bedrock.get_provisioned_model_throughput(provisionedModelId=resource_id)
+            bedrock.get_provisioned_model_throughput(provisionedModelId=req.resource_id)
         except ClientError as err:
             if error_code(err) != "ResourceNotFoundException":
                 raise
         else:
-            raise RestoreError(f"provisioned throughput {resource_id} exists in {region}")
+            raise RestoreError(f"provisioned throughput {req.resource_id} exists in {req.region}")
         params: dict[str, Any] = {
-            "provisionedModelName": resource_id,
+            "provisionedModelName": req.resource_id,
             "modelId": was["model_arn"],
             "modelUnits": was["model_units"],
         }
         params["tags"] = [
             *(was.get("tags") or []),
-            {"key": RESTORED_FROM_TAG, "value": resource_id},
+            {"key": RESTORED_FROM_TAG, "value": req.resource_id},
         ]
         new_arn = bedrock.create_provisioned_model_throughput(**params)["provisionedModelArn"]
         units = was["model_units"]
-        note = f"bought {units} model unit(s) of {resource_id} again, no term, as {new_arn}"
-        mark_restored(store, done, actor, now, note)
+        note = f"bought {units} model unit(s) of {req.resource_id} again, no term, as {new_arn}"
+        req.mark(done, note)
         return note

@@ -4,7 +4,6 @@ they were. The app's spec is recorded; ``govbot restore studio-app ID`` creates 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,11 +19,10 @@ from govbot.actions.base import (
     restore_hint,
 )
 from govbot.actions.registry import register
-from govbot.aws import AwsClients, error_code
+from govbot.aws import error_code
 from govbot.detectors.idle_studio_app import IdleStudioAppDetails
 from govbot.models import Finding
-from govbot.restore import RestoreError, fix_of, mark_restored, restored_from
-from govbot.store import Store
+from govbot.restore import RestoreError, Undo, restored_from
 
 
 @register
@@ -65,26 +63,15 @@ class DeleteStudioApp(Action):
             f"deleted Studio app {finding.resource_id}; restore with {restore_hint(finding)}",
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Create the app again with the spec recorded (image, instance type, lifecycle config),
         unless one of its name already runs (a person opened the space meanwhile)."""
-        fix = fix_of(store, account_id, region, rtype, resource_id, self.name)
+        fix = req.fix(self.name)
         if fix.restored:
             return fix.restored
-        done, before = fix.recorded(f"deleting Studio app {resource_id} in {region}")
-        key = studio.app_key(resource_id)
-        sm = clients.sagemaker(region)
+        done, before = fix.recorded(f"deleting Studio app {req.resource_id} in {req.region}")
+        key = studio.app_key(req.resource_id)
+        sm = req.clients.sagemaker(req.region)
         try:
             status = sm.describe_app(**key)["Status"]  # type: ignore[arg-type]
         except ClientError as err:
@@ -92,10 +79,10 @@ class DeleteStudioApp(Action):
                 raise
             status = "Deleted"
         if status not in ("Deleted", "Failed"):
-            raise RestoreError(f"Studio app {resource_id} is {status}: nothing to restore")
+            raise RestoreError(f"Studio app {req.resource_id} is {status}: nothing to restore")
         spec = before.before["resource_spec"]
-        tags = [restored_from(resource_id)]
+        tags = [restored_from(req.resource_id)]
         sm.create_app(**key, ResourceSpec=spec, Tags=tags)  # type: ignore[arg-type]
-        note = f"created Studio app {resource_id} again on {spec.get('InstanceType')}"
-        mark_restored(store, done, actor, now, note)
+        note = f"created Studio app {req.resource_id} again on {spec.get('InstanceType')}"
+        req.mark(done, note)
         return note

@@ -5,7 +5,6 @@ studio-user-profile, studio-space) puts them back."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -13,11 +12,9 @@ from botocore.exceptions import ClientError
 from govbot import studio
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
 from govbot.detectors.studio_idle_shutdown_off import StudioIdleShutdownOffDetails
 from govbot.models import Finding
-from govbot.restore import fix_of, mark_restored
-from govbot.store import Store
+from govbot.restore import Undo
 
 
 @register
@@ -72,35 +69,28 @@ class EnableIdleShutdown(Action):
             {"timeout_minutes": d.timeout_minutes},
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Put a Studio domain's, user profile's or space's idle-shutdown settings back as
         they were before govbot turned it on (a domain that never had any gets it off)."""
-        scope = studio.SCOPES[rtype]
-        fix = fix_of(store, account_id, region, rtype, resource_id, self.name)
+        scope = studio.SCOPES[req.rtype]
+        fix = req.fix(self.name)
         if fix.restored:
             return fix.restored
-        done, before = fix.recorded(f"changing Studio {scope.kind} {resource_id} in {region}")
+        done, before = fix.recorded(
+            f"changing Studio {scope.kind} {req.resource_id} in {req.region}"
+        )
         was = before.before["before"]
         settings = {
             f"{t}AppSettings": was.get(f"{t}AppSettings")
             or {"AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "DISABLED"}}}
             for t in before.before["gaps"]
         }
-        studio.update_settings(clients.sagemaker(region), rtype, resource_id, settings)
+        studio.update_settings(
+            req.clients.sagemaker(req.region), req.rtype, req.resource_id, settings
+        )
         note = (
             f"put the idle shutdown of {' and '.join(before.before['gaps'])} apps of Studio "
-            f"{scope.kind} {resource_id} back as it was"
+            f"{scope.kind} {req.resource_id} back as it was"
         )
-        mark_restored(store, done, actor, now, note)
+        req.mark(done, note)
         return note

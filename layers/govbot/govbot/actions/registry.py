@@ -7,7 +7,7 @@ from datetime import datetime
 from govbot.actions.base import Action
 from govbot.aws import AwsClients
 from govbot.models import Finding
-from govbot.restore import RestoreError, latest_fix
+from govbot.restore import RestoreError, Undo, latest_fix
 from govbot.store import Store
 
 ACTIONS: dict[str, type[Action]] = {}
@@ -72,16 +72,8 @@ def restore_resource(
         names = [c.name for c in candidates]
         latest = latest_fix(store, account_id, region, rtype, resource_id, names)
         chosen = next((c for c in candidates if c.name == latest), chosen)
-    return chosen().undo(
-        store,
-        clients,
-        rtype=rtype,
-        region=region,
-        account_id=account_id,
-        resource_id=resource_id,
-        actor=actor,
-        now=now,
-    )
+    request = Undo(store, clients, rtype, region, account_id, resource_id, actor, now)
+    return chosen().undo(request)
 
 
 def restorable() -> set[str]:

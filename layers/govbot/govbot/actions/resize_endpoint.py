@@ -4,18 +4,16 @@ before are recorded; ``govbot restore endpoint NAME`` sets them back."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients, error_code
+from govbot.aws import error_code
 from govbot.detectors.overprovisioned_endpoint import OverprovisionedEndpointDetails
 from govbot.models import Finding
-from govbot.restore import RestoreError, fix_of, mark_restored
-from govbot.store import Store
+from govbot.restore import RestoreError, Undo
 
 
 @register
@@ -65,31 +63,20 @@ class ResizeEndpoint(Action):
             {"variants": {v.variant_name: v.desired for v in variants}},
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Set the variants govbot scaled in back to the instance counts recorded before."""
-        name = resource_id
-        fix = fix_of(store, account_id, region, rtype, name, self.name)
+        name = req.resource_id
+        fix = req.fix(self.name)
         if fix.restored:
             return fix.restored
-        done, before = fix.recorded(f"scaling endpoint {name} in {region}")
-        sm = clients.sagemaker(region)
+        done, before = fix.recorded(f"scaling endpoint {name} in {req.region}")
+        sm = req.clients.sagemaker(req.region)
         try:
             status = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
         except ClientError as err:
             if error_code(err) != "ValidationException":
                 raise
-            raise RestoreError(f"endpoint {name} no longer exists in {region}") from None
+            raise RestoreError(f"endpoint {name} no longer exists in {req.region}") from None
         if status != "InService":
             raise RestoreError(f"endpoint {name} is {status}: try again once it is InService")
         wanted = before.before["variants"]
@@ -102,5 +89,5 @@ class ResizeEndpoint(Action):
         )
         sizes = ", ".join(f"{v['variant_name']} to {v['instance_count']}" for v in wanted)
         note = f"set endpoint {name} back to {sizes} instances"
-        mark_restored(store, done, actor, now, note)
+        req.mark(done, note)
         return note

@@ -7,19 +7,17 @@ left to a later run rather than waited on.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
 from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
 from govbot.detectors.orphaned_volume import OrphanedVolumeDetails
 from govbot.models import Finding
-from govbot.restore import fix_of, mark_restored, restored_from, user_tags
-from govbot.store import Store
+from govbot.restore import Undo, restored_from, user_tags
 
 
 @register
@@ -105,28 +103,17 @@ class SnapshotThenDeleteVolume(Action):
             {"snapshot_id": snapshot_id},
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Create a volume from the snapshot taken before the deletion: same AZ, type,
         performance and tags, and govbot's restored-from tag."""
-        volume_id = resource_id
-        fix = fix_of(store, account_id, region, rtype, volume_id, self.name)
+        volume_id = req.resource_id
+        fix = req.fix(self.name)
         if fix.restored:
             return fix.restored
-        done, before = fix.recorded(f"deleting volume {volume_id} in {region}")
+        done, before = fix.recorded(f"deleting volume {volume_id} in {req.region}")
         snapshot_id = done.after["snapshot_id"]
         was = before.before
-        ec2 = clients.ec2(region)
+        ec2 = req.clients.ec2(req.region)
         params: dict[str, Any] = {
             "SnapshotId": snapshot_id,
             "AvailabilityZone": was["availability_zone"],
@@ -144,5 +131,5 @@ class SnapshotThenDeleteVolume(Action):
             params["Throughput"] = was["throughput"]
         new_id: str = ec2.create_volume(**params)["VolumeId"]
         note = f"restored volume {volume_id} as {new_id} from snapshot {snapshot_id}"
-        mark_restored(store, done, actor, now, note)
+        req.mark(done, note)
         return note

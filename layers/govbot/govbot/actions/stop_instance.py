@@ -4,18 +4,15 @@ Instances that cannot come back that way (instance store, Auto Scaling, Spot) ar
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients
 from govbot.detectors.idle_gpu_instance import IdleGpuInstanceDetails
 from govbot.models import Finding
-from govbot.restore import start_again
-from govbot.store import Store
+from govbot.restore import Undo, start_again
 
 
 @register
@@ -57,39 +54,22 @@ class StopInstance(Action):
             f"stopped instance {finding.resource_id}; restore with {restore_hint(finding)}",
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Start the instance again, if govbot stopped it and it is still stopped."""
-        ec2 = clients.ec2(region)
+        ec2 = req.clients.ec2(req.region)
 
         def status() -> str | None:
             found = ec2.describe_instances(
-                Filters=[{"Name": "instance-id", "Values": [resource_id]}]
+                Filters=[{"Name": "instance-id", "Values": [req.resource_id]}]
             )
             states = [i["State"]["Name"] for r in found["Reservations"] for i in r["Instances"]]
             return states[0] if states and states[0] != "terminated" else None
 
         return start_again(
-            store,
-            region=region,
-            account_id=account_id,
-            rtype=rtype,
-            resource_id=resource_id,
+            req,
             action=self.name,
             kind="instance",
             status=status,
-            start=lambda: ec2.start_instances(InstanceIds=[resource_id]),
+            start=lambda: ec2.start_instances(InstanceIds=[req.resource_id]),
             stopped=frozenset({"stopped"}),
-            actor=actor,
-            now=now,
         )

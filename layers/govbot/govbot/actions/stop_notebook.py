@@ -3,18 +3,16 @@ start brings it back as it was; ``govbot restore notebook`` starts it."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
-from govbot.aws import AwsClients, error_code
+from govbot.aws import error_code
 from govbot.detectors.idle_notebook import IdleNotebookDetails
 from govbot.models import Finding
-from govbot.restore import start_again
-from govbot.store import Store
+from govbot.restore import Undo, start_again
 
 
 @register
@@ -55,24 +53,13 @@ class StopNotebook(Action):
             f"{restore_hint(finding)}",
         )
 
-    def undo(
-        self,
-        store: Store,
-        clients: AwsClients,
-        *,
-        rtype: str,
-        region: str,
-        account_id: str,
-        resource_id: str,
-        actor: str,
-        now: datetime,
-    ) -> str:
+    def undo(self, req: Undo) -> str:
         """Start the notebook instance again, if govbot stopped it and it is still stopped."""
-        sm = clients.sagemaker(region)
+        sm = req.clients.sagemaker(req.region)
 
         def status() -> str | None:
             try:
-                found = sm.describe_notebook_instance(NotebookInstanceName=resource_id)
+                found = sm.describe_notebook_instance(NotebookInstanceName=req.resource_id)
             except ClientError as err:
                 if error_code(err) != "ValidationException":
                     raise
@@ -80,16 +67,10 @@ class StopNotebook(Action):
             return found["NotebookInstanceStatus"]
 
         return start_again(
-            store,
-            region=region,
-            account_id=account_id,
-            rtype=rtype,
-            resource_id=resource_id,
+            req,
             action=self.name,
             kind="notebook instance",
             status=status,
-            start=lambda: sm.start_notebook_instance(NotebookInstanceName=resource_id),
+            start=lambda: sm.start_notebook_instance(NotebookInstanceName=req.resource_id),
             stopped=frozenset({"Stopped"}),
-            actor=actor,
-            now=now,
         )
