@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
@@ -23,6 +22,7 @@ from govbot_emulator.estate import (
     make_variant,
     team_tags,
 )
+from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 DAY = timedelta(days=1)
@@ -152,16 +152,7 @@ def test_an_idle_component_endpoint_is_deleted_with_its_components_and_restored(
     assert sm.list_endpoints()["Endpoints"] == []
     assert store.get(f.finding_id).state is State.REMEDIATED
 
-    note = restore_resource(
-        "AWS::SageMaker::Endpoint",
-        store,
-        clients,
-        region=REGION,
-        account_id=f.account_id,
-        resource_id="llm",
-        actor="ana",
-        now=now,
-    )
+    note = restore("AWS::SageMaker::Endpoint", store, clients, "llm", now, account_id=f.account_id)
     assert note.endswith("with its 1 inference component(s)")
     [component] = sm.list_inference_components(EndpointNameEquals="llm")["InferenceComponents"]
     assert component["InferenceComponentName"] == "llm-a"
@@ -204,16 +195,7 @@ def test_a_components_environment_is_recorded_sealed_and_restored_whole(
     table = str(items)
     assert TOKEN not in table  # nowhere in the state table: not the audit, not the finding
     assert "HF_TOKEN" in table  # its name stays readable
-    note = restore_resource(
-        "AWS::SageMaker::Endpoint",
-        store,
-        clients,
-        region=REGION,
-        account_id=account,
-        resource_id="llm",
-        actor="ana",
-        now=now,
-    )
+    note = restore("AWS::SageMaker::Endpoint", store, clients, "llm", now, account_id=account)
     assert note.endswith("with its 1 inference component(s)")
     sm = clients.sagemaker(REGION)
     spec = sm.describe_inference_component(InferenceComponentName="llm-a")["Specification"]

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from govbot.actions import restore_resource
 from govbot.engine import govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import make_utilisation, team_tags
+from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"
@@ -157,16 +157,7 @@ def test_auto_stops_it_and_restore_starts_it(clients, store, now) -> None:
     report = run(clients, store, now)
     assert {a.resource_id: a.outcome for a in report.actions}[iid] is Outcome.REMEDIATED
     assert state(clients, iid) == "stopped"
-    note = restore_resource(
-        "AWS::EC2::Instance",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id=iid,
-        actor="ana",
-        now=now,
-    )
+    note = restore("AWS::EC2::Instance", store, clients, iid, now)
     assert note == f"started instance {iid} again"
     assert state(clients, iid) == "running"
 

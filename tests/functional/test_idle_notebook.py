@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 
-from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
@@ -15,6 +14,7 @@ from govbot.restore import RestoreError
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import make_notebook, team_tags
 from tests.conftest import FakeLambdaContext, load_event, load_function
+from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"
@@ -159,28 +159,10 @@ def test_auto_stops_it_and_restore_starts_it_again(clients, store, now) -> None:
                 if r.phase == "before"]  # fmt: skip
     assert before.before["instance_type"] == "ml.p3.2xlarge"
 
-    note = restore_resource(
-        "AWS::SageMaker::NotebookInstance",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id="nb",
-        actor="ana",
-        now=now,
-    )
+    note = restore("AWS::SageMaker::NotebookInstance", store, clients, "nb", now)
     assert status(clients, "nb") == "InService"
     assert note == "started notebook instance nb again"
-    again = restore_resource(
-        "AWS::SageMaker::NotebookInstance",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id="nb",
-        actor="ana",
-        now=now,
-    )
+    again = restore("AWS::SageMaker::NotebookInstance", store, clients, "nb", now)
     assert again.startswith("already restored on")
     assert store.get(f.finding_id).state is State.REJECTED  # not stopped again tonight
 
@@ -188,16 +170,7 @@ def test_auto_stops_it_and_restore_starts_it_again(clients, store, now) -> None:
 def test_restore_refuses_what_govbot_did_not_stop(clients, store, now) -> None:
     notebook(clients, now, idle=5 * DAY)
     with pytest.raises(RestoreError, match="no record of govbot stopping"):
-        restore_resource(
-            "AWS::SageMaker::NotebookInstance",
-            store,
-            clients,
-            region=REGION,
-            account_id=ACCOUNT,
-            resource_id="nb",
-            actor="a",
-            now=now,
-        )
+        restore("AWS::SageMaker::NotebookInstance", store, clients, "nb", now, actor="a")
 
 
 def test_opened_between_approval_and_fix_is_not_stopped(realtime, clients, store, now) -> None:

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
 from govbot_emulator.estate import make_bedrock_invocations, make_provisioned_throughput, team_tags
+from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"
@@ -110,32 +110,14 @@ def test_auto_deletes_it_and_restore_buys_the_units_again(clients, store, now) -
     assert a.outcome is Outcome.REMEDIATED
     assert names(clients) == set()
 
-    note = restore_resource(
-        "AWS::Bedrock::ProvisionedModelThroughput",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id="pt",
-        actor="ana",
-        now=now,
-    )
+    note = restore("AWS::Bedrock::ProvisionedModelThroughput", store, clients, "pt", now)
     got = clients.client("bedrock", REGION).get_provisioned_model_throughput(
         provisionedModelId="pt"
     )
     assert (got["modelUnits"], got["provisionedModelArn"] != old_arn) == (2, True)
     assert "commitmentDuration" not in got
     assert note.startswith("bought 2 model unit(s) of pt again, no term")
-    again = restore_resource(
-        "AWS::Bedrock::ProvisionedModelThroughput",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id="pt",
-        actor="ana",
-        now=now,
-    )
+    again = restore("AWS::Bedrock::ProvisionedModelThroughput", store, clients, "pt", now)
     assert again.startswith("already restored on")
 
 

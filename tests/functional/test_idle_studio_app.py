@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 
 from govbot import studio
-from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
@@ -20,6 +19,7 @@ from govbot_emulator.estate import (
     make_studio_space,
     team_tags,
 )
+from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"
@@ -127,28 +127,10 @@ def test_auto_deletes_it_and_restore_creates_it_again(clients, store, now, domai
                 if r.phase == "before"]  # fmt: skip
     assert before.before["resource_spec"] == {"InstanceType": "ml.g5.xlarge"}
 
-    note = restore_resource(
-        studio.APP,
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id=rid,
-        actor="ana",
-        now=now,
-    )
+    note = restore(studio.APP, store, clients, rid, now)
     assert status(clients, domain) == "InService"
     assert note == f"created Studio app {rid} again on ml.g5.xlarge"
-    again = restore_resource(
-        studio.APP,
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id=rid,
-        actor="ana",
-        now=now,
-    )
+    again = restore(studio.APP, store, clients, rid, now)
     assert again.startswith("already restored on")
     assert store.get(f.finding_id).state is State.REJECTED
 
@@ -156,16 +138,7 @@ def test_auto_deletes_it_and_restore_creates_it_again(clients, store, now, domai
 def test_restore_refuses_what_govbot_did_not_delete(clients, store, now, domain) -> None:
     rid = app(clients, now, domain)
     with pytest.raises(RestoreError, match="no record of govbot deleting"):
-        restore_resource(
-            studio.APP,
-            store,
-            clients,
-            region=REGION,
-            account_id=ACCOUNT,
-            resource_id=rid,
-            actor="a",
-            now=now,
-        )
+        restore(studio.APP, store, clients, rid, now, actor="a")
 
 
 def test_used_between_sweep_and_fix_is_not_deleted(clients, store, now, domain) -> None:

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
 from govbot.models import Outcome
 from govbot.policy import parse_policy
 from govbot_emulator.estate import make_endpoint, make_endpoint_load, make_variant, team_tags
+from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"
@@ -116,10 +116,7 @@ def test_auto_scales_in_and_restore_sets_it_back(clients, store, now) -> None:
     [a] = [a for a in report.actions if a.detector == DETECTOR]
     assert a.outcome is Outcome.REMEDIATED
     assert instances(clients) == 2
-    note = restore_resource("AWS::SageMaker::Endpoint",
-        store, clients, region=REGION, account_id=ACCOUNT, resource_id="ranker", actor="ana",
-        now=now,
-    )  # fmt: skip
+    note = restore("AWS::SageMaker::Endpoint", store, clients, "ranker", now)
     assert note == "set endpoint ranker back to AllTraffic to 6 instances"
     assert instances(clients) == 6
     [f] = [f for f in report.findings if f.detector == DETECTOR]

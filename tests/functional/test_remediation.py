@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from govbot.actions import restore_resource
 from govbot.aws import AwsClients
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
@@ -27,6 +26,7 @@ from govbot_emulator.estate import (
     team_tags,
 )
 from tests.helpers.aws_errors import fail_operation
+from tests.helpers.restoring import restore
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
@@ -432,41 +432,14 @@ def test_restore_brings_the_endpoint_and_the_volume_back(clients, store, now) ->
     assert not endpoint_exists(clients, "idle")
     assert volume_state(clients, vid) is None
 
-    restore_resource(
-        "AWS::SageMaker::Endpoint",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id="idle",
-        actor="ana",
-        now=now,
-    )
+    restore("AWS::SageMaker::Endpoint", store, clients, "idle", now)
     desc = clients.sagemaker(REGION).describe_endpoint(EndpointName="idle")
     assert desc["EndpointConfigName"] == "idle-config"
     tags = clients.sagemaker(REGION).list_tags(ResourceArn=desc["EndpointArn"])["Tags"]
     assert {"Key": "project", "Value": "churn"} in tags
 
-    message = restore_resource(
-        "AWS::EC2::Volume",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id=vid,
-        actor="ana",
-        now=now,
-    )
-    again = restore_resource(
-        "AWS::EC2::Volume",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id=vid,
-        actor="ana",
-        now=now,
-    )
+    message = restore("AWS::EC2::Volume", store, clients, vid, now)
+    again = restore("AWS::EC2::Volume", store, clients, vid, now)
     assert again.startswith("already restored on")
     assert message in again
     assert (
@@ -495,27 +468,9 @@ def test_restore_brings_the_endpoint_and_the_volume_back(clients, store, now) ->
 
 def test_restore_without_a_record_changes_nothing(clients, store, now) -> None:
     with pytest.raises(RestoreError, match="no record of govbot deleting endpoint ghost"):
-        restore_resource(
-            "AWS::SageMaker::Endpoint",
-            store,
-            clients,
-            region=REGION,
-            account_id=ACCOUNT,
-            resource_id="ghost",
-            actor="ana",
-            now=now,
-        )
+        restore("AWS::SageMaker::Endpoint", store, clients, "ghost", now)
     with pytest.raises(RestoreError, match="no record of govbot deleting volume vol-1"):
-        restore_resource(
-            "AWS::EC2::Volume",
-            store,
-            clients,
-            region=REGION,
-            account_id=ACCOUNT,
-            resource_id="vol-1",
-            actor="ana",
-            now=now,
-        )
+        restore("AWS::EC2::Volume", store, clients, "vol-1", now)
 
 
 def test_a_policy_turned_auto_takes_waiting_findings_but_not_rejected_ones(

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.actions import restore_resource
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.notify import sns
@@ -13,7 +12,6 @@ from govbot.notify.digest import build_digest
 from govbot.savings import summarize
 from govbot_emulator.estate import make_log_group, make_volume, team_tags
 from tests.functional.test_remediation import (
-    ACCOUNT,
     DAY,
     REGION,
     endpoint_exists,
@@ -23,6 +21,7 @@ from tests.functional.test_remediation import (
     run,
     volume_state,
 )
+from tests.helpers.restoring import restore
 
 AUTO = {"mode": "auto"}
 
@@ -47,16 +46,7 @@ def test_each_fix_records_what_it_stops_net_and_a_restore_takes_it_back(
     run(clients, store, pol, now + timedelta(hours=1), True)
     assert len(store.savings()) == 2
 
-    restore_resource(
-        "AWS::SageMaker::Endpoint",
-        store,
-        clients,
-        region=REGION,
-        account_id=ACCOUNT,
-        resource_id="idle",
-        actor="ana",
-        now=now,
-    )
+    restore("AWS::SageMaker::Endpoint", store, clients, "idle", now)
     summary = summarize(store.savings(), [], now + DAY)
     assert summary.fixes == 2
     assert summary.restored == 1

@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 
-from govbot.actions import restore_resource
 from govbot.engine import govern
 from govbot.models import Outcome
 from govbot.policy import PolicyError, parse_policy
@@ -18,6 +17,7 @@ from govbot_emulator.estate import (
     team_tags,
 )
 from tests.conftest import FakeLambdaContext, load_event, load_function
+from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 
 ACCOUNT = "123456789012"
@@ -152,10 +152,7 @@ def test_restore_puts_each_setting_back(clients, store, now) -> None:
     assert lab_idle(clients, domain)["LifecycleManagement"] == "ENABLED"
     for rtype, rid in (("AWS::SageMaker::Domain", domain),
                        ("AWS::SageMaker::UserProfile", f"{domain}/cy")):  # fmt: skip
-        note = restore_resource(rtype,
-            store, clients, region=REGION, account_id=ACCOUNT, resource_id=rid, actor="ana",
-            now=now,
-        )  # fmt: skip
+        note = restore(rtype, store, clients, rid, now)
         assert note.endswith("back as it was")
     # The domain never had any: off again; the profile's own "off" is back.
     assert lab_idle(clients, domain) == {"LifecycleManagement": "DISABLED"}
@@ -165,7 +162,4 @@ def test_restore_puts_each_setting_back(clients, store, now) -> None:
     again = govern(policy(mode="auto"), clients, store, now=now, dry_run=False, actor="t").report
     assert not [a for a in again.actions if a.outcome is Outcome.REMEDIATED]
     with pytest.raises(RestoreError, match="no record of govbot changing"):
-        restore_resource("AWS::SageMaker::Space",
-            store, clients, region=REGION, account_id=ACCOUNT, resource_id=f"{domain}/x",
-            actor="ana", now=now,
-        )  # fmt: skip
+        restore("AWS::SageMaker::Space", store, clients, f"{domain}/x", now)
