@@ -121,8 +121,8 @@ def test_exempt_for_another_detector_only_is_still_a_finding(clients, now, endpo
 
 
 def test_metric_queries_are_batched_500_a_call(clients, now) -> None:
-    from govbot.endpoints import Series
     from govbot.inventory import RegionInventory
+    from govbot.kinds.endpoint import Series, traffic
     from govbot.pricing import Pricer
 
     series = [
@@ -131,7 +131,7 @@ def test_metric_queries_are_batched_500_a_call(clients, now) -> None:
     ]
     make_traffic(clients, REGION, "ep-500", "AllTraffic", now, hours_ago=[1], value=7)
     inv = RegionInventory(clients, REGION, "123456789012", now, Pricer())
-    totals = inv.traffic(series, timedelta(hours=24))
+    totals = traffic(inv, series, timedelta(hours=24))
     assert clients.calls["cloudwatch.GetMetricData"] == 2
     assert totals[series[500]] == 7
     assert sum(totals.values()) == 7

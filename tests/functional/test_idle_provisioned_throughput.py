@@ -101,6 +101,23 @@ def test_a_committed_term_is_reported_with_its_end_and_held(clients, store, now)
     assert names(clients) == {"pt"}
 
 
+def test_a_re_check_reads_the_term_from_get(clients, now) -> None:
+    """The re-check before a delete reads one throughput with GetProvisionedModelThroughput:
+    its commitment must come from that answer too."""
+    from govbot.inventory import RegionInventory
+    from govbot.kinds import provisioned_throughput
+    from govbot.pricing import Pricer
+
+    provisioned(clients, now, commitmentDuration="SixMonths")
+    scoped = RegionInventory(
+        clients, REGION, ACCOUNT, now, Pricer(), scope={provisioned_throughput.TYPE: {"pt"}}
+    )
+    [got] = scoped.listed(provisioned_throughput.KIND)
+    assert got["commitmentDuration"] == "SixMonths"
+    assert got["commitmentExpirationTime"] - got["creationTime"] >= timedelta(days=180)
+    assert got["commitmentExpirationTime"] > now
+
+
 def test_auto_deletes_it_and_restore_buys_the_units_again(clients, store, now) -> None:
     old_arn = provisioned(clients, now, units=2)
     report = govern(

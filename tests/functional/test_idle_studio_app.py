@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from govbot import studio
 from govbot.contracts import State
 from govbot.decisions import Decision, decide_one
 from govbot.engine import Cycle, govern
+from govbot.kinds import studio
 from govbot.models import Outcome
 from govbot.policy import parse_policy
 from govbot.restore import RestoreError

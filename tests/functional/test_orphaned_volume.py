@@ -55,6 +55,16 @@ def test_finding_carries_cost_details_and_tags(clients, now) -> None:
     assert "snapshot" in f.proposed_action
 
 
+def test_a_volume_made_from_a_snapshot_names_it(clients, now) -> None:
+    ec2 = clients.ec2(REGION)
+    source = make_volume(clients, REGION, AZ, 50, "gp3", [], now - 60 * DAY)
+    snap = ec2.create_snapshot(VolumeId=source)["SnapshotId"]
+    vid = make_volume(clients, REGION, AZ, 50, "gp3", [], now - 30 * DAY, SnapshotId=snap)
+    found = by_id(sweep_one(clients, "orphaned-volume", now))
+    assert found[vid].details["snapshot_id"] == snap  # DescribeVolumes' SnapshotId
+    assert found[source].details["snapshot_id"] is None  # "" for a blank volume
+
+
 def test_eu_volume_is_priced_with_the_region_factor(clients, now) -> None:
     vid = make_volume(clients, "eu-west-1", "eu-west-1b", 1000, "st1", [], now - 30 * DAY)
     f = by_id(sweep_one(clients, "orphaned-volume", now, regions=("eu-west-1",)))[vid]

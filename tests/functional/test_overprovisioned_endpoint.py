@@ -105,6 +105,21 @@ def test_what_it_cannot_read_it_does_not_judge(clients, now, kw, why) -> None:
     assert why in u.reason
 
 
+def test_instance_types_read_their_accelerators_from_ec2(clients, now) -> None:
+    """Trainium is said only in DescribeInstanceTypes' NeuronInfo (no GpuInfo, no
+    InferenceAcceleratorInfo): still an accelerator this detector cannot size by CPU."""
+    from govbot.inventory import RegionInventory
+    from govbot.pricing import Pricer
+
+    inv = RegionInventory(clients, REGION, "123456789012", now, Pricer())
+    shapes = inv.instance_shapes(["ml.trn1.2xlarge", "ml.g5.xlarge", "ml.m5.large"])
+    assert shapes["ml.trn1.2xlarge"].other_accelerators
+    assert shapes["ml.trn1.2xlarge"].gpus == 0
+    assert (shapes["ml.g5.xlarge"].gpus, shapes["ml.g5.xlarge"].other_accelerators) == (1, False)
+    assert (shapes["ml.m5.large"].gpus, shapes["ml.m5.large"].other_accelerators) == (0, False)
+    assert clients.calls["ec2.DescribeInstanceTypes"] == 1
+
+
 def test_no_traffic_is_idle_endpoints_to_judge(clients, now) -> None:
     endpoint(clients, now, count=4, cpu=1.0, calls_per_instance=0.0)
     assert by_id(sweep_one(clients, DETECTOR, now)) == {}

@@ -81,7 +81,7 @@ def test_runtime_limit_ignores_an_unusable_tag_and_says_so() -> None:
 
 def test_every_restorable_resource_type_has_a_restorer_and_no_other() -> None:
     from govbot.actions import restorable
-    from govbot.resources import RESOURCE_TYPES
+    from govbot.kinds import RESOURCE_TYPES
 
     # Each fix carries its undo: the kinds the actions' undos cover are the kinds marked.
     assert restorable() == {t for t, rt in RESOURCE_TYPES.items() if rt.restorable}
@@ -89,14 +89,14 @@ def test_every_restorable_resource_type_has_a_restorer_and_no_other() -> None:
 
 def test_the_command_line_restores_every_restorable_kind() -> None:
     from govbot.cli import restore_app
-    from govbot.resources import RESOURCE_TYPES
+    from govbot.kinds import RESOURCE_TYPES
 
     commands = {c.name for c in restore_app.registered_commands}
     assert commands == {rt.kind for rt in RESOURCE_TYPES.values() if rt.restorable}
 
 
 def test_every_action_s_resource_types_know_their_gone_codes() -> None:
-    from govbot.resources import RESOURCE_TYPES
+    from govbot.kinds import RESOURCE_TYPES
 
     assert all(rt.gone_codes for rt in RESOURCE_TYPES.values())
 
@@ -116,7 +116,7 @@ def test_every_action_s_resource_types_know_their_gone_codes() -> None:
     ],
 )  # fmt: skip
 def test_cloudtrail_calls_name_studio_resources(call, request_params, response, expected) -> None:
-    from govbot.resources import cloudtrail_call
+    from govbot.kinds import cloudtrail_call
 
     found = cloudtrail_call(call)
     assert found is not None
@@ -149,7 +149,7 @@ def test_a_cost_anomaly_sweeps_exactly_the_detectors_that_judge_its_services_kin
 
 def test_every_detector_declares_kinds_govbot_knows() -> None:
     from govbot.detectors import DETECTORS
-    from govbot.resources import RESOURCE_TYPES
+    from govbot.kinds import RESOURCE_TYPES
 
     for det_id, det in DETECTORS.items():
         assert det.kinds, det_id

@@ -134,7 +134,7 @@ def test_realtime_and_budget_read_store_queue_and_tell(template, name, store_ext
 def test_realtime_rules_cover_every_event_it_judges(template) -> None:
     events = function(template, "RealtimeFunction")["Properties"]["Events"]
     calls = events["ApiCalls"]["Properties"]["Pattern"]["detail"]["eventName"]
-    from govbot.resources import RESOURCE_TYPES
+    from govbot.kinds import RESOURCE_TYPES
 
     judged = {e.split(":")[1] for rt in RESOURCE_TYPES.values() for e in rt.cloudtrail}
     assert set(calls) == judged

@@ -20,7 +20,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from govbot.detectors import DETECTORS
-from govbot.resources import billed_by
+from govbot.detectors.registry import judging
+from govbot.kinds import billed_by
 
 # Which detectors matter when an alert names a service (anything else: all of them).
 AMOUNT = r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)"
@@ -45,7 +46,7 @@ class Breach(BaseModel):
             kinds = billed_by(service)
             if not kinds:
                 return None  # a service govbot has no detector for: sweep everything
-            wanted |= {d for d, det in DETECTORS.items() if kinds & set(det.kinds)}
+            wanted |= set(judging(*kinds))
         return [d for d in DETECTORS if d in wanted] or None
 
     def headline(self) -> str:

@@ -37,6 +37,7 @@ from govbot.detectors import DETECTORS, Mode
 from govbot.engine import Cycle, govern
 from govbot.finding_ids import UnknownId, resolve
 from govbot.html_report import render_html
+from govbot.kinds import RESOURCE_TYPES, by_kind
 from govbot.models import Outcome
 from govbot.policy import Policy, PolicyError, load_policy
 from govbot.price_list import PriceBook
@@ -54,7 +55,6 @@ from govbot.report import (
     to_csv,
     to_json,
 )
-from govbot.resources import RESOURCE_TYPES, by_kind
 from govbot.restore import RestoreError
 from govbot.savings import summarize
 from govbot.store import DEFAULT_TABLE, StateConflict, Store
@@ -709,7 +709,7 @@ def detectors_cmd(
                 "fix": action.name if action else None,
                 "fix_permissions": sorted(action.permissions) if action else [],
                 "settings": det.settings_model().model_dump(mode="json"),
-                "reads": sorted(det.permissions),
+                "reads": list(det.reads()),
             }
         )
     if format is Format.json:

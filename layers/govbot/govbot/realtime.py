@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from govbot.contracts import RESOLVABLE, State
 from govbot.detectors import DETECTORS
+from govbot.detectors.registry import judging
 from govbot.detectors.runaway_training_job import runtime_limit
 from govbot.engine import Cycle
 from govbot.events import (
@@ -27,11 +28,11 @@ from govbot.events import (
 )
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
+from govbot.kinds import cloudtrail_call, endpoint, training_job
 from govbot.models import ActionOutcome, Finding
 from govbot.price_list import PriceBook
 from govbot.pricing import Pricer
 from govbot.remediation import ClientsFor
-from govbot.resources import cloudtrail_call
 from govbot.store import quietly
 
 log = logging.getLogger(__name__)
@@ -170,10 +171,10 @@ class Realtime:
         cleared = self._resolve(
             account,
             region,
-            "AWS::SageMaker::TrainingJob",
+            training_job.TYPE,
             job.TrainingJobName,
             f"the job ended ({job.TrainingJobStatus})",
-            ("runaway-training-job", "untagged-resource"),
+            judging(training_job.TYPE),
         )
         return Judgement(
             event=name,
@@ -183,24 +184,22 @@ class Realtime:
 
     def _endpoint_state(self, detail: Any, account: str, region: str, at: datetime) -> Judgement:
         try:
-            endpoint = EndpointStateDetail.model_validate(detail)
+            state = EndpointStateDetail.model_validate(detail)
         except ValidationError as err:
             return Judgement(event="endpoint state", ignored=f"unreadable detail: {_first(err)}")
-        name = f"endpoint {endpoint.EndpointStatus}"
+        name = f"endpoint {state.EndpointStatus}"
         # The API says InService; the event, IN_SERVICE.
-        if endpoint.EndpointStatus.replace("_", "").lower() != "inservice":
+        if state.EndpointStatus.replace("_", "").lower() != "inservice":
             return Judgement(
                 event=name,
-                resource=endpoint.EndpointName,
+                resource=state.EndpointName,
                 ignored="only InService starts an idle window",
             )
-        self.store.set_clock(
-            account, region, "AWS::SageMaker::Endpoint", endpoint.EndpointName, at, "in service"
-        )
+        self.store.set_clock(account, region, endpoint.TYPE, state.EndpointName, at, "in service")
         return Judgement(
             event=name,
-            resource=endpoint.EndpointName,
-            notes=[f"idle window of {endpoint.EndpointName} starts at {at:%Y-%m-%d %H:%M}"],
+            resource=state.EndpointName,
+            notes=[f"idle window of {state.EndpointName} starts at {at:%Y-%m-%d %H:%M}"],
         )
 
     # -- the shared path ------------------------------------------------------------------

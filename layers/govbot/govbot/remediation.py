@@ -27,11 +27,11 @@ from govbot.contracts import AuditRecord, Saving, State, StoredFinding
 from govbot.detectors import DETECTORS
 from govbot.exemptions import exemption
 from govbot.inventory import RegionInventory
+from govbot.kinds import resource_type
 from govbot.models import ActionOutcome, Finding, Outcome
 from govbot.policy import Policy
 from govbot.price_list import PriceBook
 from govbot.pricing import Pricer
-from govbot.resources import resource_type
 from govbot.store import StateConflict, Store, quietly
 
 LEASE = timedelta(minutes=15)  # a claim older than this belongs to a run that died

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 from govbot.aws import AwsClients
 from govbot.detectors.base import DetectorSettings
+from govbot.kinds import resource_type
 from govbot.models import Finding
-from govbot.resources import resource_type
 from govbot.restore import RestoreError, Undo
 
 

@@ -26,6 +26,7 @@ from govbot.actions.base import (
 )
 from govbot.actions.registry import register
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
+from govbot.kinds import endpoint
 from govbot.models import Finding
 from govbot.restore import RestoreError, Undo, exists, restored_from, user_tags
 from govbot.sealing import seal, unseal
@@ -65,7 +66,7 @@ def _input_members(value: Any, shape: Any) -> Any:
 class DeleteEndpoint(Action):
     name = "delete-endpoint"
     detector = "idle-endpoint"
-    undoes = ("AWS::SageMaker::Endpoint",)
+    undoes = (endpoint.TYPE,)
     permissions = (
         "sagemaker:DeleteEndpoint",
         "sagemaker:DescribeInferenceComponent",

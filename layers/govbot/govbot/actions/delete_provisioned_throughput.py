@@ -14,6 +14,7 @@ from govbot.actions.base import Action, ActionContext, ActionResult, Result, gon
 from govbot.actions.registry import register
 from govbot.aws import error_code
 from govbot.detectors.idle_provisioned_throughput import IdleProvisionedThroughputDetails
+from govbot.kinds import provisioned_throughput
 from govbot.models import Finding
 from govbot.restore import RESTORED_FROM_TAG, RestoreError, Undo
 
@@ -22,7 +23,7 @@ from govbot.restore import RESTORED_FROM_TAG, RestoreError, Undo
 class DeleteProvisionedThroughput(Action):
     name = "delete-provisioned-throughput"
     detector = "idle-provisioned-throughput"
-    undoes = ("AWS::Bedrock::ProvisionedModelThroughput",)
+    undoes = (provisioned_throughput.TYPE,)
     permissions = ("bedrock:DeleteProvisionedModelThroughput",)
 
     def describe(self, finding: Finding) -> str:

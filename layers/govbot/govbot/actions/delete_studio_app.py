@@ -8,7 +8,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot import studio
 from govbot.actions.base import (
     Action,
     ActionContext,
@@ -21,6 +20,7 @@ from govbot.actions.base import (
 from govbot.actions.registry import register
 from govbot.aws import error_code
 from govbot.detectors.idle_studio_app import IdleStudioAppDetails
+from govbot.kinds import studio
 from govbot.models import Finding
 from govbot.restore import RestoreError, Undo, restored_from
 

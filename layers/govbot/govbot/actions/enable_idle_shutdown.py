@@ -9,10 +9,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from govbot import studio
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
 from govbot.detectors.studio_idle_shutdown_off import StudioIdleShutdownOffDetails
+from govbot.kinds import studio
 from govbot.models import Finding
 from govbot.restore import Undo
 

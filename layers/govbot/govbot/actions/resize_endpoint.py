@@ -12,6 +12,7 @@ from govbot.actions.base import Action, ActionContext, ActionResult, Result, gon
 from govbot.actions.registry import register
 from govbot.aws import error_code
 from govbot.detectors.overprovisioned_endpoint import OverprovisionedEndpointDetails
+from govbot.kinds import endpoint
 from govbot.models import Finding
 from govbot.restore import RestoreError, Undo
 
@@ -20,7 +21,7 @@ from govbot.restore import RestoreError, Undo
 class ResizeEndpoint(Action):
     name = "resize-endpoint"
     detector = "overprovisioned-endpoint"
-    undoes = ("AWS::SageMaker::Endpoint",)
+    undoes = (endpoint.TYPE,)
     permissions = ("sagemaker:UpdateEndpointWeightsAndCapacities",)
 
     @staticmethod

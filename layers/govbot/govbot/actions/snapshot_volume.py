@@ -16,6 +16,7 @@ from govbot.actions.base import Action, ActionContext, ActionResult, Result, gon
 from govbot.actions.registry import register
 from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
 from govbot.detectors.orphaned_volume import OrphanedVolumeDetails
+from govbot.kinds import volume
 from govbot.models import Finding
 from govbot.restore import Undo, restored_from, user_tags
 
@@ -24,7 +25,7 @@ from govbot.restore import Undo, restored_from, user_tags
 class SnapshotThenDeleteVolume(Action):
     name = "snapshot-then-delete-volume"
     detector = "orphaned-volume"
-    undoes = ("AWS::EC2::Volume",)
+    undoes = (volume.TYPE,)
     permissions = (
         "ec2:CreateSnapshot",
         "ec2:CreateTags",

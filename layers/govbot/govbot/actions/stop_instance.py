@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
 from govbot.detectors.idle_gpu_instance import IdleGpuInstanceDetails
+from govbot.kinds import instance
 from govbot.models import Finding
 from govbot.restore import Undo, start_again
 
@@ -19,7 +20,7 @@ from govbot.restore import Undo, start_again
 class StopInstance(Action):
     name = "stop-instance"
     detector = "idle-gpu-instance"
-    undoes = ("AWS::EC2::Instance",)
+    undoes = (instance.TYPE,)
     permissions = ("ec2:StopInstances",)
 
     def describe(self, finding: Finding) -> str:

@@ -11,6 +11,7 @@ from govbot.actions.base import Action, ActionContext, ActionResult, Result, gon
 from govbot.actions.registry import register
 from govbot.aws import error_code
 from govbot.detectors.idle_notebook import IdleNotebookDetails
+from govbot.kinds import notebook
 from govbot.models import Finding
 from govbot.restore import Undo, start_again
 
@@ -19,7 +20,7 @@ from govbot.restore import Undo, start_again
 class StopNotebook(Action):
     name = "stop-notebook"
     detector = "idle-notebook"
-    undoes = ("AWS::SageMaker::NotebookInstance",)
+    undoes = (notebook.TYPE,)
     permissions = ("sagemaker:StopNotebookInstance",)
 
     def describe(self, finding: Finding) -> str:

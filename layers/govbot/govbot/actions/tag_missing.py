@@ -13,6 +13,7 @@ from govbot.actions.base import Action, ActionContext, ActionResult, Result, gon
 from govbot.actions.registry import register
 from govbot.detectors.base import DetectorSettings
 from govbot.detectors.untagged_resource import UntaggedResourceDetails
+from govbot.kinds import resource_type
 from govbot.models import Finding
 
 MISSING_TAG = "govbot:missing-tags"
@@ -43,14 +44,10 @@ class TagMissing(Action):
     def apply(self, ctx: ActionContext, finding: Finding) -> ActionResult:
         tag: Any = {"Key": MISSING_TAG, "Value": self._value(finding)}
         try:
-            if finding.resource_type.startswith("AWS::EC2::"):
-                ctx.clients.ec2(finding.region).create_tags(
-                    Resources=[finding.resource_id], Tags=[tag]
-                )
-            else:
-                ctx.clients.sagemaker(finding.region).add_tags(
-                    ResourceArn=finding.resource_arn, Tags=[tag]
-                )
+            add = resource_type(finding.resource_type).add_tags
+            if add is None:
+                raise ValueError(f"govbot cannot tag a {finding.resource_type}")
+            add(ctx.clients, finding.region, finding.resource_id, finding.resource_arn, [tag])
         except ClientError as err:
             if gone(finding, err):
                 return ActionResult(Result.GONE, f"{finding.resource_id} already gone")

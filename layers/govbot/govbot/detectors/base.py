@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbot.kinds import resource_type
 from govbot.models import Finding, Undecided
 
 if TYPE_CHECKING:
@@ -57,11 +58,19 @@ class Detector(ABC, Generic[SettingsT]):
     id: ClassVar[str]
     settings_model: ClassVar[type[DetectorSettings]]
     details_model: ClassVar[type[Details]]
-    # IAM actions the detector reads with; template.yaml must grant the sweep exactly these.
-    permissions: ClassVar[tuple[str, ...]]
-    # The resource kinds it judges (CloudFormation type names, resources.RESOURCE_TYPES):
-    # what needs "which detectors for this kind or service" derives it from these.
+    # The resource kinds it judges (CloudFormation type names, govbot.kinds): what needs
+    # "which detectors for this kind or service" derives it from these.
     kinds: ClassVar[tuple[str, ...]]
+    # IAM actions it reads with beyond its kinds' own reads (metrics, CloudTrail, describes
+    # of what a kind's listing does not carry): ``reads()`` is all of them.
+    permissions: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def reads(cls) -> tuple[str, ...]:
+        """Every IAM action the detector reads with: its kinds' and its own. template.yaml
+        must grant the sweep exactly these (and the Price List's)."""
+        kinds = {p for k in cls.kinds for p in resource_type(k).reads}
+        return tuple(sorted(kinds | set(cls.permissions)))
 
     @classmethod
     def details(cls, finding: Finding) -> Details:

@@ -14,13 +14,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from govbot.aws import partition
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.inventory import RegionInventory, tags_to_dict
+from govbot.inventory import RegionInventory
+from govbot.kinds import snapshot
 from govbot.models import Finding, Undecided, money
 
-EXPIRES_TAG = "govbot:expires-on"
+EXPIRES_TAG = snapshot.EXPIRES_TAG
 SOURCE_TAG = "govbot:source-volume"
 
 
@@ -44,17 +44,17 @@ class ExpiredSnapshotDetails(Details):
 @register
 class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
     id = "expired-snapshot"
-    kinds = ("AWS::EC2::Snapshot",)
+    kinds = (snapshot.TYPE,)
     settings_model = ExpiredSnapshotSettings
     details_model = ExpiredSnapshotDetails
-    permissions = ("ec2:DescribeSnapshots",)
+    permissions = ()
 
     def detect(
         self, inv: RegionInventory, settings: ExpiredSnapshotSettings
     ) -> Iterator[Finding | Undecided]:
         today = inv.now.date()
-        for snap in inv.govbot_snapshots:
-            tags = tags_to_dict(snap.get("Tags"))
+        for snap in inv.listed(snapshot.KIND):
+            tags = snapshot.KIND.tags_of(inv, snap)
             try:
                 expires = date.fromisoformat(tags.get(EXPIRES_TAG, ""))
             except ValueError:
@@ -79,9 +79,8 @@ class ExpiredSnapshot(Detector[ExpiredSnapshotSettings]):
             yield Finding(
                 detector=self.id,
                 resource_id=snap["SnapshotId"],
-                resource_arn=f"arn:{partition(inv.region)}:ec2:{inv.region}::snapshot/"
-                f"{snap['SnapshotId']}",
-                resource_type="AWS::EC2::Snapshot",
+                resource_arn=snapshot.KIND.arn_of(inv, snap),
+                resource_type=snapshot.TYPE,
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,

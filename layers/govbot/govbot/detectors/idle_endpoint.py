@@ -9,8 +9,9 @@ from pydantic import Field
 
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.endpoints import CannotJudge, EndpointKind, Shape, Variant
 from govbot.inventory import RegionInventory
+from govbot.kinds import endpoint
+from govbot.kinds.endpoint import CannotJudge, EndpointKind, Shape, Variant
 from govbot.models import Finding, Undecided
 
 
@@ -34,17 +35,14 @@ class IdleEndpointDetails(Details):
 @register
 class IdleEndpoint(Detector[IdleEndpointSettings]):
     id = "idle-endpoint"
-    kinds = ("AWS::SageMaker::Endpoint",)
+    kinds = (endpoint.TYPE,)
     settings_model = IdleEndpointSettings
     details_model = IdleEndpointDetails
     permissions = (
-        "sagemaker:ListEndpoints",
-        "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
         "sagemaker:ListInferenceComponents",
         "cloudwatch:ListMetrics",
         "cloudwatch:GetMetricData",
-        "tag:GetResources",
     )
 
     def detect(
@@ -52,35 +50,35 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
     ) -> Iterator[Finding | Undecided]:
         window = timedelta(hours=settings.idle_hours)
         # Endpoints younger than the window cannot have been idle for all of it: not judged.
-        candidates = inv.endpoints_in_service_for(window)
+        candidates = endpoint.in_service_for(inv, window)
         # Every traffic series CloudWatch holds for the candidates (Invocations per variant or
         # per inference component, async work and backlog), summed in one batch: any work at
         # all means busy, and a busy endpoint costs no describe. Only the rest are described.
         # No candidate (most regions of an organisation hold no endpoint): no metric listing.
-        known = inv.endpoint_traffic_series if candidates else {}
+        known = endpoint.traffic_series(inv) if candidates else {}
         series = [s for e in candidates for s in known.get(e["EndpointName"], ())]
-        totals = inv.traffic(series, window)
+        totals = endpoint.traffic(inv, series, window)
         busy = {
             name
             for e in candidates
             for name in [e["EndpointName"]]
             if any(totals[s] > 0 for s in known.get(name, ()))
         }
-        inv.prefetch_endpoint_shapes(
-            e["EndpointName"] for e in candidates if e["EndpointName"] not in busy
+        endpoint.prefetch_shapes(
+            inv, (e["EndpointName"] for e in candidates if e["EndpointName"] not in busy)
         )
         for summary in candidates:
             name = summary["EndpointName"]
             if name in busy:
                 continue
             try:
-                shape = inv.endpoint_shape(name)
+                shape = endpoint.shape(inv, name)
             except CannotJudge as why:
                 # Never guess towards deletion.
                 yield Undecided(
                     detector=self.id,
                     resource_id=name,
-                    resource_type="AWS::SageMaker::Endpoint",
+                    resource_type=endpoint.TYPE,
                     region=inv.region,
                     account_id=inv.account_id,
                     reason=f"cannot judge: {why}",
@@ -88,13 +86,13 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
                 continue
             if shape is None or not shape.bills_while_idle:
                 continue  # gone since listed, or nothing billed while idle (scaled to zero)
-            cost = inv.endpoint_cost(shape)
-            desc = inv.endpoint(name)
+            cost = endpoint.cost(inv, shape)
+            desc = endpoint.describe(inv, name)
             yield Finding(
                 detector=self.id,
                 resource_id=name,
                 resource_arn=summary["EndpointArn"],
-                resource_type="AWS::SageMaker::Endpoint",
+                resource_type=endpoint.TYPE,
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
@@ -109,7 +107,7 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
                     created=summary["CreationTime"],
                     cost_basis=cost.basis,
                 ).model_dump(mode="json"),
-                tags=inv.tags(summary["EndpointArn"]),
+                tags=endpoint.KIND.tags_of(inv, summary),
             )
 
 

@@ -18,10 +18,11 @@ from pydantic import Field
 
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.inventory import MetricQuery, RegionInventory, tags_to_dict
+from govbot.inventory import MetricQuery, RegionInventory
+from govbot.kinds import instance
+from govbot.kinds.instance import TYPE as INSTANCE
 from govbot.models import Finding, Undecided
 
-INSTANCE = "AWS::EC2::Instance"
 # Instance families with GPUs or ML accelerators: p, g (and gr), inf, trn, dl.
 ACCELERATED = re.compile(r"^(p|g|gr|inf|trn|dl)\d")
 GPU_METRICS = ("nvidia_smi_utilization_gpu", "DCGM_FI_DEV_GPU_UTIL")
@@ -73,10 +74,10 @@ def why_not_stoppable(instance: Any, tags: dict[str, str]) -> str | None:
 @register
 class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
     id = "idle-gpu-instance"
-    kinds = ("AWS::EC2::Instance",)
+    kinds = (INSTANCE,)
     settings_model = IdleGpuInstanceSettings
     details_model = IdleGpuInstanceDetails
-    permissions = ("ec2:DescribeInstances", "cloudwatch:ListMetrics", "cloudwatch:GetMetricData")
+    permissions = ("cloudwatch:ListMetrics", "cloudwatch:GetMetricData")
 
     def detect(
         self, inv: RegionInventory, settings: IdleGpuInstanceSettings
@@ -86,7 +87,7 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
         # accelerated: anything else is never this detector's.
         candidates = [
             i
-            for i in inv.instances
+            for i in inv.listed(instance.KIND)
             if i["State"]["Name"] == "running"
             and accelerated(i["InstanceType"])
             and inv.older_than(i["LaunchTime"], window)
@@ -148,13 +149,13 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
         hours: int,
     ) -> Finding:
         iid, itype = i["InstanceId"], i["InstanceType"]
-        tags = tags_to_dict(i.get("Tags"))
+        tags = instance.KIND.tags_of(inv, i)
         blocked = why_not_stoppable(i, tags)
         cost = inv.pricer.instances("ec2_hourly", itype, 1, inv.region)
         return Finding(
             detector=self.id,
             resource_id=iid,
-            resource_arn=inv.arn("ec2", f"instance/{iid}"),
+            resource_arn=instance.KIND.arn_of(inv, i),
             resource_type=INSTANCE,
             region=inv.region,
             account_id=inv.account_id,

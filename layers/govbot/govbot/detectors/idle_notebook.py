@@ -10,9 +10,10 @@ from pydantic import Field
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
+from govbot.kinds import notebook
+from govbot.kinds.notebook import TYPE as NOTEBOOK
 from govbot.models import Finding
 
-NOTEBOOK = "AWS::SageMaker::NotebookInstance"
 # The calls that mean a person used the notebook.
 OPENS = ("CreatePresignedNotebookInstanceUrl", "StartNotebookInstance")
 
@@ -36,22 +37,17 @@ class IdleNotebookDetails(Details):
 @register
 class IdleNotebook(Detector[IdleNotebookSettings]):
     id = "idle-notebook"
-    kinds = ("AWS::SageMaker::NotebookInstance",)
+    kinds = (NOTEBOOK,)
     settings_model = IdleNotebookSettings
     details_model = IdleNotebookDetails
-    permissions = (
-        "sagemaker:ListNotebookInstances",
-        "sagemaker:DescribeNotebookInstance",
-        "cloudtrail:LookupEvents",
-        "tag:GetResources",
-    )
+    permissions = ("cloudtrail:LookupEvents",)
 
     def detect(self, inv: RegionInventory, settings: IdleNotebookSettings) -> Iterator[Finding]:
         window = timedelta(hours=settings.idle_hours)
         # In service and, by its own dates and the opens the real-time function saw, unused
         # for the window: only these are worth a look in CloudTrail's history.
         maybe = []
-        for n in inv.notebook_instances:
+        for n in inv.listed(notebook.KIND):
             if n["NotebookInstanceStatus"] != "InService":
                 continue  # stopped, stopping, pending, failed: no instance charge to stop
             modified = n.get("LastModifiedTime") or n.get("CreationTime")
@@ -105,5 +101,5 @@ class IdleNotebook(Detector[IdleNotebookSettings]):
                     created=n.get("CreationTime"),
                     cost_basis=f"{cost.basis}; its ML storage volume is billed either way",
                 ).model_dump(mode="json"),
-                tags=inv.tags(n["NotebookInstanceArn"]),
+                tags=notebook.KIND.tags_of(inv, n),
             )

@@ -16,7 +16,8 @@ from pydantic import Field
 
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.inventory import PROVISIONED_THROUGHPUT, MetricQuery, RegionInventory, whole
+from govbot.inventory import MetricQuery, RegionInventory, whole
+from govbot.kinds import provisioned_throughput
 from govbot.models import Finding
 
 NAMESPACE = "AWS/Bedrock"
@@ -47,13 +48,10 @@ def base_model(p: Any) -> str:
 @register
 class IdleProvisionedThroughput(Detector[IdleProvisionedThroughputSettings]):
     id = "idle-provisioned-throughput"
-    kinds = ("AWS::Bedrock::ProvisionedModelThroughput",)
+    kinds = (provisioned_throughput.TYPE,)
     settings_model = IdleProvisionedThroughputSettings
     details_model = IdleProvisionedThroughputDetails
     permissions = (
-        "bedrock:ListProvisionedModelThroughputs",
-        "bedrock:GetProvisionedModelThroughput",
-        "bedrock:ListTagsForResource",
         "cloudwatch:ListMetrics",
         "cloudwatch:GetMetricData",
     )
@@ -64,7 +62,7 @@ class IdleProvisionedThroughput(Detector[IdleProvisionedThroughputSettings]):
         window = timedelta(hours=settings.idle_hours)
         candidates = [
             p
-            for p in inv.provisioned_throughputs
+            for p in inv.listed(provisioned_throughput.KIND)
             if p["status"] == "InService" and inv.older_than(p["creationTime"], window)
         ]
         if not candidates:
@@ -99,7 +97,7 @@ class IdleProvisionedThroughput(Detector[IdleProvisionedThroughputSettings]):
             detector=self.id,
             resource_id=p["provisionedModelName"],
             resource_arn=p["provisionedModelArn"],
-            resource_type=PROVISIONED_THROUGHPUT,
+            resource_type=provisioned_throughput.TYPE,
             region=inv.region,
             account_id=inv.account_id,
             monthly_cost_usd=cost.monthly_usd,
@@ -125,5 +123,5 @@ class IdleProvisionedThroughput(Detector[IdleProvisionedThroughputSettings]):
                 deletable=not committed,
                 cost_basis=cost.basis,
             ).model_dump(mode="json"),
-            tags=inv.bedrock_tags(p["provisionedModelArn"]),
+            tags=provisioned_throughput.KIND.tags_of(inv, p),
         )

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from govbot import studio
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
+from govbot.kinds import studio
 from govbot.models import Finding, Undecided
 
 
@@ -56,13 +56,7 @@ class IdleStudioApp(Detector[IdleStudioAppSettings]):
     kinds = (studio.APP,)
     settings_model = IdleStudioAppSettings
     details_model = IdleStudioAppDetails
-    permissions = (
-        "sagemaker:ListDomains",
-        "sagemaker:DescribeDomain",
-        "sagemaker:ListApps",
-        "sagemaker:DescribeApp",
-        "sagemaker:ListTags",
-    )
+    permissions = ()
 
     def detect(
         self, inv: RegionInventory, settings: IdleStudioAppSettings
@@ -71,12 +65,12 @@ class IdleStudioApp(Detector[IdleStudioAppSettings]):
         # Only apps older than the window can have idled through it.
         candidates = [
             studio.app_id(a)
-            for a in inv.studio_apps
+            for a in inv.listed(studio.APP_KIND)
             if working(a) and inv.older_than(a["CreationTime"], window)
         ]
-        inv.prefetch(inv.studio_app, candidates)
+        inv.prefetch(lambda rid: studio.describe_app(inv, rid), candidates)
         for rid in candidates:
-            app = inv.studio_app(rid)
+            app = studio.describe_app(inv, rid)
             if app is None or not working(app):
                 continue  # deleted or stopping since the listing
             last = app.get("LastUserActivityTimestamp")
@@ -107,7 +101,7 @@ class IdleStudioApp(Detector[IdleStudioAppSettings]):
         cost = inv.pricer.instances("sagemaker_notebook_hourly", instance_type, 1, inv.region)
         # The owner's tags (an exempt space exempts its apps), then the app's own.
         owner_arn = studio.owner_arn(rid, inv.region, inv.account_id)
-        tags = {**inv.sagemaker_tags(owner_arn), **inv.sagemaker_tags(str(app["AppArn"]))}
+        tags = {**studio.tags(inv, owner_arn), **studio.APP_KIND.tags_of(inv, app)}
         return Finding(
             detector=self.id,
             resource_id=rid,

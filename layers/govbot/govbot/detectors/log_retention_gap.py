@@ -10,7 +10,8 @@ from pydantic import Field
 
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.inventory import RegionInventory, log_group_arn
+from govbot.inventory import RegionInventory
+from govbot.kinds import log_group
 from govbot.models import Finding
 
 # The values PutRetentionPolicy accepts.
@@ -72,17 +73,17 @@ def share_older_than(days: int, created_ms: int | None, now: datetime) -> float:
 @register
 class LogRetentionGap(Detector[LogRetentionGapSettings]):
     id = "log-retention-gap"
-    kinds = ("AWS::Logs::LogGroup",)
+    kinds = (log_group.TYPE,)
     settings_model = LogRetentionGapSettings
     details_model = LogRetentionGapDetails
-    permissions = ("logs:DescribeLogGroups", "tag:GetResources")
+    permissions = ()
 
     def detect(self, inv: RegionInventory, settings: LogRetentionGapSettings) -> Iterator[Finding]:
-        for group in inv.log_groups:
+        for group in inv.listed(log_group.KIND):
             if group.get("retentionInDays"):
                 continue
             name = group["logGroupName"]
-            arn = log_group_arn(group)
+            arn = log_group.arn(group)
             stored = group.get("storedBytes", 0)
             cost = inv.pricer.log_storage(stored, inv.region)
             days = settings.retention_for(name)
@@ -92,7 +93,7 @@ class LogRetentionGap(Detector[LogRetentionGapSettings]):
                 detector=self.id,
                 resource_id=name,
                 resource_arn=arn,
-                resource_type="AWS::Logs::LogGroup",
+                resource_type=log_group.TYPE,
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
@@ -106,5 +107,5 @@ class LogRetentionGap(Detector[LogRetentionGapSettings]):
                     cost_basis=f"{cost.basis}; retention deletes the {older:.0%} older than "
                     f"{days} days (events taken as written evenly since the group was made)",
                 ).model_dump(mode="json"),
-                tags=inv.tags(arn),
+                tags=log_group.KIND.tags_of(inv, group),
             )

@@ -9,7 +9,8 @@ from pydantic import Field
 
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.inventory import RegionInventory, tags_to_dict
+from govbot.inventory import RegionInventory
+from govbot.kinds import volume
 from govbot.models import Finding
 
 
@@ -42,19 +43,19 @@ class OrphanedVolumeDetails(Details):
 @register
 class OrphanedVolume(Detector[OrphanedVolumeSettings]):
     id = "orphaned-volume"
-    kinds = ("AWS::EC2::Volume",)
+    kinds = (volume.TYPE,)
     settings_model = OrphanedVolumeSettings
     details_model = OrphanedVolumeDetails
-    permissions = ("ec2:DescribeVolumes",)
+    permissions = ()
 
     def detect(self, inv: RegionInventory, settings: OrphanedVolumeSettings) -> Iterator[Finding]:
         min_age = timedelta(days=settings.min_age_days)
-        for v in inv.volumes:
-            since = inv.since("AWS::EC2::Volume", v["VolumeId"], v["CreateTime"])
+        for v in inv.listed(volume.KIND):
+            since = inv.since(volume.TYPE, v["VolumeId"], v["CreateTime"])
             if v["State"] != "available" or not inv.older_than(since, min_age):
                 continue
             age_days = (inv.now - since).days
-            cost = inv.volume_cost(v)
+            cost = volume.cost(inv, v)
             snapshot = inv.pricer.ebs_snapshot(v["Size"], inv.region)
             net = (
                 round(cost.monthly_usd - snapshot.monthly_usd, 2)
@@ -64,8 +65,8 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
             yield Finding(
                 detector=self.id,
                 resource_id=v["VolumeId"],
-                resource_arn=inv.arn("ec2", f"volume/{v['VolumeId']}"),
-                resource_type="AWS::EC2::Volume",
+                resource_arn=volume.KIND.arn_of(inv, v),
+                resource_type=volume.TYPE,
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
@@ -90,7 +91,7 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     created=v["CreateTime"],
                     age_days=age_days,
                     unattached_since=since,
-                    waste_since=inv.clock("AWS::EC2::Volume", v["VolumeId"]),
+                    waste_since=inv.clock(volume.TYPE, v["VolumeId"]),
                     snapshot_id=v.get("SnapshotId") or None,
                     encrypted=v.get("Encrypted", False),
                     snapshot_monthly_usd=snapshot.monthly_usd,
@@ -98,5 +99,5 @@ class OrphanedVolume(Detector[OrphanedVolumeSettings]):
                     snapshot_retention_days=settings.snapshot_retention_days,
                     cost_basis=f"{cost.basis}; the fix keeps a {snapshot.basis}",
                 ).model_dump(mode="json"),
-                tags=tags_to_dict(v.get("Tags")),
+                tags=volume.KIND.tags_of(inv, v),
             )

@@ -22,13 +22,13 @@ from pydantic import BaseModel, Field
 
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.endpoints import NAMESPACE as INVOCATIONS_NAMESPACE
-from govbot.endpoints import CannotJudge
 from govbot.inventory import MetricQuery, RegionInventory
+from govbot.kinds import endpoint
+from govbot.kinds.endpoint import NAMESPACE as INVOCATIONS_NAMESPACE
+from govbot.kinds.endpoint import CannotJudge
 from govbot.models import Finding, Undecided
 from govbot.pricing import Cost
 
-ENDPOINT = "AWS::SageMaker::Endpoint"
 UTILISATION_NAMESPACE = "/aws/sagemaker/Endpoints"
 HOUR = 3600
 COVERAGE = 0.9  # share of the lookback's hours that must have a utilisation reading
@@ -67,42 +67,39 @@ class OverprovisionedEndpointDetails(Details):
 @register
 class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
     id = "overprovisioned-endpoint"
-    kinds = ("AWS::SageMaker::Endpoint",)
+    kinds = (endpoint.TYPE,)
     settings_model = OverprovisionedEndpointSettings
     details_model = OverprovisionedEndpointDetails
     permissions = (
-        "sagemaker:ListEndpoints",
-        "sagemaker:DescribeEndpoint",
         "sagemaker:DescribeEndpointConfig",
         "sagemaker:ListInferenceComponents",
         "sagemaker:Search",
         "application-autoscaling:DescribeScalableTargets",
         "ec2:DescribeInstanceTypes",
         "cloudwatch:GetMetricData",
-        "tag:GetResources",
     )
 
     def detect(
         self, inv: RegionInventory, settings: OverprovisionedEndpointSettings
     ) -> Iterator[Finding | Undecided]:
         window = timedelta(days=settings.lookback_days)
-        candidates = inv.endpoints_in_service_for(window)
+        candidates = endpoint.in_service_for(inv, window)
         if not candidates:
             return
         # Only endpoints with a variant above the floor are described (their instance types
         # are in the config): the counts come in bulk, a hundred endpoints a call.
-        counts = inv.instance_counts
+        counts = endpoint.instance_counts(inv)
         candidates = [
             e
             for e in candidates
             if any(n > settings.min_instances for n in counts.get(e["EndpointName"], {}).values())
         ]
-        inv.prefetch_endpoint_shapes(e["EndpointName"] for e in candidates)
+        endpoint.prefetch_shapes(inv, (e["EndpointName"] for e in candidates))
         # Variants that could lose an instance: real-time, above the floor, not autoscaled.
         sized: list[tuple[Any, list[tuple[str, str, int]]]] = []
         for summary in candidates:
             try:
-                shape = inv.endpoint_shape(summary["EndpointName"])
+                shape = endpoint.shape(inv, summary["EndpointName"])
             except CannotJudge:
                 continue  # idle-endpoint reports what cannot be read
             if shape is None or shape.kind != "real-time":
@@ -116,7 +113,7 @@ class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
                 sized.append((summary, variants))
         if not sized:
             return
-        scaled = inv.autoscaled_variants
+        scaled = endpoint.autoscaled_variants(inv)
         hardware = inv.instance_shapes({t for _, vs in sized for _, t, _ in vs})
         asks: list[MetricQuery] = []
         for e, variants in sized:
@@ -174,7 +171,7 @@ class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
                 yield Undecided(
                     detector=self.id,
                     resource_id=name,
-                    resource_type=ENDPOINT,
+                    resource_type=endpoint.TYPE,
                     region=inv.region,
                     account_id=inv.account_id,
                     reason=f"cannot judge: {why_not}",
@@ -205,7 +202,7 @@ class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
             detector=self.id,
             resource_id=str(e["EndpointName"]),
             resource_arn=str(e["EndpointArn"]),
-            resource_type=ENDPOINT,
+            resource_type=endpoint.TYPE,
             region=inv.region,
             account_id=inv.account_id,
             monthly_cost_usd=cost.monthly_usd,
@@ -223,5 +220,5 @@ class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
                 created=e["CreationTime"],
                 cost_basis=f"the instances above what the peak needs: {cost.basis}",
             ).model_dump(mode="json"),
-            tags=inv.tags(str(e["EndpointArn"])),
+            tags=endpoint.KIND.tags_of(inv, e),
         )

@@ -12,12 +12,18 @@ DETECTORS: dict[str, type[Detector[Any]]] = {}
 def register(cls: type[Detector[Any]]) -> type[Detector[Any]]:
     if cls.id in DETECTORS:
         raise ValueError(f"detector {cls.id!r} registered twice")
-    if not cls.permissions:
-        raise ValueError(f"detector {cls.id!r} declares no IAM permissions")
+    if not cls.kinds:
+        raise ValueError(f"detector {cls.id!r} declares no resource kinds")
     if "details_model" not in cls.__dict__:
         raise ValueError(f"detector {cls.id!r} declares no details model")
     DETECTORS[cls.id] = cls
     return cls
+
+
+def judging(*resource_types: str) -> tuple[str, ...]:
+    """The detectors that judge any of these kinds, in registry order."""
+    wanted = set(resource_types)
+    return tuple(d for d, det in DETECTORS.items() if wanted & set(det.kinds))
 
 
 def sweep_permissions() -> set[str]:
@@ -25,4 +31,4 @@ def sweep_permissions() -> set[str]:
     (the costs of what they find)."""
     from govbot.price_list import PERMISSIONS as PRICES
 
-    return {p for det in DETECTORS.values() for p in det.permissions} | set(PRICES)
+    return {p for det in DETECTORS.values() for p in det.reads()} | set(PRICES)

@@ -11,6 +11,7 @@ from pydantic import Field
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
+from govbot.kinds import training_job
 from govbot.models import Finding
 
 EXPECTED_HOURS_TAG = "govbot:expected-hours"
@@ -57,14 +58,10 @@ class RunawayTrainingJobDetails(Details):
 @register
 class RunawayTrainingJob(Detector[RunawayTrainingJobSettings]):
     id = "runaway-training-job"
-    kinds = ("AWS::SageMaker::TrainingJob",)
+    kinds = (training_job.TYPE,)
     settings_model = RunawayTrainingJobSettings
     details_model = RunawayTrainingJobDetails
-    permissions = (
-        "sagemaker:ListTrainingJobs",
-        "sagemaker:DescribeTrainingJob",
-        "tag:GetResources",
-    )
+    permissions = ()
 
     def detect(
         self, inv: RegionInventory, settings: RunawayTrainingJobSettings
@@ -72,28 +69,28 @@ class RunawayTrainingJob(Detector[RunawayTrainingJobSettings]):
         # A job starts after it is created: one created within its limit cannot be over it,
         # so it is not described at all; the others are described together.
         over: list[tuple[Any, dict[str, str], float, str]] = []
-        for summary in inv.training_jobs_in_progress:
-            tags = inv.tags(summary["TrainingJobArn"])
+        for summary in inv.listed(training_job.KIND):
+            tags = training_job.KIND.tags_of(inv, summary)
             limit_hours, limit_source = runtime_limit(tags, settings)
             if inv.older_than(summary["CreationTime"], timedelta(hours=limit_hours)):
                 over.append((summary, tags, limit_hours, limit_source))
-        inv.prefetch(inv.training_job, (s["TrainingJobName"] for s, *_ in over))
+        training_job.prefetch(inv, (s["TrainingJobName"] for s, *_ in over))
         for summary, tags, limit_hours, limit_source in over:
             limit = timedelta(hours=limit_hours)
-            job = inv.training_job(summary["TrainingJobName"])
+            job = training_job.describe(inv, summary["TrainingJobName"])
             if job is None or job["TrainingJobStatus"] != "InProgress":
                 continue
             started = job.get("TrainingStartTime")
             if started is None or not inv.older_than(started, limit):
                 continue  # still waiting for capacity (not billed) or within its limit
             elapsed_hours = (inv.now - started).total_seconds() / 3600
-            cost = inv.training_job_cost(job)
+            cost = training_job.cost(inv, job)
             rc = job.get("ResourceConfig", {})
             yield Finding(
                 detector=self.id,
                 resource_id=job["TrainingJobName"],
                 resource_arn=job["TrainingJobArn"],
-                resource_type="AWS::SageMaker::TrainingJob",
+                resource_type=training_job.TYPE,
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,

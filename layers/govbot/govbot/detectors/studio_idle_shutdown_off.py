@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from govbot import studio
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.idle_studio_app import working
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
+from govbot.kinds import studio
 from govbot.models import Finding, money
 from govbot.pricing import Cost
 
@@ -57,16 +57,8 @@ class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
     kinds = (studio.DOMAIN, studio.USER_PROFILE, studio.SPACE)
     settings_model = StudioIdleShutdownOffSettings
     details_model = StudioIdleShutdownOffDetails
-    permissions = (
-        "sagemaker:ListDomains",
-        "sagemaker:DescribeDomain",
-        "sagemaker:ListUserProfiles",
-        "sagemaker:DescribeUserProfile",
-        "sagemaker:ListSpaces",
-        "sagemaker:DescribeSpace",
-        "sagemaker:ListApps",
-        "sagemaker:ListTags",
-    )
+    # Beyond its kinds' reads: the apps running under each setting (a sweep's count).
+    permissions = ("sagemaker:ListApps",)
 
     def detect(
         self, inv: RegionInventory, settings: StudioIdleShutdownOffSettings
@@ -75,9 +67,9 @@ class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
             (s["DomainId"], s["SpaceName"]): (s.get("OwnershipSettings") or {}).get(
                 "OwnerUserProfileName"
             )
-            for s in inv.studio_spaces
+            for s in inv.listed(studio.SPACE_KIND)
         }
-        for d in inv.studio_domains:
+        for d in inv.listed(studio.DOMAIN_KIND):
             yield from self._judge(
                 inv,
                 settings,
@@ -86,7 +78,7 @@ class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
                 d,
                 lambda a, d=d: a["DomainId"] == d["DomainId"],
             )
-        for u in inv.studio_user_profiles:
+        for u in inv.listed(studio.USER_PROFILE_KIND):
             domain, user = u["DomainId"], u["UserProfileName"]
 
             def mine(a: Mapping[str, Any], domain: str = domain, user: str = user) -> bool:
@@ -96,7 +88,7 @@ class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
                 )
 
             yield from self._judge(inv, settings, studio.USER_PROFILE, f"{domain}/{user}", u, mine)
-        for s in inv.studio_spaces:
+        for s in inv.listed(studio.SPACE_KIND):
             domain, space = s["DomainId"], s["SpaceName"]
             yield from self._judge(
                 inv,
@@ -173,7 +165,7 @@ class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
                     "by idle-studio-app"
                 ),
             ).model_dump(mode="json"),
-            tags=inv.sagemaker_tags(arn),
+            tags=studio.tags(inv, arn),
         )
 
     @staticmethod
@@ -182,7 +174,7 @@ class StudioIdleShutdownOff(Detector[StudioIdleShutdownOffSettings]):
         reads no app listing)."""
         if inv.scope is not None:
             return None
-        apps = [a for a in inv.studio_apps if working(a) and in_scope(a)]
+        apps = [a for a in inv.listed(studio.APP_KIND) if working(a) and in_scope(a)]
         cost = Cost.total(
             inv.pricer.instances(
                 "sagemaker_notebook_hourly", a["ResourceSpec"]["InstanceType"], 1, inv.region

@@ -16,6 +16,7 @@ from pydantic import Field
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
+from govbot.kinds import training_job
 from govbot.models import Finding
 
 # SageMaker's GPU and accelerator training instances.
@@ -48,26 +49,22 @@ class TrainingWithoutSpotDetails(Details):
 @register
 class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
     id = "training-without-spot"
-    kinds = ("AWS::SageMaker::TrainingJob",)
+    kinds = (training_job.TYPE,)
     settings_model = TrainingWithoutSpotSettings
     details_model = TrainingWithoutSpotDetails
-    permissions = (
-        "sagemaker:ListTrainingJobs",
-        "sagemaker:DescribeTrainingJob",
-        "tag:GetResources",
-    )
+    permissions = ()
 
     def detect(
         self, inv: RegionInventory, settings: TrainingWithoutSpotSettings
     ) -> Iterator[Finding]:
         recent = [
             s
-            for s in inv.training_jobs_in_progress
+            for s in inv.listed(training_job.KIND)
             if not inv.older_than(s["CreationTime"], timedelta(hours=settings.recent_hours))
         ]
-        inv.prefetch(inv.training_job, (s["TrainingJobName"] for s in recent))
+        training_job.prefetch(inv, (s["TrainingJobName"] for s in recent))
         for summary in recent:
-            job = inv.training_job(summary["TrainingJobName"])
+            job = training_job.describe(inv, summary["TrainingJobName"])
             if job is None or job.get("EnableManagedSpotTraining") or job.get("CheckpointConfig"):
                 continue
             rc = job.get("ResourceConfig", {})
@@ -78,7 +75,7 @@ class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
             hours = seconds / 3600
             if hours < settings.min_runtime_hours:
                 continue
-            cost = inv.training_job_cost(job)
+            cost = training_job.cost(inv, job)
             share = settings.spot_saving_percent / 100
             per_run = (
                 cost.monthly_usd / inv.pricer.table.hours_per_month * hours
@@ -89,7 +86,7 @@ class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
                 detector=self.id,
                 resource_id=job["TrainingJobName"],
                 resource_arn=job["TrainingJobArn"],
-                resource_type="AWS::SageMaker::TrainingJob",
+                resource_type=training_job.TYPE,
                 region=inv.region,
                 account_id=inv.account_id,
                 # What spot would save on one full run (advice: nothing is stopped).
@@ -119,5 +116,5 @@ class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
                     cost_basis=f"{cost.basis}; spot saving assumed "
                     f"{settings.spot_saving_percent:g}% (policy spot_saving_percent)",
                 ).model_dump(mode="json"),
-                tags=inv.tags(job["TrainingJobArn"]),
+                tags=training_job.KIND.tags_of(inv, job),
             )

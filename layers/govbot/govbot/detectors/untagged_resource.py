@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import partial
-from typing import Literal, get_args
+from collections.abc import Iterator
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
-from govbot.endpoints import CannotJudge
-from govbot.inventory import RegionInventory, tags_to_dict
+from govbot.inventory import RegionInventory
+from govbot.kinds import by_kind, endpoint, instance, notebook, training_job, volume
+from govbot.kinds.base import ResourceType
 from govbot.models import Finding
 from govbot.pricing import Cost
 
-ResourceKind = Literal[
-    "sagemaker-endpoint",
-    "sagemaker-notebook",
-    "sagemaker-training-job",
-    "ebs-volume",
-    "ec2-instance",
-]
-ALL_KINDS: tuple[ResourceKind, ...] = get_args(ResourceKind)
+# The kinds whose own spend a missing tag leaves unattributed (each prices what it runs).
+CANDIDATES: tuple[ResourceType, ...] = (
+    endpoint.KIND,
+    notebook.KIND,
+    training_job.KIND,
+    volume.KIND,
+    instance.KIND,
+)
+
+
+def _checked(word: str) -> str:
+    """A kind this detector checks, by its word (or the word an earlier policy used), kept
+    as the kind's own word."""
+    allowed = ", ".join(k.kind for k in CANDIDATES)
+    try:
+        kind = by_kind(word)
+    except ValueError:
+        kind = None
+    if kind is None or kind not in CANDIDATES:
+        raise ValueError(f"{word!r} is not a kind checked for tags; choose from {allowed}")
+    return kind.kind
 
 
 class UntaggedResourceSettings(DetectorSettings):
@@ -31,7 +43,10 @@ class UntaggedResourceSettings(DetectorSettings):
     required_tags: list[str] = Field(
         default_factory=lambda: ["cost-center", "project", "environment"], min_length=1
     )
-    resource_kinds: list[ResourceKind] = Field(default_factory=lambda: list(ALL_KINDS))
+    resource_kinds: list[Annotated[str, AfterValidator(_checked)]] = Field(
+        default_factory=lambda: [k.kind for k in CANDIDATES],
+        description="Kinds checked, by their command-line word (endpoint, volume ...).",
+    )
     tag_missing: bool = Field(
         default=False, description="Fix = tag the resource govbot:missing-tags=<keys>."
     )
@@ -39,71 +54,43 @@ class UntaggedResourceSettings(DetectorSettings):
 
 class UntaggedResourceDetails(Details):
     missing_tags: list[str]
-    kind: ResourceKind
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """What the detector needs of any kind of resource. ``cost`` is called only for findings,
-    since pricing an endpoint or a training job takes a describe call."""
-
-    resource_id: str
-    arn: str
-    resource_type: str
-    tags: dict[str, str]
-    cost: Callable[[], Cost]
+    kind: str
 
 
 @register
 class UntaggedResource(Detector[UntaggedResourceSettings]):
     id = "untagged-resource"
-    kinds = (
-        "AWS::SageMaker::Endpoint",
-        "AWS::SageMaker::NotebookInstance",
-        "AWS::SageMaker::TrainingJob",
-        "AWS::EC2::Volume",
-        "AWS::EC2::Instance",
-    )
+    kinds = tuple(k.type for k in CANDIDATES)
     settings_model = UntaggedResourceSettings
     details_model = UntaggedResourceDetails
-    permissions = (
-        "sagemaker:ListEndpoints",
-        "sagemaker:DescribeEndpoint",
-        "sagemaker:DescribeEndpointConfig",
-        "sagemaker:ListNotebookInstances",
-        "sagemaker:ListTrainingJobs",
-        "sagemaker:DescribeTrainingJob",
-        "ec2:DescribeVolumes",
-        "ec2:DescribeInstances",
-        "tag:GetResources",
-    )
+    # Beyond the kinds' reads: what pricing an endpoint needs.
+    permissions = ("sagemaker:DescribeEndpointConfig",)
 
     def detect(self, inv: RegionInventory, settings: UntaggedResourceSettings) -> Iterator[Finding]:
-        untagged = [
-            (kind, res, missing)
-            for kind in settings.resource_kinds
-            for res in _candidates(inv, kind)
-            if (missing := [k for k in settings.required_tags if not res.tags.get(k, "").strip()])
-        ]
-        # Pricing an endpoint or a training job takes describes: all of them at once.
-        inv.prefetch_endpoint_shapes(
-            r.resource_id for _, r, _ in untagged if r.resource_type == "AWS::SageMaker::Endpoint"
-        )
-        inv.prefetch(
-            inv.training_job,
-            (
-                r.resource_id
-                for _, r, _ in untagged
-                if r.resource_type == "AWS::SageMaker::TrainingJob"
-            ),
-        )
-        for kind, res, missing in untagged:
-            cost = res.cost()
+        untagged: list[tuple[ResourceType, Any, dict[str, str], list[str]]] = []
+        for word in settings.resource_kinds:
+            kind = by_kind(word)
+            for item in inv.listed(kind):
+                tags = kind.tags_of(inv, item)
+                missing = [k for k in settings.required_tags if not tags.get(k, "").strip()]
+                if missing:
+                    untagged.append((kind, item, tags, missing))
+        # Pricing some kinds takes describes: all of a kind's at once.
+        for kind in CANDIDATES:
+            items = [item for k, item, _, _ in untagged if k is kind]
+            if items and kind.prefetch:
+                kind.prefetch(inv, items)
+        for kind, item, tags, missing in untagged:
+            cost = (
+                kind.running_cost(inv, item)
+                if kind.running_cost
+                else Cost(None, f"govbot does not price a {kind.kind}")
+            )
             yield Finding(
                 detector=self.id,
-                resource_id=res.resource_id,
-                resource_arn=res.arn,
-                resource_type=res.resource_type,
+                resource_id=kind.id_of(item),
+                resource_arn=kind.arn_of(inv, item),
+                resource_type=kind.type,
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
@@ -112,88 +99,8 @@ class UntaggedResource(Detector[UntaggedResourceSettings]):
                 proposed_action="ask the owner to tag it (its spend cannot be attributed)",
                 details=UntaggedResourceDetails(
                     missing_tags=missing,
-                    kind=kind,
+                    kind=kind.kind,
                     cost_basis=f"unattributed spend: {cost.basis}",
                 ).model_dump(mode="json"),
-                tags=res.tags,
-            )
-
-
-def _fixed(cost: Cost) -> Callable[[], Cost]:
-    return lambda: cost
-
-
-def _endpoint_cost(inv: RegionInventory, name: str) -> Cost:
-    try:
-        shape = inv.endpoint_shape(name)
-    except CannotJudge as why:
-        return Cost(None, f"cannot price the endpoint: {why}")
-    return inv.endpoint_cost(shape) if shape else Cost(None, "endpoint no longer exists")
-
-
-def _training_job_cost(inv: RegionInventory, name: str) -> Cost:
-    job = inv.training_job(name)
-    return inv.training_job_cost(job) if job else Cost(None, "training job no longer exists")
-
-
-def _candidates(inv: RegionInventory, kind: ResourceKind) -> Iterator[Candidate]:
-    if kind == "sagemaker-endpoint":
-        for e in inv.endpoints:
-            name, arn = e["EndpointName"], e["EndpointArn"]
-            yield Candidate(
-                name,
-                arn,
-                "AWS::SageMaker::Endpoint",
-                inv.tags(arn),
-                partial(_endpoint_cost, inv, name),
-            )
-    elif kind == "sagemaker-notebook":
-        for n in inv.notebook_instances:
-            status = n["NotebookInstanceStatus"]
-            cost = (
-                inv.pricer.instances("sagemaker_notebook_hourly", n["InstanceType"], 1, inv.region)
-                if status in ("InService", "Pending", "Updating")
-                else Cost(0.0, f"notebook {status}: no instance charges")
-            )
-            arn = n["NotebookInstanceArn"]
-            yield Candidate(
-                n["NotebookInstanceName"],
-                arn,
-                "AWS::SageMaker::NotebookInstance",
-                inv.tags(arn),
-                _fixed(cost),
-            )
-    elif kind == "sagemaker-training-job":
-        for j in inv.training_jobs_in_progress:
-            name, arn = j["TrainingJobName"], j["TrainingJobArn"]
-            yield Candidate(
-                name,
-                arn,
-                "AWS::SageMaker::TrainingJob",
-                inv.tags(arn),
-                partial(_training_job_cost, inv, name),
-            )
-    elif kind == "ebs-volume":
-        for v in inv.volumes:
-            yield Candidate(
-                v["VolumeId"],
-                inv.arn("ec2", f"volume/{v['VolumeId']}"),
-                "AWS::EC2::Volume",
-                tags_to_dict(v.get("Tags")),
-                _fixed(inv.volume_cost(v)),
-            )
-    elif kind == "ec2-instance":
-        for i in inv.instances:
-            state = i["State"]["Name"]
-            cost = (
-                inv.pricer.instances("ec2_hourly", i["InstanceType"], 1, inv.region)
-                if state in ("pending", "running")
-                else Cost(0.0, f"instance {state}: no instance charges")
-            )
-            yield Candidate(
-                i["InstanceId"],
-                inv.arn("ec2", f"instance/{i['InstanceId']}"),
-                "AWS::EC2::Instance",
-                tags_to_dict(i.get("Tags")),
-                _fixed(cost),
+                tags=tags,
             )

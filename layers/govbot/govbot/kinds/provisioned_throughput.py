@@ -1,0 +1,89 @@
+"""Bedrock provisioned model throughput (model units bought by the hour or for a term)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from govbot.aws import new_session, partition
+from govbot.inventory import every
+from govbot.kinds.base import ResourceType, RestoreCommand, TagsPerResource, pick
+
+if TYPE_CHECKING:
+    from govbot.inventory import RegionInventory
+
+TYPE = "AWS::Bedrock::ProvisionedModelThroughput"
+PAGE = 1000  # ListProvisionedModelThroughputs' documented maximum
+GONE = frozenset({"ResourceNotFoundException"})
+
+
+@cache
+def _bedrock_regions(partition_name: str) -> frozenset[str]:
+    """Where Bedrock is offered, as botocore's endpoint data says."""
+    return frozenset(new_session().get_available_regions("bedrock", partition_name))
+
+
+def offered(region: str) -> bool:
+    return region in _bedrock_regions(partition(region))
+
+
+def _list_all(inv: RegionInventory) -> list[Any]:
+    """1,000 a page; none where Bedrock is not offered."""
+    if not offered(inv.region):
+        return []
+    return every(
+        inv.clients.client("bedrock", inv.region),
+        "list_provisioned_model_throughputs",
+        "provisionedModelSummaries",
+        PAGE,
+    )
+
+
+def _by_ids(inv: RegionInventory, names: list[str]) -> list[Any]:
+    if not offered(inv.region):
+        return []
+    bedrock = inv.clients.client("bedrock", inv.region)
+    found = []
+    for name in names:
+        try:
+            found.append(bedrock.get_provisioned_model_throughput(provisionedModelId=name))
+        except ClientError as err:
+            if not KIND.is_gone(err):
+                raise
+    return found
+
+
+def _tags(inv: RegionInventory, arn: str) -> dict[str, str]:
+    """One call each (asked only for the few found idle)."""
+
+    def read() -> dict[str, str]:
+        bedrock = inv.clients.client("bedrock", inv.region)
+        answer = bedrock.list_tags_for_resource(resourceARN=arn)
+        return {t["key"]: t.get("value", "") for t in answer.get("tags", [])}
+
+    return inv.once(("bedrock-tags", arn), read)
+
+
+KIND = ResourceType(
+    type=TYPE,
+    kind="provisioned-throughput",
+    list_all=_list_all,
+    by_ids=_by_ids,
+    reads=(
+        "bedrock:ListProvisionedModelThroughputs",
+        "bedrock:GetProvisionedModelThroughput",
+        "bedrock:ListTagsForResource",
+    ),
+    id_of=pick("provisionedModelName"),
+    arn_of=lambda _inv, p: str(p["provisionedModelArn"]),
+    tags=TagsPerResource(_tags),
+    billed_as=("bedrock",),
+    gone_codes=GONE,
+    restore=RestoreCommand(
+        "NAME",
+        "Provisioned throughput name.",
+        "Buy the model units govbot deleted again, without a term (a new ARN).",
+    ),
+)
