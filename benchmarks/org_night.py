@@ -35,12 +35,13 @@ import boto3
 from moto import mock_aws
 from sweep_calls import Tape, item_units, seed, write_units  # sets the emulator's credentials first
 
-from govbot import org
 from govbot.aws import AwsClients
-from govbot.contracts import State
-from govbot.fanout import organisation_report, sweep_account
-from govbot.policy import Policy
-from govbot.store import Store, _finding_item
+from govbot.cycle import org
+from govbot.cycle.contracts import State
+from govbot.cycle.policy import Policy
+from govbot.handlers.org_digest import organisation_report
+from govbot.handlers.sweep_worker import sweep_account
+from govbot.state.store import Store, _finding_item
 from govbot_emulator import moto_extensions
 from govbot_emulator.estate import member_session
 

@@ -38,12 +38,12 @@ import boto3
 from moto import mock_aws
 
 from govbot.aws import AwsClients
-from govbot.engine import govern
-from govbot.models import SweepReport
-from govbot.policy import Policy
-from govbot.price_list import PriceBook
-from govbot.store import Store
-from govbot.sweep import run_sweep
+from govbot.cycle.engine import govern
+from govbot.cycle.models import SweepReport
+from govbot.cycle.policy import Policy
+from govbot.cycle.sweep import run_sweep
+from govbot.pricing.price_list import PriceBook
+from govbot.state.store import Store
 from govbot_emulator import moto_extensions
 from govbot_emulator.estate import (
     ROLE_ARN,

@@ -21,7 +21,7 @@ import types
 from functools import cache
 from typing import Any
 
-from govbot.pricing import bundled_table
+from govbot.pricing.pricer import bundled_table
 
 PUBLISHED = "2026-09-01T00:00:00Z"
 ON_DEMAND = "JRTCKXETXF"  # the Price List's offer term code for on-demand

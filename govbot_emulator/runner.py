@@ -29,11 +29,11 @@ from slack_sdk.signature import SignatureVerifier
 
 from govbot.actions import action_for
 from govbot.aws import AwsClients
+from govbot.cli.ids import short_forms
+from govbot.cli.report import render
+from govbot.cycle.models import SweepReport, money
+from govbot.delivery.slack import LOOPBACK_SETTING
 from govbot.detectors.expired_snapshot import SOURCE_TAG
-from govbot.finding_ids import short_forms
-from govbot.models import SweepReport, money
-from govbot.notify.slack import LOOPBACK_SETTING
-from govbot.report import render
 from govbot_emulator import estate, moto_extensions
 from govbot_emulator.slack_standin import SlackStandIn
 

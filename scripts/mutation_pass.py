@@ -3,7 +3,7 @@
 
 Usage: .venv/bin/python scripts/mutation_pass.py [--out FILE] [--only MODULE]
 
-``--only endpoints.py`` runs just the mutants of the modules whose name contains it.
+``--only kinds/endpoint.py`` runs just the mutants of the modules whose name contains it.
 
 Each mutant is one small edit to the source that takes a promise out (a claim that ignores the
 state, a write without its condition, a click that skips the rails...). The script applies it
@@ -24,123 +24,123 @@ PYTEST = REPO / ".venv" / "bin" / "pytest"
 MUTANTS = [
     (
         "claim takes a finding in any state",
-        "store.py",
+        "state/store.py",
         'if current is None or not current.due(now):\n                raise StateConflict(finding_id, current, "claim it")',
         'if current is None:\n                raise StateConflict(finding_id, current, "claim it")',
     ),
     (
         "state writes without the version condition",
-        "store.py",
+        "state/store.py",
         'ConditionExpression="version = :v",',
         'ConditionExpression="attribute_exists(pk) OR version = :v",',
     ),
     (
         "a write that loses a race fails",
-        "store.py",
+        "state/store.py",
         "                current = lost.found\n",
         "                raise\n",
     ),
     (
         "the worker's idempotency off",
-        "worker_app.py",
+        "handlers/remediate.py",
         "        self._run = run\n",
         "        self._run = run.__wrapped__\n",
     ),
     (
         "the state guard off (plan and claim)",
-        "contracts.py",
+        "cycle/contracts.py",
         "        return self.state is State.APPROVED or (",
         "        return True or (",
     ),
     (
         "no check that credentials reach the finding's account",
-        "remediation.py",
+        "cycle/remediation.py",
         "            if reached != account:",
         "            if False:",
     ),
     (
         "an approval skips the rails",
-        "engine.py",
+        "cycle/engine.py",
         "        return self.settle([sf] if sf else [])",
         "        return execute(self.store, self.policy, self.clients_for, [sf], now=self.now, actor=self.actor) if sf else []",
     ),
     (
         "an event is planned with every approved finding",
-        "engine.py",
+        "cycle/engine.py",
         '"actions": self.settle(stored.values())',
         '"actions": [o for o in self.settle(self.store.by_state(State.APPROVED)) if o.finding_id in stored]',
     ),
     (
         "gone counts as remediated",
-        "remediation.py",
+        "cycle/remediation.py",
         "            Result.GONE: State.RESOLVED,",
         "            Result.GONE: State.REMEDIATED,",
     ),
     (
         "grace period two minutes short",
-        "remediation.py",
+        "cycle/remediation.py",
         "        if ready > now:",
         "        if ready > now + timedelta(minutes=2):",
     ),
     (
         "blast radius shared by all detectors",
-        "remediation.py",
+        "cycle/remediation.py",
         "        if taken[f.detector] >= settings.max_actions_per_run:",
         "        if taken['all'] >= settings.max_actions_per_run:",
     ),
     (
         "no exemption at re-check",
-        "remediation.py",
+        "cycle/remediation.py",
         '            if why:\n                self.settle(sf, State.RESOLVED, f"exempt at re-check: {why}")',
         '            if False:\n                self.settle(sf, State.RESOLVED, f"exempt at re-check: {why}")',
     ),
     (
         "budget idempotency ignores the invocation's deadline",
-        "budget_app.py",
+        "runtime.py",
         "        config.register_lambda_context(context)",
         "        pass",
     ),
     (
         "real-time ignores exemption tags",
-        "realtime.py",
-        "                if not exemption(\n                    f.tags, det, self.now.date(), self.policy.exempt_tag, self.policy.snooze_tag\n                )",
-        "                if True",
+        "handlers/realtime.py",
+        "                and not exemption(\n                    f.tags, det, self.now.date(), self.policy.exempt_tag, self.policy.snooze_tag\n                )",
+        "                and True",
     ),
     (
         "any Slack user may decide",
-        "interactions.py",
+        "handlers/slack.py",
         "    if not allowed:",
         "    if False:",
     ),
     (
         "Slack signature not checked",
-        "interactions.py",
+        "handlers/slack.py",
         "    if body is None or not verify(body, headers, signing_secret, clock):",
         "    if body is None:",
     ),
     (
         "inference-component traffic not attributed to its endpoint",
-        "endpoints.py",
+        "kinds/endpoint.py",
         "    return component_endpoint.get(component) if component else None",
         "    return None",
     ),
     (
         "async work not counted",
-        "endpoints.py",
+        "kinds/endpoint.py",
         '    "InvocationsProcessed": "Sum",\n    "ApproximateBacklogSize": "Maximum",\n',
         "",
     ),
     (
         "a variant scaled to zero still priced",
-        "endpoints.py",
+        "kinds/endpoint.py",
         '            running = v.get("CurrentInstanceCount", conf.get("InitialInstanceCount"))',
         '            running = conf.get("InitialInstanceCount")',
     ),
     (
         "an unreadable endpoint config guessed as a plain endpoint",
-        "inventory.py",
-        '            raise CannotJudge(f"its endpoint config cannot be read ({code})") from err',
-        '            config = {"ProductionVariants": [{"VariantName": v["VariantName"], "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 1} for v in desc["ProductionVariants"]]}',
+        "kinds/endpoint.py",
+        '        raise CannotJudge(f"its endpoint config cannot be read ({code})") from err',
+        '        conf = {"ProductionVariants": [{"VariantName": v["VariantName"], "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 1} for v in desc["ProductionVariants"]]}',
     ),
 ]
 CORE_TESTS = [
@@ -153,15 +153,11 @@ CORE_TESTS = [
 ]
 # The tests that guard each module, where they are not the core ones.
 TESTS_FOR = {
-    "interactions.py": [
+    "handlers/slack.py": [
         "tests/functional/test_slack_function.py",
         "tests/functional/test_hostile_input.py",
     ],
-    "endpoints.py": [
-        "tests/functional/test_endpoint_kinds.py",
-        "tests/functional/test_idle_endpoint.py",
-    ],
-    "inventory.py": [
+    "kinds/endpoint.py": [
         "tests/functional/test_endpoint_kinds.py",
         "tests/functional/test_idle_endpoint.py",
     ],

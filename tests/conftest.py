@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from govbot.aws import AwsClients
-from govbot.store import Store
+from govbot.state.store import Store
 from govbot_emulator import estate, moto_extensions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +102,7 @@ def load_function(name: str) -> Any:
 @pytest.fixture
 def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The local Slack stand-in, with slack_sdk pointed at it."""
-    from govbot.notify import slack as slack_notify
+    from govbot.delivery import slack as slack_notify
     from govbot_emulator.slack_standin import SlackStandIn
 
     standin = SlackStandIn(usergroups={"S0APPROVERS": ["U0CAROL"]}).start()

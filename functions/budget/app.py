@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
-from govbot.budget_app import respond
+from govbot.handlers.budget import respond
 
 logger = Logger()
 tracer = Tracer()

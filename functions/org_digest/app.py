@@ -8,8 +8,8 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
-from govbot.events import parse_event
-from govbot.fanout import DigestEvent, organisation_digest
+from govbot.handlers.events import parse_event
+from govbot.handlers.org_digest import DigestEvent, organisation_digest
 
 logger = Logger()
 tracer = Tracer()

@@ -8,8 +8,8 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
-from govbot.events import parse_event
-from govbot.fanout import PlanEvent, plan_targets
+from govbot.handlers.events import parse_event
+from govbot.handlers.plan import PlanEvent, plan_targets
 
 logger = Logger()
 tracer = Tracer()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
-from govbot.realtime_app import judge
+from govbot.handlers.realtime import judge
 
 logger = Logger()
 tracer = Tracer()

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
-from govbot.worker_app import RemediationRecord, WorkerApp
+from govbot.handlers.remediate import RemediationRecord, WorkerApp
 
 logger = Logger()
 tracer = Tracer()

@@ -10,8 +10,7 @@ from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Respo
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
-from govbot.interactions import raw_body
-from govbot.slack_app import SlackApp
+from govbot.handlers.slack import SlackApp, raw_body
 
 logger = Logger()
 tracer = Tracer()

@@ -7,8 +7,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from govbot.events import ScheduledEvent, parse_event
-from govbot.nightly import NothingSweptError, nightly_sweep, record_metrics
+from govbot.handlers.events import ScheduledEvent, parse_event
+from govbot.handlers.sweep import NothingSweptError, nightly_sweep, record_metrics
 from govbot.runtime import Settings
 
 logger = Logger()

@@ -8,9 +8,8 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from govbot import runtime
-from govbot.events import parse_event
-from govbot.fanout import sweep_target
-from govbot.org import Target
+from govbot.handlers.events import parse_event
+from govbot.handlers.sweep_worker import Target, sweep_target
 
 logger = Logger()
 tracer = Tracer()

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from govbot.policy import PolicyError
+from govbot.cycle.policy import PolicyError
 from tests.conftest import PUBLIC_EVENTS, FakeLambdaContext, load_event, load_function
 
 BREACH_POLICY = """regions: [us-east-1, eu-west-1]

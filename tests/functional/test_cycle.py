@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from govbot import org
 from govbot.aws import AwsClients
-from govbot.contracts import RemediationRequest, State
-from govbot.decisions import Decision, decide_one
+from govbot.cycle import org
+from govbot.cycle.contracts import RemediationRequest, State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
 from govbot.detectors import DETECTORS
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
-from govbot.store import StateConflict, Store
+from govbot.state.store import StateConflict, Store
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
     as_tags,
@@ -335,7 +335,10 @@ def test_every_state_write_is_conditional_on_the_version_read(clients, store, no
 def test_sixteen_overlapping_sweeps_budget_and_realtime_runs_never_crash(
     seeded, store, monkeypatch
 ) -> None:
-    from govbot import budget_app, nightly, realtime_app, runtime
+    from govbot import runtime
+    from govbot.handlers import budget as budget_app
+    from govbot.handlers import realtime as realtime_app
+    from govbot.handlers import sweep as nightly
 
     monkeypatch.setenv("GOVBOT_POLICY_PARAMETER", "/govbot/policy")
     put_policy(
@@ -397,7 +400,8 @@ def test_a_breach_whose_invocation_timed_out_is_handled_by_the_retry(
         IdempotencyAlreadyInProgressError,
     )
 
-    from govbot import budget_app, runtime
+    from govbot import runtime
+    from govbot.handlers import budget as budget_app
 
     monkeypatch.setenv("GOVBOT_POLICY_PARAMETER", "/govbot/policy")
     monkeypatch.setenv("DRY_RUN", "false")

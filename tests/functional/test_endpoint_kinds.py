@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
     make_async_endpoint,
@@ -112,7 +112,7 @@ def test_serverless_with_provisioned_concurrency_is_found_and_priced_only_if_kno
             "pricing": {"sagemaker_serverless_provisioned_gb_second": 0.000004},
         }
     )
-    from govbot.sweep import run_sweep
+    from govbot.cycle.sweep import run_sweep
 
     priced = {f.resource_id: f for f in run_sweep(policy, clients, now=now).findings}["warm"]
     # 4 x 2 GB x $0.000004/GB-s x 730 h x 3600 s
@@ -179,7 +179,7 @@ def test_a_components_environment_is_recorded_sealed_and_restored_whole(
 ) -> None:
     """Container environments often hold tokens: the audit log (which seven roles read) keeps
     them only sealed with the records key; restore opens them and deploys them again."""
-    from govbot.sealing import KEY_SETTING
+    from govbot.state.sealing import KEY_SETTING
 
     key = clients.client("kms", REGION).create_key(Description="govbot records")["KeyMetadata"]
     monkeypatch.setenv(KEY_SETTING, key["Arn"])
@@ -214,7 +214,7 @@ def test_a_components_environment_is_recorded_sealed_and_restored_whole(
 def test_without_the_records_key_a_component_with_an_environment_is_not_deleted(
     clients, store, now, monkeypatch
 ) -> None:
-    from govbot.sealing import KEY_SETTING
+    from govbot.state.sealing import KEY_SETTING
 
     monkeypatch.delenv(KEY_SETTING, raising=False)
     _, outcome = _component_fix(clients, store, now)

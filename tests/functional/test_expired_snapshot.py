@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
 from govbot_emulator.estate import make_volume, team_tags
 from tests.helpers.sweeping import REGION, by_id, sweep_one
 

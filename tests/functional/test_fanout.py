@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from govbot.aws import AwsClients
-from govbot.contracts import RemediationRequest, State
+from govbot.cycle.contracts import RemediationRequest, State
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import member_session
 from tests.conftest import FakeLambdaContext, load_event, load_function
@@ -142,7 +142,7 @@ def test_the_worker_sweeps_a_member_account_through_its_role(
 
 
 def test_member_clients_use_the_external_id_and_name_the_run(account) -> None:
-    from govbot.org import member_clients
+    from govbot.cycle.org import member_clients
 
     clients = member_clients("444455556666", "govbot-sweep", "ext-4f2b9c", "run-7")
     who = clients.sts("us-east-1").get_caller_identity()
@@ -155,7 +155,7 @@ def test_a_member_that_cannot_be_swept_fails_its_map_item(
 ) -> None:
     put_policy("regions: [us-east-1]\n")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    from govbot import org as org_module
+    from govbot.cycle import org as org_module
 
     def no_role(account_id, *_a, **_k):
         from botocore.exceptions import ClientError

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govbot.aws import AwsClients
-from govbot.contracts import State
-from govbot.interactions import handle_request, raw_body
-from govbot.store import Store
+from govbot.cycle.contracts import State
+from govbot.handlers.slack import handle_request, raw_body
+from govbot.state.store import Store
 from tests.conftest import EVENTS, FakeLambdaContext, load_event, load_function
 from tests.helpers.findings import idle_endpoint_finding
 from tests.helpers.slack import (
@@ -272,7 +272,7 @@ def test_every_budget_event_is_handled_or_kept_as_unreadable(event_doors, event)
 @settings(FUZZ, max_examples=SWEEP_EVENTS)
 @given(event=_event([load_event("scheduled-event.json"), load_event("scheduler-event.json")]))
 def test_every_sweep_event_is_swept_or_refused_by_name(event_doors, event) -> None:
-    from govbot.events import BadEvent
+    from govbot.handlers.events import BadEvent
 
     try:
         report = event_doors["sweep"](event, FakeLambdaContext())

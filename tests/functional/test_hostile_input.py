@@ -18,10 +18,10 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from govbot.aws import AwsClients
-from govbot.contracts import RemediationRequest, State
-from govbot.decisions import Decision, decide_one
-from govbot.policy import parse_policy
-from govbot.sweep import run_sweep
+from govbot.cycle.contracts import RemediationRequest, State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.policy import parse_policy
+from govbot.cycle.sweep import run_sweep
 from govbot_emulator.estate import make_log_group
 from tests.conftest import FakeLambdaContext, load_event, load_function, queued
 from tests.helpers.aws_errors import fail_operation
@@ -259,7 +259,7 @@ def test_a_scheduler_event_without_version_is_swept(seeded, store, monkeypatch) 
 
 
 def test_an_event_the_sweep_cannot_take_is_refused_by_name(account) -> None:
-    from govbot.events import BadEvent
+    from govbot.handlers.events import BadEvent
 
     with pytest.raises(BadEvent, match=r"the sweep function expects ScheduledEvent: account"):
         load_function("sweep")(
@@ -380,7 +380,7 @@ def test_a_fix_refused_for_good_is_failed_with_the_reason_and_acknowledged(appro
 def test_a_click_whose_response_url_is_not_slacks_is_refused_before_anything(
     finding, slack, store, remediation_queue, monkeypatch, url
 ) -> None:
-    from govbot.notify.slack import LOOPBACK_SETTING
+    from govbot.delivery.slack import LOOPBACK_SETTING
 
     monkeypatch.delenv(LOOPBACK_SETTING)  # as in Lambda: only Slack's address
     payload = click_payload(finding, "govbot_approve", APPROVER, url)
@@ -391,8 +391,8 @@ def test_a_click_whose_response_url_is_not_slacks_is_refused_before_anything(
 
 
 def test_the_worker_posts_nowhere_a_queue_message_names_but_slack(slack, monkeypatch) -> None:
-    from govbot.notify.slack import LOOPBACK_SETTING, respond
-    from govbot.worker import _tell
+    from govbot.delivery.slack import LOOPBACK_SETTING, respond
+    from govbot.handlers.remediate import _tell
 
     monkeypatch.delenv(LOOPBACK_SETTING)
     request, outcome = told(slack.response_url("worker"), "deleted endpoint ep")
@@ -408,7 +408,7 @@ def test_a_malformed_slack_secret_leaves_no_trace_of_itself_in_the_logs(
 ) -> None:
     """A secret with a misspelt key: the click is answered 503, and neither the token nor the
     signing secret appears in anything logged (pydantic's errors print their input)."""
-    from govbot.notify import slack as slack_notify
+    from govbot.delivery import slack as slack_notify
 
     token, signing = "xoxb-1111-NEVER-LOGGED", "s1gn1ng-NEVER-LOGGED"
     AwsClients().client("secretsmanager", REGION).put_secret_value(

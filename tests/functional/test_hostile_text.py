@@ -11,13 +11,13 @@ import json
 import re
 from datetime import timedelta
 
-from govbot.engine import govern
-from govbot.models import Finding, Outcome
-from govbot.notify import sns
-from govbot.notify.digest import build_digest
-from govbot.notify.slack import digest_messages
-from govbot.policy import parse_policy
-from govbot.worker import _tell
+from govbot.cycle.engine import govern
+from govbot.cycle.models import Finding, Outcome
+from govbot.cycle.policy import parse_policy
+from govbot.delivery import sns
+from govbot.delivery.digest import build_digest
+from govbot.delivery.slack import digest_messages
+from govbot.handlers.remediate import _tell
 from govbot_emulator.estate import make_volume
 from tests.helpers.worker import told
 
@@ -79,8 +79,8 @@ def finding(**kw: str) -> Finding:
 
 
 def test_names_reasons_and_the_fix_in_the_confirm_dialog_are_escaped(store) -> None:
-    from govbot.notify.digest import Told
-    from govbot.notify.slack import finding_blocks
+    from govbot.delivery.digest import Told
+    from govbot.delivery.slack import finding_blocks
 
     f = finding(resource_id=HOSTILE, reason=HOSTILE, region=HOSTILE)
     blocks = finding_blocks(Told(f, None), parse_policy({}).slack)
@@ -107,7 +107,7 @@ def test_the_workers_reply_escapes_aws_error_text_and_keeps_the_approver(store) 
 
 
 def test_a_clicking_user_id_that_is_not_an_id_is_text_not_a_mention() -> None:
-    from govbot.notify.mrkdwn import mention
+    from govbot.delivery.mrkdwn import mention
 
     assert mention("U0ANA") == "<@U0ANA>"
     assert mention("S0TEAM") == "<!subteam^S0TEAM>"

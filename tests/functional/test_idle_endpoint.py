@@ -123,7 +123,7 @@ def test_exempt_for_another_detector_only_is_still_a_finding(clients, now, endpo
 def test_metric_queries_are_batched_500_a_call(clients, now) -> None:
     from govbot.inventory import RegionInventory
     from govbot.kinds.endpoint import Series, traffic
-    from govbot.pricing import Pricer
+    from govbot.pricing.pricer import Pricer
 
     series = [
         Series("Invocations", (("EndpointName", f"ep-{i}"), ("VariantName", "AllTraffic")))

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from govbot.engine import govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
+from govbot.cycle.engine import govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import make_utilisation, team_tags
 from tests.helpers.restoring import restore

@@ -5,12 +5,12 @@ from typing import Any
 
 import pytest
 
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
-from govbot.restore import RestoreError
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
+from govbot.cycle.restore import RestoreError
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import make_notebook, team_tags
 from tests.conftest import FakeLambdaContext, load_event, load_function

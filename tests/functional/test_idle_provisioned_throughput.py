@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
 from govbot_emulator.estate import make_bedrock_invocations, make_provisioned_throughput, team_tags
 from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
@@ -72,8 +72,8 @@ def test_a_model_without_a_price_is_unpriced_until_the_policy_gives_one(clients,
     f = by_id(sweep_one(clients, "idle-provisioned-throughput", now))["pt"]
     assert f.monthly_cost_usd is None
     assert "pricing.bedrock_model_unit_hourly['cohere.command-text-v14']" in f.details["cost_basis"]
+    from govbot.cycle.sweep import run_sweep
     from govbot.detectors import DETECTORS
-    from govbot.sweep import run_sweep
 
     pol = parse_policy(
         {
@@ -106,7 +106,7 @@ def test_a_re_check_reads_the_term_from_get(clients, now) -> None:
     its commitment must come from that answer too."""
     from govbot.inventory import RegionInventory
     from govbot.kinds import provisioned_throughput
-    from govbot.pricing import Pricer
+    from govbot.pricing.pricer import Pricer
 
     provisioned(clients, now, commitmentDuration="SixMonths")
     scoped = RegionInventory(

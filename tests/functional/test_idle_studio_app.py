@@ -5,13 +5,13 @@ from typing import Any
 
 import pytest
 
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.engine import Cycle, govern
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
+from govbot.cycle.restore import RestoreError
 from govbot.kinds import studio
-from govbot.models import Outcome
-from govbot.policy import parse_policy
-from govbot.restore import RestoreError
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
     make_studio_app,

@@ -9,9 +9,9 @@ from datetime import timedelta
 from govbot.actions.base import ActionContext, Result
 from govbot.actions.delete_endpoint import DeleteEndpoint
 from govbot.actions.delete_studio_app import DeleteStudioApp
-from govbot.exemptions import exemption
-from govbot.models import Finding
-from govbot.policy import parse_policy
+from govbot.cycle.exemptions import exemption
+from govbot.cycle.models import Finding
+from govbot.cycle.policy import parse_policy
 from govbot_emulator.estate import make_component_endpoint, team_tags
 from tests.functional.test_idle_studio_app import app, status
 from tests.functional.test_idle_studio_app import domain as domain

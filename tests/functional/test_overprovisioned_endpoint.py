@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
 from govbot_emulator.estate import make_endpoint, make_endpoint_load, make_variant, team_tags
 from tests.helpers.restoring import restore
 from tests.helpers.sweeping import REGION, by_id, sweep_one
@@ -109,7 +109,7 @@ def test_instance_types_read_their_accelerators_from_ec2(clients, now) -> None:
     """Trainium is said only in DescribeInstanceTypes' NeuronInfo (no GpuInfo, no
     InferenceAcceleratorInfo): still an accelerator this detector cannot size by CPU."""
     from govbot.inventory import RegionInventory
-    from govbot.pricing import Pricer
+    from govbot.pricing.pricer import Pricer
 
     inv = RegionInventory(clients, REGION, "123456789012", now, Pricer())
     shapes = inv.instance_shapes(["ml.trn1.2xlarge", "ml.g5.xlarge", "ml.m5.large"])

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 
 from govbot.aws import AwsClients
-from govbot.engine import govern
-from govbot.notify import sns
-from govbot.notify.digest import build_digest
-from govbot.policy import parse_policy
-from govbot.price_list import HURRIED, PriceBook
-from govbot.pricing import Pricer
+from govbot.cycle.engine import govern
+from govbot.cycle.policy import parse_policy
+from govbot.delivery import sns
+from govbot.delivery.digest import build_digest
+from govbot.pricing.price_list import HURRIED, PriceBook
+from govbot.pricing.pricer import Pricer
 from govbot_emulator.moto_pricing import reset_listed_prices, set_listed_price
 from tests.functional.test_idle_gpu_instance import box, readings
 from tests.functional.test_remediation import REGION, idle_endpoint, orphan

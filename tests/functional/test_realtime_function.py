@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from govbot.contracts import State
-from govbot.engine import govern
-from govbot.policy import parse_policy
+from govbot.cycle.contracts import State
+from govbot.cycle.engine import govern
+from govbot.cycle.policy import parse_policy
 from govbot_emulator.estate import (
     make_endpoint,
     make_log_group,

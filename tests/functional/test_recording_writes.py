@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 
 from govbot.aws import AwsClients
-from govbot.contracts import AuditRecord, State
-from govbot.engine import govern
-from govbot.policy import parse_policy
-from govbot.store import EXPIRES_AT, AuditConflict, Store
+from govbot.cycle.contracts import AuditRecord, State
+from govbot.cycle.engine import govern
+from govbot.cycle.policy import parse_policy
+from govbot.state.store import EXPIRES_AT, AuditConflict, Store
 from govbot_emulator import moto_extensions as ext
 from tests.functional.test_remediation import REGION, idle_endpoint, orphan
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from govbot.contracts import RemediationRequest, SlackContext, State
-from govbot.decisions import Decision, decide_one
+from govbot.cycle.contracts import RemediationRequest, SlackContext, State
+from govbot.cycle.decisions import Decision, decide_one
 from govbot_emulator.estate import make_traffic
 from tests.conftest import load_event, load_function
 from tests.helpers.findings import idle_endpoint_finding

@@ -7,13 +7,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.engine import Cycle, govern
-from govbot.models import Outcome, SweepReport
-from govbot.policy import parse_policy
-from govbot.restore import RestoreError
-from govbot.store import StateConflict, Store
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.cycle.engine import Cycle, govern
+from govbot.cycle.models import Outcome, SweepReport
+from govbot.cycle.policy import parse_policy
+from govbot.cycle.restore import RestoreError
+from govbot.state.store import StateConflict, Store
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
     as_tags,

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from govbot.contracts import State
-from govbot.decisions import Decision, decide_one
-from govbot.notify import sns
-from govbot.notify.digest import build_digest
-from govbot.savings import summarize
+from govbot.cycle.contracts import State
+from govbot.cycle.decisions import Decision, decide_one
+from govbot.delivery import sns
+from govbot.delivery.digest import build_digest
+from govbot.state.savings import summarize
 from govbot_emulator.estate import make_log_group, make_volume, team_tags
 from tests.functional.test_remediation import (
     DAY,

@@ -6,10 +6,10 @@ import time
 import pytest
 from slack_sdk.signature import Clock
 
-from govbot.contracts import State
-from govbot.engine import govern
-from govbot.interactions import verify
-from govbot.policy import parse_policy
+from govbot.cycle.contracts import State
+from govbot.cycle.engine import govern
+from govbot.cycle.policy import parse_policy
+from govbot.handlers.slack import verify
 from govbot_emulator.estate import make_endpoint, make_variant, team_tags
 from tests.conftest import PUBLIC_EVENTS, load_function, queued
 from tests.helpers.slack import (
@@ -124,7 +124,7 @@ def test_a_replayed_request_changes_nothing(
     """A captured click, sent again within Slack's five minutes, is answered "already
     handled" before anything is read: not even a finding reopened since is decided again."""
     from govbot import runtime
-    from govbot.decisions import reopen
+    from govbot.cycle.decisions import reopen
 
     event = click(slack, finding, action="govbot_reject")
     handler = load_function("slack")

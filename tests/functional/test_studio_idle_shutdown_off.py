@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from govbot.engine import govern
-from govbot.models import Outcome
-from govbot.policy import PolicyError, parse_policy
-from govbot.restore import RestoreError
+from govbot.cycle.engine import govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import PolicyError, parse_policy
+from govbot.cycle.restore import RestoreError
 from govbot_emulator.estate import (
     idle_shutdown,
     make_studio_app,

@@ -3,9 +3,9 @@
 import pytest
 
 from govbot.aws import AwsClients
+from govbot.cycle.policy import Policy
+from govbot.cycle.sweep import run_sweep
 from govbot.detectors import DETECTORS
-from govbot.policy import Policy
-from govbot.sweep import run_sweep
 from govbot_emulator import estate
 from tests.helpers.aws_errors import fail_operation
 
@@ -165,7 +165,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION")
-    from govbot.policy import PolicyError
+    from govbot.cycle.policy import PolicyError
 
     with pytest.raises(PolicyError, match="no region to sweep"):
         run_sweep(Policy(), AwsClients())

@@ -101,7 +101,7 @@ def test_without_a_policy_parameter_the_function_sweeps_its_own_region(
 
 
 def test_invalid_policy_fails_loudly_naming_the_field(seeded, handler, lambda_context) -> None:
-    from govbot.policy import PolicyError
+    from govbot.cycle.policy import PolicyError
 
     put_policy(seeded, "detectors:\n  idle-endpoint:\n    idle_hours: soon\n")
     with pytest.raises(PolicyError, match=r"detectors\.idle-endpoint\.idle_hours"):
@@ -125,7 +125,7 @@ def test_malformed_event_is_rejected_before_any_aws_call(
     put_policy(seeded, "regions: [us-east-1]\n")
     event = load_event("scheduled-event.json")
     mutate(event)
-    from govbot.events import BadEvent
+    from govbot.handlers.events import BadEvent
 
     with pytest.raises(BadEvent, match="the sweep function expects ScheduledEvent: "):
         handler(event, lambda_context)
@@ -133,7 +133,7 @@ def test_malformed_event_is_rejected_before_any_aws_call(
 
 
 def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambda_context) -> None:
-    import govbot.nightly
+    import govbot.handlers.sweep
     from govbot import runtime
     from tests.helpers.aws_errors import fail_operation
 
@@ -149,7 +149,7 @@ def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambd
         ("logs", "DescribeLogGroups"),
     ):
         fail_operation(clients, svc, op, "us-east-1", "AccessDeniedException")
-    with pytest.raises(govbot.nightly.NothingSweptError, match="AccessDenied"):
+    with pytest.raises(govbot.handlers.sweep.NothingSweptError, match="AccessDenied"):
         handler(load_event("scheduled-event.json"), lambda_context)
 
 

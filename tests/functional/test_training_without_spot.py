@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from govbot.engine import govern
-from govbot.models import Outcome
-from govbot.policy import parse_policy
+from govbot.cycle.engine import govern
+from govbot.cycle.models import Outcome
+from govbot.cycle.policy import parse_policy
 from govbot_emulator.estate import make_training_job, team_tags
 from tests.conftest import FakeLambdaContext, load_event, load_function
 from tests.helpers.sweeping import REGION, by_id, sweep_one

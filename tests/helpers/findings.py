@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from govbot.aws import AwsClients
-from govbot.engine import govern
-from govbot.models import Finding
-from govbot.policy import parse_policy
-from govbot.store import Store
+from govbot.cycle.engine import govern
+from govbot.cycle.models import Finding
+from govbot.cycle.policy import parse_policy
+from govbot.state.store import Store
 from govbot_emulator.estate import make_endpoint, make_variant, team_tags
 
 REGION = "us-east-1"

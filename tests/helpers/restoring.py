@@ -6,7 +6,7 @@ from datetime import datetime
 
 from govbot.actions import restore_resource
 from govbot.aws import AwsClients
-from govbot.store import Store
+from govbot.state.store import Store
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 

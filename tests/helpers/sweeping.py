@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from govbot.aws import AwsClients
+from govbot.cycle.models import Finding, SweepReport
+from govbot.cycle.policy import parse_policy
+from govbot.cycle.sweep import run_sweep
 from govbot.detectors import DETECTORS
-from govbot.models import Finding, SweepReport
-from govbot.policy import parse_policy
-from govbot.sweep import run_sweep
 
 REGION = "us-east-1"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from govbot.contracts import RemediationRequest
-from govbot.models import ActionOutcome, Outcome
+from govbot.cycle.contracts import RemediationRequest
+from govbot.cycle.models import ActionOutcome, Outcome
 
 
 def told(

@@ -33,13 +33,15 @@ def test_layer_holds_only_cp313_aarch64_binaries(built: Path) -> None:
     binaries = [p.name for p in site.rglob("*.so")]
     assert binaries, "expected compiled dependencies (pydantic-core, PyYAML)"
     assert all("cpython-313-aarch64-linux-gnu" in b for b in binaries), binaries
-    assert (site / "govbot" / "sweep.py").is_file()
+    assert (site / "govbot" / "cycle" / "sweep.py").is_file()
+    assert (site / "govbot" / "handlers" / "sweep_worker.py").is_file()
     assert (site / "govbot" / "data" / "prices.json").is_file()
     assert (site / "aws_lambda_powertools").is_dir()
     assert (site / "pydantic_core").is_dir()
     # The CLI and the demo are not shipped to Lambda, nor is boto3 (the runtime has it).
     assert not (site / "govbot" / "demo").exists()
-    assert not (site / "govbot" / "cli.py").exists()
+    assert not (site / "govbot" / "cli").exists()
+    assert not (site / "govbot_emulator").exists()
     assert not (site / "boto3").exists()
     assert not (site / "botocore").exists()
 

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from govbot.contracts import State
-from govbot.models import Finding, SweepReport
-from govbot.notify import sns
-from govbot.notify.digest import build_digest
-from govbot.notify.slack import MAX_BLOCKS, MAX_TEXT, digest_messages
-from govbot.policy import Policy, parse_policy
+from govbot.cycle.contracts import State
+from govbot.cycle.models import Finding, SweepReport
+from govbot.cycle.policy import Policy, parse_policy
+from govbot.delivery import sns
+from govbot.delivery.digest import build_digest
+from govbot.delivery.slack import MAX_BLOCKS, MAX_TEXT, digest_messages
 
 
 def finding(i: int, detector: str = "idle-endpoint", cost: float | None = 10.0, **kw) -> Finding:
@@ -124,7 +124,7 @@ def test_long_text_is_clipped_and_owners_are_mentioned() -> None:
 
 
 def test_slack_settings_are_validated() -> None:
-    from govbot.policy import PolicyError
+    from govbot.cycle.policy import PolicyError
 
     with pytest.raises(PolicyError, match=r"slack\.approvers\.0"):
         parse_policy({"slack": {"approvers": ["ana"]}})
@@ -166,9 +166,9 @@ def test_a_dollar_means_one_thing_waste_untagged_spend_and_per_run_advice_apart(
 def test_the_html_report_charts_waste_only_and_shows_untagged_spend_beside_it() -> None:
     from datetime import UTC, datetime
 
-    from govbot.contracts import StoredFinding
-    from govbot.html_report import render_html
-    from govbot.savings import summarize
+    from govbot.cli.html_report import render_html
+    from govbot.cycle.contracts import StoredFinding
+    from govbot.state.savings import summarize
 
     now = datetime(2026, 12, 6, tzinfo=UTC)
     stored = [

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from govbot.exemptions import exemption
+from govbot.cycle.exemptions import exemption
 
 TODAY = date(2026, 11, 26)
 

@@ -1,7 +1,7 @@
 import pytest
 
+from govbot.cycle.models import Finding, SweepReport
 from govbot.detectors.runaway_training_job import RunawayTrainingJobSettings, runtime_limit
-from govbot.models import Finding, SweepReport
 
 
 def finding(detector: str, arn: str, cost: float | None) -> Finding:
@@ -88,7 +88,7 @@ def test_every_restorable_resource_type_has_a_restorer_and_no_other() -> None:
 
 
 def test_the_command_line_restores_every_restorable_kind() -> None:
-    from govbot.cli import restore_app
+    from govbot.cli.restoring import restore_app
     from govbot.kinds import RESOURCE_TYPES
 
     commands = {c.name for c in restore_app.registered_commands}
@@ -126,7 +126,7 @@ def test_cloudtrail_calls_name_studio_resources(call, request_params, response, 
 def test_a_cost_anomaly_sweeps_exactly_the_detectors_that_judge_its_services_kinds() -> None:
     """Derived from what each detector declares it judges and what bills each kind: no map to
     go stale. EC2 sweeps idle GPU instances too; Bedrock only its own detector."""
-    from govbot.budget import Breach
+    from govbot.handlers.budget import Breach
 
     def sweeps(*services: str) -> set[str] | None:
         found = Breach(source="anomaly", key="k", title="t", services=list(services)).detectors

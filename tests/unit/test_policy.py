@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from govbot.cycle.policy import Policy, PolicyError, load_policy, parse_policy, policy_from_yaml
 from govbot.detectors import DETECTORS
 from govbot.detectors.base import Mode
-from govbot.policy import Policy, PolicyError, load_policy, parse_policy, policy_from_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 

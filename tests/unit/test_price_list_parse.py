@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from govbot.price_list import RegionPrices, parse, queries
+from govbot.pricing.price_list import RegionPrices, parse, queries
 
 PUBLIC = Path(__file__).parents[1] / "fixtures" / "public" / "pricing"
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
@@ -100,7 +100,7 @@ def test_a_unit_govbot_does_not_know_is_skipped_with_its_sku(caplog) -> None:
         "0.0001",
         "GB-Hrs",
     )
-    with caplog.at_level(logging.WARNING, logger="govbot.price_list"):
+    with caplog.at_level(logging.WARNING, logger="govbot.pricing.price_list"):
         prices = parsed("us-east-1", (query("AmazonEC2", "Storage"), [odd]))
     assert "gp3" not in prices.ebs_gb_month
     assert "ODDUNIT1" in caplog.text
@@ -138,7 +138,7 @@ def test_two_products_for_one_price_are_chosen_the_same_way_and_both_named(caplo
     pair = [storage("DEARER", "0.12"), storage("CHEAPER", "0.10")]
     for order in (pair, pair[::-1]):
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="govbot.price_list"):
+        with caplog.at_level(logging.WARNING, logger="govbot.pricing.price_list"):
             prices = parsed("us-east-1", (query("AmazonEC2", "Storage"), order))
         assert prices.ebs_gb_month["gp2"].sku == "CHEAPER"
         assert "DEARER" in caplog.text

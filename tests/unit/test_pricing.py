@@ -1,6 +1,6 @@
 import pytest
 
-from govbot.pricing import Cost, PriceOverrides, Pricer, bundled_table
+from govbot.pricing.pricer import Cost, PriceOverrides, Pricer, bundled_table
 
 
 @pytest.fixture

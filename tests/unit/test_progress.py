@@ -4,7 +4,7 @@ import io
 
 from rich.console import Console
 
-from govbot.progress import SweepProgress
+from govbot.cli.progress import SweepProgress
 
 
 def console(terminal: bool) -> tuple[Console, io.StringIO]:

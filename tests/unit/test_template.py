@@ -6,12 +6,12 @@ from typing import Any
 import pytest
 import yaml
 
-from govbot import queue, store
 from govbot.actions import action_permissions, action_writes
+from govbot.cycle.exemptions import EXEMPT_TAG
+from govbot.delivery import queue, sns
 from govbot.detectors import sweep_permissions
-from govbot.exemptions import EXEMPT_TAG
-from govbot.notify import sns
 from govbot.runtime import IDEMPOTENCY_PERMISSIONS
+from govbot.state import store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -219,7 +219,7 @@ def test_functions_run_python313_on_arm64_with_the_layer(template) -> None:
 
 
 def test_plan_lists_targets_with_exactly_what_it_declares(template) -> None:
-    from govbot import org
+    from govbot.cycle import org
 
     plan = function(template, "PlanFunction")
     assert actions(statement(plan, "ListTargets")) == set(org.PERMISSIONS)
@@ -399,7 +399,7 @@ def test_every_checkov_suppression_says_why(template) -> None:
 
 
 def test_only_the_worker_may_seal_records_and_no_function_may_open_them(template) -> None:
-    from govbot import sealing
+    from govbot.state import sealing
 
     worker = function(template, "RemediateFunction")
     seal = statement(worker, "SealRecords")
@@ -441,7 +441,7 @@ def test_member_roles_trust_exactly_the_one_govbot_role_that_assumes_each(member
 
 
 def test_the_member_restore_role_is_exactly_what_restore_calls(member) -> None:
-    from govbot import restore
+    from govbot.cycle import restore
 
     stmts = member_statements(member, "RestoreRole")
     assert actions(stmts["RestoreReads"]) == set(restore.READS)
@@ -481,8 +481,8 @@ def test_snapshot_writes_and_tags_are_limited_to_what_govbot_made_and_writes(
     date; tags on existing resources are govbot's own keys only; a new snapshot may take its
     volume's tags only as it is made."""
     from govbot.actions.tag_missing import MISSING_TAG
+    from govbot.cycle.restore import RESTORED_FROM_TAG
     from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
-    from govbot.restore import RESTORED_FROM_TAG
 
     if where == "central":
         stmts = {s["Sid"]: s for s in statements(function(template, "RemediateFunction"))}

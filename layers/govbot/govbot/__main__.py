@@ -1,3 +1,3 @@
-from govbot.cli import main
+from govbot.cli.main import main
 
 main()

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from botocore.exceptions import ClientError
 
 from govbot.aws import AwsClients, partition
-from govbot.pricing import Pricer
+from govbot.pricing.pricer import Pricer
 
 # Documented maximum page sizes shared by several kinds (each kind keeps its own).
 SAGEMAKER_PAGE = 100

@@ -18,8 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from govbot.aws import AwsClients
-from govbot.policy import Policy, PolicyError, policy_from_yaml
-from govbot.store import DEFAULT_TABLE, Store
+from govbot.cycle.policy import Policy, PolicyError, policy_from_yaml
+from govbot.state.store import DEFAULT_TABLE, Store
 
 POLICY_CACHE_SECONDS = 300
 # What Powertools Idempotency does to its records in the state table.

@@ -15,10 +15,10 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from govbot.aws import AwsClients
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import RestoreError, Undo
 from govbot.detectors.base import DetectorSettings
 from govbot.kinds import resource_type
-from govbot.models import Finding
-from govbot.restore import RestoreError, Undo
 
 
 class Result(StrEnum):

@@ -25,11 +25,11 @@ from govbot.actions.base import (
     restore_hint,
 )
 from govbot.actions.registry import register
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import RestoreError, Undo, exists, restored_from, user_tags
 from govbot.detectors.idle_endpoint import IdleEndpointDetails
 from govbot.kinds import endpoint
-from govbot.models import Finding
-from govbot.restore import RestoreError, Undo, exists, restored_from, user_tags
-from govbot.sealing import seal, unseal
+from govbot.state.sealing import seal, unseal
 
 
 def create_specification(summary: Mapping[str, Any]) -> Any:

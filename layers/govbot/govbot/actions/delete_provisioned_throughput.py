@@ -13,10 +13,10 @@ from botocore.exceptions import ClientError
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
 from govbot.aws import error_code
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import RESTORED_FROM_TAG, RestoreError, Undo
 from govbot.detectors.idle_provisioned_throughput import IdleProvisionedThroughputDetails
 from govbot.kinds import provisioned_throughput
-from govbot.models import Finding
-from govbot.restore import RESTORED_FROM_TAG, RestoreError, Undo
 
 
 @register

@@ -19,10 +19,10 @@ from govbot.actions.base import (
 )
 from govbot.actions.registry import register
 from govbot.aws import error_code
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import RestoreError, Undo, restored_from
 from govbot.detectors.idle_studio_app import IdleStudioAppDetails
 from govbot.kinds import studio
-from govbot.models import Finding
-from govbot.restore import RestoreError, Undo, restored_from
 
 
 @register

@@ -11,10 +11,10 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import Undo
 from govbot.detectors.studio_idle_shutdown_off import StudioIdleShutdownOffDetails
 from govbot.kinds import studio
-from govbot.models import Finding
-from govbot.restore import Undo
 
 
 @register

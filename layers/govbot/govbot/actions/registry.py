@@ -6,9 +6,9 @@ from datetime import datetime
 
 from govbot.actions.base import Action
 from govbot.aws import AwsClients
-from govbot.models import Finding
-from govbot.restore import RestoreError, Undo, latest_fix
-from govbot.store import Store
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import RestoreError, Undo, latest_fix
+from govbot.state.store import Store
 
 ACTIONS: dict[str, type[Action]] = {}
 

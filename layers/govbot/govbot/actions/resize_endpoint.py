@@ -11,10 +11,10 @@ from botocore.exceptions import ClientError
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
 from govbot.aws import error_code
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import RestoreError, Undo
 from govbot.detectors.overprovisioned_endpoint import OverprovisionedEndpointDetails
 from govbot.kinds import endpoint
-from govbot.models import Finding
-from govbot.restore import RestoreError, Undo
 
 
 @register

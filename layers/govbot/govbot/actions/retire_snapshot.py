@@ -8,8 +8,8 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
 from govbot.actions.registry import register
+from govbot.cycle.models import Finding
 from govbot.detectors.expired_snapshot import ExpiredSnapshotDetails
-from govbot.models import Finding
 
 
 @register

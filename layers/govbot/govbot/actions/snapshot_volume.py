@@ -14,11 +14,11 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import Undo, restored_from, user_tags
 from govbot.detectors.expired_snapshot import EXPIRES_TAG, SOURCE_TAG
 from govbot.detectors.orphaned_volume import OrphanedVolumeDetails
 from govbot.kinds import volume
-from govbot.models import Finding
-from govbot.restore import Undo, restored_from, user_tags
 
 
 @register

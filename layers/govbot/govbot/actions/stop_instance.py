@@ -10,10 +10,10 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import Undo, start_again
 from govbot.detectors.idle_gpu_instance import IdleGpuInstanceDetails
 from govbot.kinds import instance
-from govbot.models import Finding
-from govbot.restore import Undo, start_again
 
 
 @register

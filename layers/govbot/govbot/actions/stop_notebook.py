@@ -10,10 +10,10 @@ from botocore.exceptions import ClientError
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone, restore_hint
 from govbot.actions.registry import register
 from govbot.aws import error_code
+from govbot.cycle.models import Finding
+from govbot.cycle.restore import Undo, start_again
 from govbot.detectors.idle_notebook import IdleNotebookDetails
 from govbot.kinds import notebook
-from govbot.models import Finding
-from govbot.restore import Undo, start_again
 
 
 @register

@@ -8,8 +8,8 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
 from govbot.actions.registry import register
+from govbot.cycle.models import Finding
 from govbot.detectors.runaway_training_job import RunawayTrainingJobDetails
-from govbot.models import Finding
 
 
 @register

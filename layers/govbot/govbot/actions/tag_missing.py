@@ -11,10 +11,10 @@ from botocore.exceptions import ClientError
 
 from govbot.actions.base import Action, ActionContext, ActionResult, Result, gone
 from govbot.actions.registry import register
+from govbot.cycle.models import Finding
 from govbot.detectors.base import DetectorSettings
 from govbot.detectors.untagged_resource import UntaggedResourceDetails
 from govbot.kinds import resource_type
-from govbot.models import Finding
 
 MISSING_TAG = "govbot:missing-tags"
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from govbot.cycle.models import Finding, Undecided
 from govbot.kinds import resource_type
-from govbot.models import Finding, Undecided
 
 if TYPE_CHECKING:
     from govbot.inventory import RegionInventory

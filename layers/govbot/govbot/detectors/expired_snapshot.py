@@ -14,11 +14,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding, Undecided, money
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import snapshot
-from govbot.models import Finding, Undecided, money
 
 EXPIRES_TAG = snapshot.EXPIRES_TAG
 SOURCE_TAG = "govbot:source-volume"

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding, Undecided
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import endpoint
 from govbot.kinds.endpoint import CannotJudge, EndpointKind, Shape, Variant
-from govbot.models import Finding, Undecided
 
 
 class IdleEndpointSettings(DetectorSettings):

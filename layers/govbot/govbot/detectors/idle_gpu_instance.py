@@ -16,12 +16,12 @@ from typing import Any
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding, Undecided
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import MetricQuery, RegionInventory
 from govbot.kinds import instance
 from govbot.kinds.instance import TYPE as INSTANCE
-from govbot.models import Finding, Undecided
 
 # Instance families with GPUs or ML accelerators: p, g (and gr), inf, trn, dl.
 ACCELERATED = re.compile(r"^(p|g|gr|inf|trn|dl)\d")

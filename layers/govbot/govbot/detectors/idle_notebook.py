@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import notebook
 from govbot.kinds.notebook import TYPE as NOTEBOOK
-from govbot.models import Finding
 
 # The calls that mean a person used the notebook.
 OPENS = ("CreatePresignedNotebookInstanceUrl", "StartNotebookInstance")

@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import MetricQuery, RegionInventory, whole
 from govbot.kinds import provisioned_throughput
-from govbot.models import Finding
 
 NAMESPACE = "AWS/Bedrock"
 

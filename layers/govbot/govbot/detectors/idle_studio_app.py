@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding, Undecided
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import studio
-from govbot.models import Finding, Undecided
 
 
 class IdleStudioAppSettings(DetectorSettings):

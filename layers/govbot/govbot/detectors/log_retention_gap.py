@@ -8,11 +8,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import log_group
-from govbot.models import Finding
 
 # The values PutRetentionPolicy accepts.
 RetentionDays = Literal[

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import volume
-from govbot.models import Finding
 
 
 class OrphanedVolumeSettings(DetectorSettings):

@@ -20,14 +20,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from govbot.cycle.models import Finding, Undecided
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import MetricQuery, RegionInventory
 from govbot.kinds import endpoint
 from govbot.kinds.endpoint import NAMESPACE as INVOCATIONS_NAMESPACE
 from govbot.kinds.endpoint import CannotJudge
-from govbot.models import Finding, Undecided
-from govbot.pricing import Cost
+from govbot.pricing.pricer import Cost
 
 UTILISATION_NAMESPACE = "/aws/sagemaker/Endpoints"
 HOUR = 3600

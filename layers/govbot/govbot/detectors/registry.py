@@ -29,6 +29,6 @@ def judging(*resource_types: str) -> tuple[str, ...]:
 def sweep_permissions() -> set[str]:
     """Every IAM action a sweep reads with: the registered detectors', and the Price List's
     (the costs of what they find)."""
-    from govbot.price_list import PERMISSIONS as PRICES
+    from govbot.pricing.price_list import PERMISSIONS as PRICES
 
     return {p for det in DETECTORS.values() for p in det.reads()} | set(PRICES)

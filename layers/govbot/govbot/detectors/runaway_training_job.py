@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import training_job
-from govbot.models import Finding
 
 EXPECTED_HOURS_TAG = "govbot:expected-hours"
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from govbot.cycle.models import Finding, money
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.idle_studio_app import working
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import studio
-from govbot.models import Finding, money
-from govbot.pricing import Cost
+from govbot.pricing.pricer import Cost
 
 
 class StudioIdleShutdownOffSettings(DetectorSettings):

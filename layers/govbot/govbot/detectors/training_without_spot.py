@@ -13,11 +13,11 @@ from datetime import timedelta
 
 from pydantic import Field
 
+from govbot.cycle.models import Finding
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import training_job
-from govbot.models import Finding
 
 # SageMaker's GPU and accelerator training instances.
 ACCELERATED = re.compile(r"^ml\.(p|g|trn|dl)\d")

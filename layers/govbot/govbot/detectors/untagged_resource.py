@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from govbot.cycle.models import Finding
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import register
 from govbot.inventory import RegionInventory
 from govbot.kinds import by_kind, endpoint, instance, notebook, training_job, volume
 from govbot.kinds.base import ResourceType
-from govbot.models import Finding
-from govbot.pricing import Cost
+from govbot.pricing.pricer import Cost
 
 # The kinds whose own spend a missing tag leaves unattributed (each prices what it runs).
 CANDIDATES: tuple[ResourceType, ...] = (

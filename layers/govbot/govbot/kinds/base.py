@@ -19,7 +19,7 @@ from govbot.inventory import arn_key, tags_to_dict
 if TYPE_CHECKING:
     from govbot.aws import AwsClients
     from govbot.inventory import RegionInventory
-    from govbot.pricing import Cost
+    from govbot.pricing.pricer import Cost
 
 Item = Any  # one resource as its listing (or describe) answers it
 

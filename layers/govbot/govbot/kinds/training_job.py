@@ -15,7 +15,7 @@ from govbot.kinds.base import (
     pick,
     sagemaker_tags,
 )
-from govbot.pricing import Cost
+from govbot.pricing.pricer import Cost
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker.type_defs import (

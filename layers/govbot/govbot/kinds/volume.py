@@ -14,7 +14,7 @@ from govbot.kinds.base import (
     ec2_tags,
     pick,
 )
-from govbot.pricing import Cost
+from govbot.pricing.pricer import Cost
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.type_defs import VolumeTypeDef

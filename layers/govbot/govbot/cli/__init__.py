@@ -1,0 +1,1 @@
+"""The command line: commands by group, the reports, progress and finding ids."""

@@ -1,0 +1,1 @@
+"""The cycle: sweep, record, plan, re-check, act and audit, one path for every way in."""

@@ -1,1 +1,0 @@
-"""Telling people: an SNS message per sweep, and a Slack digest with approval buttons."""

@@ -1,0 +1,1 @@
+"""The state table: findings, decisions, the audit log, savings and sealed records."""

@@ -1,0 +1,549 @@
+"""govbot's state in one DynamoDB table: findings and their decisions, and the audit log.
+
+Key schema (single-table design):
+
+| item     | pk                                              | sk                     |
+|----------|-------------------------------------------------|------------------------|
+| finding  | ``FINDING#<finding_id>``                        | ``FINDING``            |
+| audit    | ``AUDIT#<account>#<region>#<type>#<resource_id>`` | ``<iso time>#<action>#<phase>`` |
+| clock    | ``CLOCKS#<account>#<region>``                   | ``<type>#<resource_id>`` |
+| once     | ``UNREADABLE#…`` (alerts kept raw)              | ``ONCE``               |
+| idempotency | ``IDEMPOTENCY#remediate``, ``IDEMPOTENCY#budget`` (Powertools) | the hashed key |
+
+Index ``by-state`` (gsi1pk ``STATE#<state>``, gsi1sk ``<detector>#<finding_id>``) lists findings
+in a state; index ``by-scope`` (gsi2pk ``SCOPE#<account>#<region>#<detector>``, gsi2sk
+``<finding_id>``) lists what one detector found in one region. Audit items never expire.
+
+Every change of a finding is a conditional write on the version it read (``Store.update``):
+two approvals, two clicks or two overlapping runs end with one action, and a write that loses
+a race re-applies its change to the winner's version instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from govbot.aws import AwsClients
+from govbot.cycle.contracts import STICKY, AuditRecord, Saving, State, StoredFinding
+from govbot.cycle.models import Finding
+from govbot.pricing.price_list import RegionPrices
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TABLE = "govbot"
+STATE_INDEX = "by-state"
+SCOPE_INDEX = "by-scope"
+# DynamoDB permissions the store uses, for the template test.
+PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+# How often a write that lost a race to another writer is tried again on the winner's version.
+RACE_ATTEMPTS = 5
+SAVINGS_PK = "SAVINGS"
+# Findings a sweep still reports keep these states (the others end a cycle).
+STANDING = STICKY
+
+
+# The table's TTL attribute: only once-only keys carry it, so nothing else ever expires.
+EXPIRES_AT = "expires_at"
+
+
+class AuditConflict(RuntimeError):
+    """An audit record with the same key and other content: the log is never rewritten."""
+
+
+class StateConflict(Exception):
+    """The finding was not in a state the change allows (someone else moved it first).
+    ``found`` is the finding as it was read when the change was refused (None: no such one)."""
+
+    def __init__(self, finding_id: str, found: StoredFinding | None, wanted: str) -> None:
+        self.found = found
+        where = f"is {found.state.value}" if found else "does not exist"
+        if found and found.decided_by:
+            where += f" (decided by {found.decided_by})"
+        super().__init__(f"finding {finding_id} {where}: cannot {wanted}")
+
+
+def audit_pk(account_id: str, region: str, resource_type: str, resource_id: str) -> str:
+    return f"AUDIT#{account_id}#{region}#{resource_type}#{resource_id}"
+
+
+_ser, _de = TypeSerializer(), TypeDeserializer()
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def _finding_item(sf: StoredFinding) -> dict[str, Any]:
+    f = sf.finding
+    return _to_item(
+        {
+            "pk": f"FINDING#{f.finding_id}",
+            "sk": "FINDING",
+            "gsi1pk": f"STATE#{sf.state.value}",
+            "gsi1sk": f"{f.detector}#{f.finding_id}",
+            "gsi2pk": f"SCOPE#{f.account_id}#{f.region}#{f.detector}",
+            "gsi2sk": f.finding_id,
+            "finding": f.model_dump_json(),
+            "state": sf.state.value,
+            "first_seen": sf.first_seen.isoformat(),
+            "last_seen": sf.last_seen.isoformat(),
+            "version": sf.version,
+            "decided_by": sf.decided_by,
+            "decided_at": sf.decided_at.isoformat() if sf.decided_at else None,
+            "note": sf.note,
+            "progress": json.dumps(sf.progress) if sf.progress else None,
+            "lease_until": sf.lease_until.isoformat() if sf.lease_until else None,
+            "snooze_until": sf.snooze_until.isoformat() if sf.snooze_until else None,
+            "error": sf.error,
+        }
+    )
+
+
+def _finding_from(item: dict[str, Any]) -> StoredFinding:
+    raw = _from_item(item)
+    raw["finding"] = Finding.model_validate_json(raw["finding"])
+    raw["progress"] = json.loads(raw["progress"]) if raw.get("progress") else {}
+    raw["version"] = int(raw["version"])
+    return StoredFinding.model_validate(raw)
+
+
+def quietly(write: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return write(*args, **kwargs)
+    except StateConflict as err:  # a decision landed meanwhile: it wins over bookkeeping
+        log.info("skipped a write: %s", err)
+        return None
+
+
+class Store:
+    def __init__(self, clients: AwsClients, region: str, table: str = DEFAULT_TABLE) -> None:
+        self.clients = clients
+        self.region = region
+        self.table = table
+
+    @property
+    def _db(self) -> Any:
+        return self.clients.client("dynamodb", self.region)
+
+    # -- the table ------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        try:
+            self._db.describe_table(TableName=self.table)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        return True
+
+    def create(self) -> bool:
+        """Create the table where it is missing (local and emulated use); True if created."""
+        if self.exists():
+            return False
+        keys = [("pk", "HASH"), ("sk", "RANGE")]
+        indexes = {STATE_INDEX: ("gsi1pk", "gsi1sk"), SCOPE_INDEX: ("gsi2pk", "gsi2sk")}
+        attributes = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
+        try:
+            self._db.create_table(
+                TableName=self.table,
+                BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": a, "KeyType": t} for a, t in keys],
+                AttributeDefinitions=[
+                    {"AttributeName": a, "AttributeType": "S"} for a in attributes
+                ],
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": name,
+                        "KeySchema": [
+                            {"AttributeName": h, "KeyType": "HASH"},
+                            {"AttributeName": r, "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                    for name, (h, r) in indexes.items()
+                ],
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+            return False  # created meanwhile by someone else
+        self._db.get_waiter("table_exists").wait(
+            TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        return True
+
+    # -- findings -------------------------------------------------------------------------
+
+    def get(self, finding_id: str) -> StoredFinding | None:
+        item = self._db.get_item(
+            TableName=self.table,
+            Key=_to_item({"pk": f"FINDING#{finding_id}", "sk": "FINDING"}),
+            ConsistentRead=True,
+        ).get("Item")
+        return _finding_from(item) if item else None
+
+    def _query(self, index: str, key: str, value: str) -> Iterator[StoredFinding]:
+        paginator = self._db.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self.table,
+            IndexName=index,
+            KeyConditionExpression=f"{key} = :v",
+            ExpressionAttributeValues=_to_item({":v": value}),
+        ):
+            for item in page["Items"]:
+                yield _finding_from(item)
+
+    def by_state(self, *states: State) -> list[StoredFinding]:
+        return list(self.each_in_state(*states))
+
+    def each_in_state(self, *states: State) -> Iterator[StoredFinding]:
+        """Findings in these states, a page at a time (an organisation's can be many)."""
+        for s in states:
+            yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}")
+
+    def in_scope(self, account_id: str, region: str, detector: str) -> list[StoredFinding]:
+        value = f"SCOPE#{account_id}#{region}#{detector}"
+        return list(self._query(SCOPE_INDEX, "gsi2pk", value))
+
+    def put_new(self, sf: StoredFinding) -> StoredFinding:
+        """Write a finding that is not stored yet; StateConflict (with the one that is) if
+        another writer stored it first."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_finding_item(sf),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise StateConflict(sf.finding_id, self.get(sf.finding_id), "store it") from err
+        return sf
+
+    def replace(self, old: StoredFinding, new: StoredFinding) -> StoredFinding:
+        """Write ``new`` over ``old`` only if nobody changed ``old`` meanwhile."""
+        new = new.model_copy(update={"version": old.version + 1})
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_finding_item(new),
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues=_to_item({":v": old.version}),
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise StateConflict(
+                old.finding_id, self.get(old.finding_id), f"change {old.state.value}"
+            ) from err
+        return new
+
+    def update(
+        self,
+        finding_id: str,
+        change: Callable[[StoredFinding | None], StoredFinding | None],
+        *,
+        current: StoredFinding | None = None,
+        missing: bool = False,
+    ) -> StoredFinding | None:
+        """Read, change, write conditionally; a write that loses a race re-reads and changes
+        the winner's version instead. ``change`` returns the new finding, or None to leave it
+        as it is (it may raise StateConflict to refuse). ``current`` saves the first read when
+        the caller has just read it; ``missing`` says it is known not to be stored yet.
+
+        Concurrent writers are normal (two sweeps, a sweep and a click): nothing here fails
+        because another writer went first, only because ``change`` refuses what it finds."""
+        if current is None and not missing:
+            current = self.get(finding_id)
+        for _ in range(RACE_ATTEMPTS):
+            new = change(current)
+            if new is None:
+                return current
+            try:
+                return self.replace(current, new) if current else self.put_new(new)
+            except StateConflict as lost:
+                current = lost.found
+        raise StateConflict(finding_id, current, f"write it after {RACE_ATTEMPTS} races")
+
+    def transition(
+        self,
+        finding_id: str,
+        allowed: Iterable[State],
+        to: State,
+        **changes: Any,
+    ) -> StoredFinding:
+        """Move a finding to ``to`` if it is in one of ``allowed``; StateConflict otherwise."""
+        allowed = set(allowed)
+
+        def move(current: StoredFinding | None) -> StoredFinding:
+            if current is None or current.state not in allowed:
+                raise StateConflict(finding_id, current, f"move to {to}")
+            return current.model_copy(update={"state": to, **changes})
+
+        moved = self.update(finding_id, move)
+        assert moved is not None
+        return moved
+
+    def claim(
+        self, finding_id: str, *, now: datetime, lease: timedelta, finding: Finding
+    ) -> StoredFinding:
+        """Take a finding to act on: it must be approved, or acting under a lease that ran out
+        (its run died), when the claim is written. Exactly one claimant wins."""
+
+        def take(current: StoredFinding | None) -> StoredFinding:
+            if current is None or not current.due(now):
+                raise StateConflict(finding_id, current, "claim it")
+            return current.model_copy(
+                update={"state": State.ACTING, "lease_until": now + lease, "finding": finding}
+            )
+
+        claimed = self.update(finding_id, take)
+        assert claimed is not None
+        return claimed
+
+    # -- clocks: when a waste clock started, learned from events ---------------------------
+
+    def set_clock(
+        self,
+        account_id: str,
+        region: str,
+        resource_type: str,
+        resource_id: str,
+        started: datetime,
+        why: str,
+    ) -> None:
+        # The latest event wins: a late or redelivered older one leaves a newer clock alone
+        # (one UTC form, so the stored strings compare as the times do).
+        at = started.astimezone(UTC).isoformat()
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item(
+                    {
+                        "pk": f"CLOCKS#{account_id}#{region}",
+                        "sk": f"{resource_type}#{resource_id}",
+                        "started": at,
+                        "why": why,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk) OR started < :started",
+                ExpressionAttributeValues=_to_item({":started": at}),
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
+    def clocks(self, account_id: str, region: str) -> dict[tuple[str, str], datetime]:
+        """Every clock of a region, by (resource type, id): one query."""
+        paginator = self._db.get_paginator("query")
+        found = {}
+        for page in paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_item({":pk": f"CLOCKS#{account_id}#{region}"}),
+        ):
+            for item in page["Items"]:
+                row = _from_item(item)
+                rtype, rid = row["sk"].split("#", 1)
+                found[(rtype, rid)] = datetime.fromisoformat(row["started"])
+        return found
+
+    def claim_once(self, key: str, now: datetime, detail: dict[str, Any]) -> bool:
+        """Record that ``key`` happened; False when it was recorded before (a duplicate)."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item(
+                    {
+                        "pk": key,
+                        "sk": "ONCE",
+                        "at": now.isoformat(),
+                        "detail": json.dumps(detail, default=str),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # -- sweep marks ----------------------------------------------------------------------
+    # When each unit (account, region, detector) was last swept without error: a standing
+    # finding of the unit was seen then, without a write per finding.
+
+    def mark_swept(self, account_id: str, region: str, detector: str, at: datetime) -> None:
+        self._put_single(f"SWEPT#{account_id}#{region}#{detector}", at.isoformat())
+
+    def last_swept(self, account_id: str, region: str, detector: str) -> datetime | None:
+        at = self._single(f"SWEPT#{account_id}#{region}#{detector}")
+        return datetime.fromisoformat(at) if at else None
+
+    def as_seen(self, stored: list[StoredFinding]) -> list[StoredFinding]:
+        """Findings with ``last_seen`` as readers mean it: for one still standing, the later of
+        its own last write and its unit's last sweep (one read per unit)."""
+        marks: dict[tuple[str, str, str], datetime | None] = {}
+        seen = []
+        for sf in stored:
+            f = sf.finding
+            unit = (f.account_id, f.region, f.detector)
+            if sf.state in STANDING:
+                if unit not in marks:
+                    marks[unit] = self.last_swept(*unit)
+                mark = marks[unit]
+                if mark and mark > sf.last_seen:
+                    sf = sf.model_copy(update={"last_seen": mark})
+            seen.append(sf)
+        return seen
+
+    # -- prices ---------------------------------------------------------------------------
+    # A region's Price List prices, one item per region, refreshed at most daily.
+
+    def prices(self, region: str) -> RegionPrices | None:
+        """The cached Price List prices of a region, or None."""
+        record = self._single(f"PRICES#{region}")
+        return RegionPrices.model_validate_json(record) if record else None
+
+    def put_prices(self, prices: RegionPrices) -> None:
+        self._put_single(f"PRICES#{prices.region}", prices.model_dump_json())
+
+    # -- once-only keys: a Slack request accepted once ------------------------------------
+
+    def accept_once(self, key: str, until: datetime) -> bool:
+        """Record ``key`` if it is new (a conditional put); False when it was recorded
+        before. DynamoDB's TTL removes the item after ``until`` (``expires_at``; nothing else
+        in the table carries it, so nothing else expires)."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item(
+                    {"pk": f"ONCE#{key}", "sk": "RECORD", EXPIRES_AT: int(until.timestamp())}
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # -- single-item records (sweep marks, prices): one item under its own key -------------
+
+    def _put_single(self, pk: str, record: str) -> None:
+        self._db.put_item(
+            TableName=self.table, Item=_to_item({"pk": pk, "sk": "RECORD", "record": record})
+        )
+
+    def _single(self, pk: str) -> str | None:
+        item = self._db.get_item(TableName=self.table, Key=_to_item({"pk": pk, "sk": "RECORD"}))
+        return str(item["Item"]["record"]["S"]) if "Item" in item else None
+
+    # -- savings --------------------------------------------------------------------------
+    # One partition, sorted by the month of the fix: a month's savings is one Query. A fix is
+    # keyed by its finding's cycle, so a retried "done" rewrites the same item.
+
+    def record_saving(self, saving: Saving, cycle: datetime) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item=_to_item(
+                {
+                    "pk": SAVINGS_PK,
+                    "sk": f"{saving.at:%Y-%m}#{saving.finding_id}#{cycle.isoformat()}",
+                    "record": saving.model_dump_json(),
+                }
+            ),
+        )
+
+    def savings(self, month: str | None = None) -> list[Saving]:
+        """Every fix's saving (or one month's, YYYY-MM), oldest first."""
+        condition = "pk = :pk" + (" AND begins_with(sk, :month)" if month else "")
+        values = {":pk": SAVINGS_PK, **({":month": f"{month}#"} if month else {})}
+        found = []
+        for page in self._db.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=_to_item(values),
+        ):
+            found += [Saving.model_validate_json(i["record"]["S"]) for i in page["Items"]]
+        return sorted(found, key=lambda s: s.at)
+
+    def saving_restored(self, finding_id: str, at: datetime) -> bool:
+        """Mark the latest fix of a finding as undone; False when there is none to mark."""
+        items = []
+        for page in self._db.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="contains(sk, :fid)",
+            ExpressionAttributeValues=_to_item({":pk": SAVINGS_PK, ":fid": f"#{finding_id}#"}),
+        ):
+            items += page["Items"]
+        if not items:
+            return False
+        latest = max(items, key=lambda i: Saving.model_validate_json(i["record"]["S"]).at)
+        saving = Saving.model_validate_json(latest["record"]["S"])
+        if saving.restored_at is None:
+            undone = saving.model_copy(update={"restored_at": at})
+            self._db.put_item(
+                TableName=self.table,
+                Item={**latest, "record": {"S": undone.model_dump_json()}},
+            )
+        return True
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def audit(self, record: AuditRecord) -> None:
+        """Append one audit record. The log is append-only: a record is never overwritten
+        (a conditional put); writing the very same record again is a no-op, anything else
+        under its key is refused (AuditConflict)."""
+        key = {
+            "pk": audit_pk(
+                record.account_id, record.region, record.resource_type, record.resource_id
+            ),
+            "sk": f"{record.at.isoformat()}#{record.action}#{record.phase}",
+        }
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item({**key, "record": record.model_dump_json()}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            held = self._db.get_item(TableName=self.table, Key=_to_item(key), ConsistentRead=True)
+            kept = AuditRecord.model_validate_json(_from_item(held["Item"])["record"])
+            if kept != record:
+                raise AuditConflict(
+                    f"audit record {key['sk']} exists: it is never rewritten"
+                ) from err
+
+    def audit_trail(
+        self, account_id: str, region: str, resource_type: str, resource_id: str
+    ) -> list[AuditRecord]:
+        """Every audit record of a resource, newest first."""
+        paginator = self._db.get_paginator("query")
+        records = []
+        for page in paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=_to_item(
+                {":pk": audit_pk(account_id, region, resource_type, resource_id)}
+            ),
+            ScanIndexForward=False,
+        ):
+            records += [
+                AuditRecord.model_validate_json(_from_item(i)["record"]) for i in page["Items"]
+            ]
+        return records
