@@ -58,7 +58,7 @@ browser:  ## Debian's Chromium, for the HTML report's check in a real browser
 	  || echo "warning: could not install chromium: the HTML report's browser test will skip"
 
 test: lint $(SAM) browser  ## The whole suite: lint, unit, functional and integration tests
-	SAM_CLI=$(abspath $(SAM)) $(BIN)/pytest -n auto --durations=10
+	SAM_CLI=$(abspath $(SAM)) $(BIN)/pytest -n auto --dist worksteal --durations=10
 
 unit: $(INSTALLED)  ## Unit tests only
 	$(BIN)/pytest tests/unit

@@ -68,7 +68,9 @@ class SlackStandIn:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll: stopping waits for it (the default half second, in every test).
+        server = self._server
+        threading.Thread(target=lambda: server.serve_forever(0.02), daemon=True).start()
         return self
 
     def stop(self) -> None:

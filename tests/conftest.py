@@ -26,6 +26,25 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
 
 
+# The longest tests, started first: on two workers a long test begun last would leave the
+# other worker idle while it ends (benchmarks/test_times.md lists them).
+LONGEST_FIRST = (
+    "tests/integration/test_demo.py",
+    "tests/integration/test_cli_remediation.py",
+    "tests/integration/test_cli_findings.py",
+    "tests/integration/test_report_html.py",
+    "tests/functional/test_fuzz.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def first(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=first)  # stable: the rest keep their order
+
+
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials, and nothing that could reach a real account."""

@@ -8,6 +8,7 @@ from govbot.aws import AwsClients
 from govbot.cycle.engine import govern
 from govbot.cycle.models import Finding
 from govbot.cycle.policy import parse_policy
+from govbot.detectors import DETECTORS
 from govbot.state.store import Store
 from govbot_emulator.estate import make_endpoint, make_variant, team_tags
 
@@ -26,8 +27,11 @@ def idle_endpoint_finding(
         team_tags("p"),
         now - timedelta(days=10),
     )
-    report = govern(
-        parse_policy({"regions": [REGION]}), clients, store, now=now, dry_run=True, actor="test"
-    ).report
+    # Only the detector that finds it: the rest would read the whole region for nothing.
+    only = {
+        "regions": [REGION],
+        "detectors": {d: {"enabled": d == "idle-endpoint"} for d in DETECTORS},
+    }
+    report = govern(parse_policy(only), clients, store, now=now, dry_run=True, actor="test").report
     [f] = [f for f in report.findings if (f.detector, f.resource_id) == ("idle-endpoint", name)]
     return f

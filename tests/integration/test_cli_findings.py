@@ -1,5 +1,6 @@
 """Reading findings as a user does, in its own process: short ids, `show`, filters, files, CSV,
-and tables that stay readable at 80 columns."""
+and tables that stay readable at 80 columns. The tests that only read share one swept estate
+(`read_only`, which fails a test that changes it)."""
 
 import csv
 import io
@@ -7,14 +8,13 @@ import json
 
 import pytest
 
-from tests.integration.conftest import run_govbot
-
-REGIONS = "us-east-1,eu-west-1"
+from tests.integration.conftest import REGIONS, run_govbot
 
 
 @pytest.fixture
 def stored(server_estate) -> dict[tuple[str, str], str]:
-    """The estate swept into a fresh state table: finding id by (detector, resource)."""
+    """The estate swept into a state table of its own (the test changes it): finding id by
+    (detector, resource)."""
     assert run_govbot("init").returncode == 0
     result = run_govbot("sweep", "--regions", REGIONS, "-f", "json")
     assert result.returncode == 0, result.stderr
@@ -24,7 +24,7 @@ def stored(server_estate) -> dict[tuple[str, str], str]:
     }
 
 
-def test_tables_fit_80_columns_and_show_ids_approve_accepts(stored) -> None:
+def test_tables_fit_80_columns_and_show_ids_approve_accepts(stored, tmp_path) -> None:
     narrow = {"COLUMNS": "80"}
     listing = run_govbot("findings", env=narrow)
     swept = run_govbot("sweep", "--regions", REGIONS, env=narrow)
@@ -47,8 +47,19 @@ def test_tables_fit_80_columns_and_show_ids_approve_accepts(stored) -> None:
     assert ok.returncode == 0, ok.stderr
     assert f"{job}: approved" in ok.stdout
 
+    # A sweep's other forms: JSON to a file without a word on the terminal, and CSV.
+    report = tmp_path / "sweep.json"
+    quiet = run_govbot("--quiet", "sweep", "--regions", REGIONS, "-f", "json", "-o", str(report))
+    assert quiet.returncode == 0
+    assert quiet.stdout == ""
+    assert quiet.stderr == ""
+    assert len(json.loads(report.read_text())["findings"]) == len(stored)
+    swept_csv = run_govbot("sweep", "--regions", REGIONS, "-f", "csv")
+    assert len(list(csv.DictReader(io.StringIO(swept_csv.stdout)))) == len(stored)
 
-def test_a_prefix_must_name_one_finding(stored) -> None:
+
+def test_a_prefix_must_name_one_finding(read_only) -> None:
+    stored = read_only.stored
     ambiguous = run_govbot("reject", "idle-endpoint-")
     assert ambiguous.returncode == 2
     assert "ambiguous" in ambiguous.stderr
@@ -61,7 +72,8 @@ def test_a_prefix_must_name_one_finding(stored) -> None:
     assert pending["count"] == 0
 
 
-def test_findings_show_tells_everything_about_one(stored) -> None:
+def test_findings_show_tells_everything_about_one(read_only) -> None:
+    stored = read_only.stored
     volume = next(fid for (det, _), fid in stored.items() if det == "orphaned-volume")
     shown = run_govbot("findings", "show", volume[-16:-6], env={"COLUMNS": "100"})
     assert shown.returncode == 0, shown.stderr
@@ -73,13 +85,15 @@ def test_findings_show_tells_everything_about_one(stored) -> None:
     assert as_json["audit"] == []
 
 
-def test_findings_filters_combine(stored, server_estate) -> None:
+def test_findings_filters_combine(read_only) -> None:
+    stored = read_only.stored
+
     def ids(*args: str) -> set[str]:
         result = run_govbot("findings", "-f", "json", *args)
         assert result.returncode == 0, result.stderr
         return {sf["finding"]["finding_id"] for sf in json.loads(result.stdout)["findings"]}
 
-    in_eu = {(d, r) for d, region, r in server_estate.expected if region == "eu-west-1"}
+    in_eu = {(d, r) for d, region, r in read_only.expected if region == "eu-west-1"}
     assert ids("--region", "eu-west-1") == {stored[k] for k in in_eu}
     eu_logs = {stored[k] for k in in_eu if k[0] == "log-retention-gap"}
     assert eu_logs
@@ -87,7 +101,7 @@ def test_findings_filters_combine(stored, server_estate) -> None:
     both = ids("-d", "log-retention-gap", "-d", "orphaned-volume")
     assert both == {fid for (d, _), fid in stored.items() if d in both_kinds}
     assert ids("--account", "000000000000") == set()
-    assert ids("--account", server_estate.clients.account_id("us-east-1")) == set(stored.values())
+    assert ids("--account", read_only.account_id) == set(stored.values())
     assert ids("--detector", "idle-endpoint", "--state", "open") == set()  # approve mode
     bad = run_govbot("findings", "--detector", "idle-endpoints")
     assert bad.returncode == 2
@@ -97,7 +111,8 @@ def test_findings_filters_combine(stored, server_estate) -> None:
 both_kinds = {"log-retention-gap", "orphaned-volume"}
 
 
-def test_csv_and_output_files(stored, tmp_path) -> None:
+def test_csv_and_output_files(read_only, tmp_path) -> None:
+    stored = read_only.stored
     target = tmp_path / "findings.csv"
     written = run_govbot("findings", "-f", "csv", "-o", str(target))
     assert written.returncode == 0, written.stderr
@@ -110,15 +125,6 @@ def test_csv_and_output_files(stored, tmp_path) -> None:
     )
     assert float(job["monthly_cost_usd"]) == pytest.approx(21444.48)
     assert job["state"] == "pending_approval"
-
-    report = tmp_path / "sweep.json"
-    quiet = run_govbot("--quiet", "sweep", "--regions", REGIONS, "-f", "json", "-o", str(report))
-    assert quiet.returncode == 0
-    assert quiet.stdout == ""
-    assert quiet.stderr == ""
-    assert len(json.loads(report.read_text())["findings"]) == len(stored)
-    swept_csv = run_govbot("sweep", "--regions", REGIONS, "-f", "csv")
-    assert len(list(csv.DictReader(io.StringIO(swept_csv.stdout)))) == len(stored)
 
     nowhere = run_govbot("findings", "-o", str(tmp_path / "no" / "such" / "dir.txt"))
     assert nowhere.returncode == 2

@@ -7,13 +7,13 @@ import re
 import shutil
 import struct
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import run_govbot
+from tests.integration.conftest import REGIONS, estate_process, run_govbot
 
-REGIONS = "us-east-1,eu-west-1"
 # As a locked-down machine runs it: no sandbox (root), no GPU, nothing in the background.
 CHROMIUM_FLAGS = (
     "--headless",
@@ -46,19 +46,21 @@ def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
-@pytest.fixture
-def report(server_estate, tmp_path) -> tuple[Path, dict]:
-    """The estate swept, two fixes approved and applied, and the report written."""
-    assert run_govbot("init").returncode == 0
-    swept = json.loads(run_govbot("sweep", "--regions", REGIONS, "-f", "json").stdout)
-    endpoints = [f["finding_id"] for f in swept["findings"] if f["detector"] == "idle-endpoint"]
-    applied = run_govbot("approve", *endpoints[:2], "--apply", "--by", "ana")
-    assert applied.returncode == 0, applied.stderr
-    page = tmp_path / "report.html"
-    written = run_govbot("report", "--html", str(page))
-    assert written.returncode == 0, written.stderr
-    assert f"wrote {page}" in written.stderr
-    return page, swept
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict]]:
+    """The estate swept, two fixes approved and applied, and the report written: once for the
+    tests here, which only read the page."""
+    with estate_process() as (at, _):
+        assert run_govbot("init", env=at).returncode == 0
+        swept = json.loads(run_govbot("sweep", "--regions", REGIONS, "-f", "json", env=at).stdout)
+        endpoints = [f["finding_id"] for f in swept["findings"] if f["detector"] == "idle-endpoint"]
+        applied = run_govbot("approve", *endpoints[:2], "--apply", "--by", "ana", env=at)
+        assert applied.returncode == 0, applied.stderr
+        page = tmp_path_factory.mktemp("report") / "report.html"
+        written = run_govbot("report", "--html", str(page), env=at)
+        assert written.returncode == 0, written.stderr
+        assert f"wrote {page}" in written.stderr
+        yield page, swept
 
 
 def test_the_page_fetches_nothing(report) -> None:
