@@ -290,6 +290,50 @@ def make_volume(
     return vid
 
 
+def make_canvas_session(
+    clients: AwsClients,
+    region: str,
+    domain_id: str,
+    user: str,
+    created: datetime,
+    now: datetime,
+    inactive: timedelta | None,
+) -> str:
+    """A user logged in to SageMaker Canvas since ``created`` (its app runs under the user
+    profile, AppType Canvas, name "default"), and what Canvas publishes about it: its
+    ``TimeSinceLastActive`` in seconds, every ten minutes of the last hour, to the CloudWatch
+    namespace /aws/sagemaker/Canvas/AppActivity with DomainId and UserProfileName (AWS's Canvas
+    auto-shutdown guide reads the same). ``inactive`` None: no reading at all. Returns govbot's
+    id for the app."""
+    sm = clients.sagemaker(region)
+    users = sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
+    if user not in {u["UserProfileName"] for u in users}:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName=user)
+    sm.create_app(DomainId=domain_id, UserProfileName=user, AppType="Canvas", AppName="default")
+    ext.set_app_activity(
+        region, domain_id, f"user/{user}", "Canvas", "default", None, created,
+        clients.account_id(region),
+    )  # fmt: skip
+    if inactive is not None:
+        clients.cloudwatch(region).put_metric_data(
+            Namespace="/aws/sagemaker/Canvas/AppActivity",
+            MetricData=[
+                {
+                    "MetricName": "TimeSinceLastActive",
+                    "Dimensions": [
+                        {"Name": "DomainId", "Value": domain_id},
+                        {"Name": "UserProfileName", "Value": user},
+                    ],
+                    "Timestamp": now - timedelta(minutes=ago),
+                    "Value": (inactive - timedelta(minutes=ago)).total_seconds(),
+                    "Unit": "Seconds",
+                }
+                for ago in range(0, 60, 10)
+            ],
+        )
+    return f"{domain_id}/user/{user}/Canvas/default"
+
+
 def make_training_job(
     clients: AwsClients,
     region: str,

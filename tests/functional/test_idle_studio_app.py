@@ -1,5 +1,6 @@
 """idle-studio-app: Studio apps nobody used, their look-alikes, the delete and the restore."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -8,12 +9,13 @@ import pytest
 from govbot.cycle.contracts import State
 from govbot.cycle.decisions import Decision, decide_one
 from govbot.cycle.engine import Cycle, govern
-from govbot.cycle.models import Outcome
+from govbot.cycle.models import Outcome, SweepReport
 from govbot.cycle.policy import parse_policy
 from govbot.cycle.restore import RestoreError
 from govbot.kinds import studio
 from govbot_emulator import moto_extensions as ext
 from govbot_emulator.estate import (
+    make_canvas_session,
     make_studio_app,
     make_studio_domain,
     make_studio_space,
@@ -25,6 +27,7 @@ from tests.helpers.sweeping import REGION, by_id, sweep_one
 ACCOUNT = "123456789012"
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 G5_NOTEBOOK_HOURLY = 1.408  # ml.g5.xlarge, SageMaker notebook rate, us-east-1
+CANVAS_SESSION_HOURLY = 1.90  # aws.amazon.com/sagemaker/canvas/pricing, us-east-1
 
 
 @pytest.fixture
@@ -49,9 +52,12 @@ def app(clients, now, domain, idle=2 * DAY, space="ana-space", **kw: Any) -> str
     )
 
 
-def status(clients, domain, space="ana-space", app_type="JupyterLab", name="default") -> str:
+def status(
+    clients, domain, space="ana-space", app_type="JupyterLab", name="default", user=None
+) -> str:
+    owner = {"SpaceName": space} if space else {"UserProfileName": user}
     return clients.sagemaker(REGION).describe_app(
-        DomainId=domain, SpaceName=space, AppType=app_type, AppName=name
+        DomainId=domain, **owner, AppType=app_type, AppName=name
     )["Status"]
 
 
@@ -151,3 +157,51 @@ def test_used_between_sweep_and_fix_is_not_deleted(clients, store, now, domain) 
     [outcome] = cycle.decided(f.finding_id)
     assert outcome.outcome is Outcome.NO_LONGER_QUALIFIES
     assert status(clients, domain) == "InService"
+
+
+# -- Canvas ------------------------------------------------------------------------------------
+
+
+def test_a_canvas_session_left_logged_in_is_billed_every_hour(clients, now, domain) -> None:
+    rid = make_canvas_session(clients, REGION, domain, "cy", now - 3 * DAY, now, 30 * HOUR)
+    f = by_id(sweep_one(clients, "idle-studio-app", now))[rid]
+    assert rid == f"{domain}/user/cy/Canvas/default"
+    assert f.monthly_cost_usd == pytest.approx(CANVAS_SESSION_HOURLY * 730)
+    assert f.reason.startswith("Canvas session of user profile cy logged in with no activity")
+    assert "log the user out of Canvas" in f.proposed_action
+    assert "session-hour" in f.details["cost_basis"]
+    # The digest names it as what it bills for: a Canvas session, and the fix logs the user out.
+    from govbot.actions import describe_fix
+    from govbot.delivery import slack, sns
+    from govbot.delivery.digest import build_digest
+
+    pol = policy()
+    digest = build_digest(SweepReport.build(findings=[f], account_id=ACCOUNT), pol)
+    told = sns.text(digest, shown=10) + json.dumps(slack.digest_messages(digest, pol.slack))
+    assert "Canvas session of user profile cy" in told
+    assert describe_fix(f) == "log user profile cy out of Canvas (its models and datasets stay)"
+
+
+def test_canvas_look_alikes_are_left_alone_or_not_judged(clients, now, domain) -> None:
+    active = make_canvas_session(clients, REGION, domain, "dee", now - 3 * DAY, now, 2 * HOUR)
+    young = make_canvas_session(clients, REGION, domain, "eve", now - 5 * HOUR, now, 5 * HOUR)
+    silent = make_canvas_session(clients, REGION, domain, "fay", now - 3 * DAY, now, None)
+    report = sweep_one(clients, "idle-studio-app", now)
+    assert set(by_id(report)) == set()
+    assert {u.resource_id for u in report.cannot_judge} == {silent}
+    [u] = report.cannot_judge
+    assert "TimeSinceLastActive" in u.reason
+    assert {active, young}.isdisjoint(u.resource_id for u in report.cannot_judge)
+
+
+def test_a_canvas_session_is_logged_out_and_can_be_restored(clients, store, now, domain) -> None:
+    rid = make_canvas_session(clients, REGION, domain, "cy", now - 3 * DAY, now, 30 * HOUR)
+    report = govern(
+        policy(mode="auto"), clients, store, now=now, dry_run=False, actor="test"
+    ).report
+    [a] = [a for a in report.actions if a.resource_id == rid]
+    assert a.outcome is Outcome.REMEDIATED
+    assert status(clients, domain, space=None, app_type="Canvas", user="cy") == "Deleted"
+    note = restore(studio.APP, store, clients, rid, now)
+    assert note.startswith(f"created Studio app {rid} again on ")
+    assert status(clients, domain, space=None, app_type="Canvas", user="cy") == "InService"

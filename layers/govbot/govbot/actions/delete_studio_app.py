@@ -36,6 +36,8 @@ class DeleteStudioApp(Action):
 
     def describe(self, finding: Finding) -> str:
         d = IdleStudioAppDetails.model_validate(finding.details)
+        if d.app_type == "Canvas":
+            return f"log {d.owner} out of Canvas (its models and datasets stay)"
         return f"delete {d.app_type} app {d.app_name} of {d.owner} (its storage stays)"
 
     def capture(self, ctx: ActionContext, finding: Finding) -> dict[str, Any]:
@@ -82,7 +84,10 @@ class DeleteStudioApp(Action):
             raise RestoreError(f"Studio app {req.resource_id} is {status}: nothing to restore")
         spec = before.before["resource_spec"]
         tags = [restored_from(req.resource_id)]
-        sm.create_app(**key, ResourceSpec=spec, Tags=tags)  # type: ignore[arg-type]
-        note = f"created Studio app {req.resource_id} again on {spec.get('InstanceType')}"
+        # A Canvas app may record no spec: CreateApp takes none then.
+        with_spec = {"ResourceSpec": spec} if spec else {}
+        sm.create_app(**key, **with_spec, Tags=tags)  # type: ignore[arg-type]
+        on = spec.get("InstanceType") or "its default workspace"
+        note = f"created Studio app {req.resource_id} again on {on}"
         req.mark(done, note)
         return note

@@ -56,6 +56,16 @@ def app_key(resource_id: str) -> dict[str, str]:
     return {"DomainId": domain, key: owner, "AppType": app_type, "AppName": name}
 
 
+def app_arn(app: Mapping[str, Any], region: str, account_id: str) -> str:
+    """An app's ARN, which ListApps does not give: app/DOMAIN/OWNER/type/NAME, the type in
+    lower case (as DescribeApp answers it, and IAM resources name it)."""
+    owner = app.get("SpaceName") or app["UserProfileName"]
+    return (
+        f"arn:{partition(region)}:sagemaker:{region}:{account_id}:app/{app['DomainId']}/{owner}/"
+        f"{str(app['AppType']).lower()}/{app['AppName']}"
+    )
+
+
 def owner_arn(app: str, region: str, account_id: str) -> str:
     """The ARN of the space or user profile an app (by its id) belongs to: its tags are the
     app's too (an exempt space exempts its apps)."""
@@ -202,9 +212,36 @@ class _Owner:
     """A user profile or a space: named within its domain, described for its settings (no
     bulk read carries them), concurrently, and listed only where a domain exists."""
 
-    noun: str  # user_profile | space
+    type: str
+    word: str  # on the command line
+    noun: str  # in the API's operation names: user_profile | space
     listed: str  # the listing's key
     name_key: str  # UserProfileName | SpaceName
+    restore: RestoreCommand
+
+    def kind(self) -> ResourceType:
+        pascal = self.noun.title().replace("_", "")
+        return ResourceType(
+            type=self.type,
+            kind=self.word,
+            list_all=self.list_all,
+            by_ids=self.by_ids,
+            reads=(f"sagemaker:List{pascal}s", f"sagemaker:Describe{pascal}", "sagemaker:ListTags"),
+            id_of=self.id_of,
+            arn_of=lambda _inv, item: str(item[f"{pascal}Arn"]),
+            tags=_TAGS,
+            billed_as=SAGEMAKER_BILLING,
+            gone_codes=SAGEMAKER_GONE,
+            # Created or changed: its idle shutdown is judged at once.
+            cloudtrail={
+                f"sagemaker:{call}{pascal}": CloudTrailCall(
+                    (("request", f"domainId+{self.name_key[0].lower()}{self.name_key[1:]}"),),
+                    ("studio-idle-shutdown-off",),
+                )
+                for call in ("Create", "Update")
+            },
+            restore=self.restore,
+        )
 
     def list_all(self, inv: RegionInventory) -> list[dict[str, Any]]:
         if not inv.listed(DOMAIN_KIND):
@@ -252,8 +289,6 @@ def tags(inv: RegionInventory, arn: str) -> dict[str, str]:
 
 
 _TAGS = TagsPerResource(tags)
-_PROFILES = _Owner("user_profile", "UserProfiles", "UserProfileName")
-_SPACES = _Owner("space", "Spaces", "SpaceName")
 
 
 def _idle_shutdown_calls(
@@ -280,7 +315,7 @@ APP_KIND = ResourceType(
         "sagemaker:ListTags",
     ),
     id_of=app_id,
-    arn_of=lambda _inv, a: str(a["AppArn"]),
+    arn_of=lambda inv, a: str(a.get("AppArn") or app_arn(a, inv.region, inv.account_id)),
     tags=_TAGS,
     alive=lambda a: a["Status"] != "Deleted",
     billed_as=SAGEMAKER_BILLING,
@@ -311,43 +346,27 @@ DOMAIN_KIND = ResourceType(
         "Put a domain's idle shutdown back as it was before govbot turned it on.",
     ),
 )
-USER_PROFILE_KIND = ResourceType(
-    type=USER_PROFILE,
-    kind="studio-user-profile",
-    list_all=_PROFILES.list_all,
-    by_ids=_PROFILES.by_ids,
-    reads=("sagemaker:ListUserProfiles", "sagemaker:DescribeUserProfile", "sagemaker:ListTags"),
-    id_of=_PROFILES.id_of,
-    arn_of=lambda _inv, u: str(u["UserProfileArn"]),
-    tags=_TAGS,
-    billed_as=SAGEMAKER_BILLING,
-    gone_codes=SAGEMAKER_GONE,
-    cloudtrail=_idle_shutdown_calls(
-        ("CreateUserProfile", "UpdateUserProfile"), (("request", "domainId+userProfileName"),)
-    ),
-    restore=RestoreCommand(
+USER_PROFILE_KIND = _Owner(
+    USER_PROFILE,
+    "studio-user-profile",
+    "user_profile",
+    "UserProfiles",
+    "UserProfileName",
+    RestoreCommand(
         "DOMAIN/NAME",
         "Domain id and user profile name.",
         "Put a user profile's idle shutdown back as it was.",
     ),
-)
-SPACE_KIND = ResourceType(
-    type=SPACE,
-    kind="studio-space",
-    list_all=_SPACES.list_all,
-    by_ids=_SPACES.by_ids,
-    reads=("sagemaker:ListSpaces", "sagemaker:DescribeSpace", "sagemaker:ListTags"),
-    id_of=_SPACES.id_of,
-    arn_of=lambda _inv, s: str(s["SpaceArn"]),
-    tags=_TAGS,
-    billed_as=SAGEMAKER_BILLING,
-    gone_codes=SAGEMAKER_GONE,
-    cloudtrail=_idle_shutdown_calls(
-        ("CreateSpace", "UpdateSpace"), (("request", "domainId+spaceName"),)
-    ),
-    restore=RestoreCommand(
+).kind()
+SPACE_KIND = _Owner(
+    SPACE,
+    "studio-space",
+    "space",
+    "Spaces",
+    "SpaceName",
+    RestoreCommand(
         "DOMAIN/NAME",
         "Domain id and space name.",
         "Put a space's idle shutdown timeout back as it was.",
     ),
-)
+).kind()

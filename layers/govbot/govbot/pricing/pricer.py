@@ -51,6 +51,8 @@ class PriceTable(BaseModel):
     # Bringing an archived snapshot back: a one-time charge per GB, never a monthly rate.
     ebs_snapshot_retrieval_gb: dict[str, float] = Field(default_factory=dict)
     cloudwatch_logs_stored_gb_month: float
+    # A SageMaker Canvas workspace instance, per session-hour (while a user is logged in).
+    sagemaker_canvas_session_hourly: float | None = None
     # Serverless Inference provisioned concurrency, per GB of memory per second. The bundled
     # table has no figure for it (govbot makes none up): the policy's pricing can give one.
     sagemaker_serverless_provisioned_gb_second: float | None = None
@@ -101,6 +103,7 @@ PER = {
     "ebs_snapshot_gb_month": "GB-month",
     "ebs_snapshot_retrieval_gb": "GB, once",
     "cloudwatch_logs_stored_gb_month": "GB-month",
+    "sagemaker_canvas_session_hourly": "session-hour",
 }
 
 
@@ -216,6 +219,11 @@ class Pricer:
             "ebs_snapshot_gb_month": t.ebs_snapshot_gb_month,
             "ebs_snapshot_retrieval_gb": t.ebs_snapshot_retrieval_gb,
             "cloudwatch_logs_stored_gb_month": {"stored": t.cloudwatch_logs_stored_gb_month},
+            "sagemaker_canvas_session_hourly": (
+                {"session": t.sagemaker_canvas_session_hourly}
+                if t.sagemaker_canvas_session_hourly is not None
+                else {}
+            ),
         }
 
     def quotes(self, region: str, types: Iterable[str] = ()) -> list[Quote]:
@@ -377,6 +385,22 @@ class Pricer:
         return Cost(
             round(size_gib * per_gb, 2),
             f"{size_gib} GiB at ${per_gb:.4f}/GB retrieved, once ({source})",
+        )
+
+    def canvas_session(self, region: str) -> Cost:
+        """A SageMaker Canvas workspace instance left logged in: billed every hour of it."""
+        hourly, source = self._price(
+            "sagemaker_canvas_session_hourly",
+            "session",
+            region,
+            self.table.sagemaker_canvas_session_hourly,
+        )
+        if hourly is None:
+            return Cost(None, f"no Canvas session price in {region}: {source}")
+        return Cost(
+            round(hourly * self.table.hours_per_month, 2),
+            f"a Canvas session at ${hourly:.2f}/session-hour x {self.table.hours_per_month:g} h "
+            f"while logged in ({source})",
         )
 
     def log_storage(self, stored_bytes: int, region: str) -> Cost:
