@@ -30,6 +30,12 @@ HEAD_BLOCKS = 3  # header, summary, divider
 SECRET_CACHE_SECONDS = 300
 GROUP_CACHE_SECONDS = 300
 ACTION_IDS = {"approve": "govbot_approve", "reject": "govbot_reject", "snooze": "govbot_snooze"}
+# The bot scope of each Slack Web API method govbot calls: what docs/slack-app-manifest.yaml
+# asks for, and nothing more (a test finds every call and holds the manifest to this).
+SCOPES = {
+    "chat.postMessage": "chat:write",
+    "usergroups.users.list": "usergroups:read",
+}
 
 
 class SlackCredentials(BaseModel):
