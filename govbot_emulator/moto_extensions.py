@@ -87,6 +87,8 @@ def install() -> None:
     setattr(SageMakerResponse, "stop_training_job", stop_training_job_response)  # noqa: B010
     _install_inference_components()
     _install_log_group_class()
+    _install_dynamodb_resources()
+    _install_iam_prefixes()
     from govbot_emulator import moto_pricing
 
     moto_pricing.install()  # the Price List Query API
@@ -731,6 +733,57 @@ def _specification_summary(spec: dict[str, Any], now: Any) -> dict[str, Any]:
     if container:
         summary["Container"] = container
     return summary
+
+
+def _install_dynamodb_resources() -> None:
+    """DynamoDB authorises a request against the table it names (and a query on an index
+    against the index): arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/index/INDEX] (the DynamoDB
+    developer guide, "Using identity-based policies (IAM policies) for Amazon DynamoDB").
+    moto asks IAM about "*" instead, which no table-scoped policy matches."""
+    import json
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler, "_determine_resource", None):
+        return
+
+    def determine(self: Any) -> str:
+        body = self.body
+        if not isinstance(body, dict):
+            try:
+                body = json.loads(body or "{}")
+            except ValueError:
+                return "*"
+        table = body.get("TableName") if isinstance(body, dict) else None
+        if not table:
+            return "*"
+        arn = f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}"
+        return f"{arn}/index/{body['IndexName']}" if body.get("IndexName") else arn
+
+    DynamoHandler._determine_resource = determine  # type: ignore[attr-defined]
+
+
+# SigV4 signing names that are not the service's IAM prefix (the Service Authorization
+# Reference: CloudWatch's actions are "cloudwatch:...", the Resource Groups Tagging API's
+# "tag:..."); moto names the action after the signing name.
+IAM_PREFIXES = {"monitoring": "cloudwatch", "tagging": "tag"}
+
+
+def _install_iam_prefixes() -> None:
+    from moto.iam.access_control import IAMRequestBase
+
+    original = IAMRequestBase.__init__
+    if getattr(original, "govbot", False):
+        return
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        service, _, action = self._action.partition(":")
+        if service in IAM_PREFIXES:
+            self._action = f"{IAM_PREFIXES[service]}:{action}"
+
+    init.govbot = True  # type: ignore[attr-defined]
+    IAMRequestBase.__init__ = init  # type: ignore[method-assign]
 
 
 def _install_log_group_class() -> None:

@@ -68,9 +68,10 @@ class SweptEstate:
 
 
 @contextlib.contextmanager
-def estate_process() -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+def estate_process(*options: str) -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
     """The demo estate seeded in a server process of its own (tests/helpers/estate_server.py),
-    which no other test resets: the environment that reaches it, and what it said it holds."""
+    which no other test resets: the environment that reaches it, and what it said it holds
+    (``options`` for the server: --iam ROLE ...)."""
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -79,7 +80,7 @@ def estate_process() -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
     }
     env.pop("AWS_PROFILE", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.estate_server"],
+        [sys.executable, "-m", "tests.helpers.estate_server", *options],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

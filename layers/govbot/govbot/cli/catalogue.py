@@ -1,5 +1,5 @@
-"""`govbot detectors`, `govbot prices` and `govbot policy`: what govbot judges, the prices it
-uses, and how a policy sets it."""
+"""`govbot detectors`, `govbot prices`, `govbot iam-policy` and `govbot policy`: what govbot
+judges, the prices it uses, the IAM each role needs, and how a policy sets it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rich.table import Table
 
 from govbot.actions import action_for
 from govbot.aws import AwsClients
+from govbot.cli import iam
 from govbot.cli.app import (
     Format,
     PolicyOption,
@@ -64,6 +65,38 @@ def detectors_cmd(
         out.print(f"  reads: {', '.join(d['reads'])}", highlight=False)
         if d["fix_permissions"]:
             out.print(f"  fix needs: {', '.join(d['fix_permissions'])}", highlight=False)
+
+
+@app.command("iam-policy")
+def iam_policy(
+    role: Annotated[
+        str,
+        typer.Option(
+            "--for",
+            help="The role: cli (the command line, --apply and restore included), sweep, "
+            "remediate (the deployed functions), member-sweep, member-remediate, member-restore "
+            "(the roles templates/member-roles.yaml makes in each member account).",
+        ),
+    ] = "cli",
+    account: Annotated[
+        str, typer.Option(help="The account id the ARNs name (default: any account).")
+    ] = "*",
+    region: Annotated[str, typer.Option(help="The region the ARNs name (default: any).")] = "*",
+    partition: Annotated[str, typer.Option(help="aws, aws-cn or aws-us-gov.")] = "aws",
+    table: Annotated[str, typer.Option(help="The state table's name.")] = "govbot",
+    stack: Annotated[
+        str, typer.Option(help="The SAM stack's name (its queue, topics and policy parameter).")
+    ] = "govbot",
+) -> None:
+    """The least-privilege IAM policy a govbot role needs, as JSON to attach to a role you
+    make yourself: every action from the same declarations the templates are tested against
+    (detectors' reads, the fixes and their conditions, restore, the state table)."""
+    if role not in iam.ROLES:
+        fail(f"--for: no role {role!r} (known: {', '.join(iam.ROLES)})")
+    document = iam.policy(
+        role, account=account, region=region, partition=partition, table=table, stack=stack
+    )
+    print(json.dumps(document, indent=2))
 
 
 @app.command("prices")

@@ -1,0 +1,185 @@
+"""The least-privilege IAM policy each govbot role needs, for people who run the command line
+with a role of their own or deploy govbot's roles with their own tooling.
+
+Every action comes from the registries the templates are held to (detectors' and the Price
+List's reads, the actions' writes, the store's, restore's); the member roles are rendered from
+the member template govbot ships (data/member-roles.yaml, the StackSet's template), so
+`govbot iam-policy --for member-remediate` is exactly what that stack deploys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from govbot.delivery import queue, sns
+from govbot.detectors import sweep_permissions
+from govbot.runtime import IDEMPOTENCY_PERMISSIONS
+from govbot.state import sealing, store
+
+ROLES = ("cli", "sweep", "remediate", "member-sweep", "member-remediate", "member-restore")
+MEMBER_ROLES = {
+    "member-sweep": "SweepRole",
+    "member-remediate": "RemediationRole",
+    "member-restore": "RestoreRole",
+}
+# What `govbot init` adds to the store's reads and writes: making the table.
+TABLE_SETUP = ("dynamodb:CreateTable", "dynamodb:DescribeTable")
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form intrinsics (!Sub, !Ref ...) kept as values."""
+
+
+_CfnLoader.add_multi_constructor(
+    "!",
+    lambda loader, suffix, node: {
+        suffix: loader.construct_scalar(node)
+        if isinstance(node, yaml.ScalarNode)
+        else loader.construct_sequence(node)
+    },
+)
+
+
+def member_template() -> dict[str, Any]:
+    text = resources.files("govbot").joinpath("data/member-roles.yaml").read_text()
+    found: dict[str, Any] = yaml.load(text, Loader=_CfnLoader)  # a SafeLoader, with intrinsics
+    return found
+
+
+def policy(
+    role: str,
+    *,
+    account: str = "*",
+    region: str = "*",
+    partition: str = "aws",
+    table: str = store.DEFAULT_TABLE,
+    stack: str = "govbot",
+) -> dict[str, Any]:
+    """The policy document for one role. ``account``, ``region`` and ``partition`` fill the
+    ARNs; ``table`` is the state table; ``stack`` is the SAM stack whose queue, topic and
+    policy parameter the central roles use."""
+    if role in MEMBER_ROLES:
+        statements = list(_member(MEMBER_ROLES[role], account, partition))
+    elif role == "cli":
+        statements = _cli(account, region, partition, table)
+    elif role in ("sweep", "remediate"):
+        statements = _central(role, account, region, partition, table, stack)
+    else:
+        raise ValueError(f"no govbot role {role!r}; known: {', '.join(ROLES)}")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _allow(sid: str, actions: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    found = {"Sid": sid, "Effect": "Allow", "Action": sorted(set(actions)), "Resource": resource}
+    return found | extra
+
+
+def _table(account: str, region: str, partition: str, table: str) -> list[str]:
+    arn = f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+    return [arn, f"{arn}/index/*"]
+
+
+def _cli(account: str, region: str, partition: str, table: str) -> list[dict[str, Any]]:
+    """`govbot sweep`, `init`, `findings`, the decisions, `--apply` and `restore` in the
+    account the user's credentials reach: the member roles' fixes and restores, conditions
+    and all, as if that account were a member."""
+    fixes = [
+        st
+        for st in _member("RemediationRole", account, partition)
+        if st["Sid"] != "DetectorsReadOnly"
+    ]
+    restores = [
+        {**st, "Sid": st["Sid"] if st["Sid"].startswith("Restore") else f"Restore{st['Sid']}"}
+        for st in _member("RestoreRole", account, partition)
+    ]
+    return [
+        _allow("DetectorsReadOnly", sweep_permissions()),
+        _allow(
+            "StateTable",
+            {*store.PERMISSIONS, *TABLE_SETUP},
+            _table(account, region, partition, table),
+        ),
+        *fixes,
+        *restores,
+        # Sealed container environments in the audit log, opened by `govbot restore`.
+        _allow("OpenRecords", sealing.OPEN, Condition=_RECORDS),
+    ]
+
+
+_RECORDS = {"StringEquals": {"kms:EncryptionContext:govbot": "audit-record"}}
+
+
+def _central(
+    role: str, account: str, region: str, partition: str, table: str, stack: str
+) -> list[dict[str, Any]]:
+    """The deployed sweep and remediation functions' roles as template.yaml grants them (the
+    remediation statements are the member remediation role's, in govbot's own account)."""
+    stored = set(store.PERMISSIONS)
+    if role == "remediate":
+        stored |= set(IDEMPOTENCY_PERMISSIONS)  # the worker's once-per-decision records
+    statements = [
+        _allow("DetectorsReadOnly", sweep_permissions()),
+        _allow("StateTable", stored, _table(account, region, partition, table)),
+        _allow(
+            "ReadPolicy",
+            {"ssm:GetParameter"},
+            f"arn:{partition}:ssm:{region}:{account}:parameter/{stack}/policy",
+        ),
+    ]
+    if role == "sweep":
+        named = f"{region}:{account}:{stack}-*"  # SAM names them after the stack
+        return [
+            *statements,
+            _allow("QueueFixes", queue.PERMISSIONS, f"arn:{partition}:sqs:{named}"),
+            _allow("Digest", sns.PERMISSIONS, f"arn:{partition}:sns:{named}"),
+            # The topics are encrypted with the stack's key (alias/STACK-topics).
+            _allow(
+                "DigestKey",
+                {"kms:GenerateDataKey", "kms:Decrypt"},
+                f"arn:{partition}:kms:{region}:{account}:key/*",
+                Condition={
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{stack}-topics"}
+                },
+            ),
+        ]
+    fixes = [
+        st
+        for st in _member("RemediationRole", account, partition)
+        if st["Sid"] != "DetectorsReadOnly"
+    ]
+    return [
+        *statements,
+        *fixes,
+        _allow(
+            "SealRecords",
+            sealing.SEAL,
+            f"arn:{partition}:kms:{region}:{account}:key/*",
+            Condition=_RECORDS,
+        ),
+    ]
+
+
+def _member(logical_id: str, account: str, partition: str) -> Iterator[dict[str, Any]]:
+    role = member_template()["Resources"][logical_id]
+    for document in role["Properties"]["Policies"]:
+        for statement in document["PolicyDocument"]["Statement"]:
+            yield _resolved(statement, account, partition)
+
+
+def _resolved(value: Any, account: str, partition: str) -> Any:
+    """A statement with the template's !Sub ARNs filled in for one account."""
+    if isinstance(value, dict) and set(value) == {"Sub"}:
+        return (
+            value["Sub"]
+            .replace("${AWS::Partition}", partition)
+            .replace("${AWS::AccountId}", account)
+        )
+    if isinstance(value, dict):
+        return {k: _resolved(v, account, partition) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(v, account, partition) for v in value]
+    return value

@@ -1,0 +1,91 @@
+"""`govbot iam-policy` gives each role what the templates grant it, from the same declarations:
+the member roles exactly as the member template makes them, the deployed functions' roles
+statement by statement as template.yaml grants them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from govbot.actions import action_permissions
+from govbot.cli import iam
+from govbot.cycle import restore
+from govbot.detectors import sweep_permissions
+from tests.unit.test_template import actions, function, member, member_statements, template
+
+__all__ = ["member", "template"]  # fixtures
+
+
+def by_sid(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    sids = [s["Sid"] for s in document["Statement"]]
+    assert len(sids) == len(set(sids)), "Sids must be unique in one policy"
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+@pytest.mark.parametrize("role", iam.ROLES)
+def test_every_role_is_a_valid_policy_with_its_arns_filled_in(role: str) -> None:
+    document = iam.policy(role, account="123456789012", region="eu-west-1")
+    text = json.dumps(document)
+    assert "${" not in text  # no intrinsic left unresolved
+    assert "*" not in {a for s in document["Statement"] for a in _list(s["Action"])}
+    for s in document["Statement"]:
+        assert s["Effect"] in ("Allow", "Deny")
+        assert s["Resource"]
+
+
+@pytest.mark.parametrize(
+    ("role", "logical_id"),
+    [
+        ("member-sweep", "SweepRole"),
+        ("member-remediate", "RemediationRole"),
+        ("member-restore", "RestoreRole"),
+    ],
+)
+def test_member_roles_are_the_member_template_s(member, role: str, logical_id: str) -> None:
+    mine = by_sid(iam.policy(role, account="${AWS::AccountId}", partition="${AWS::Partition}"))
+    theirs = member_statements(member, logical_id)
+    assert set(mine) == set(theirs)
+    for sid, statement in theirs.items():
+        assert set(_list(mine[sid]["Action"])) == actions(statement), sid
+        assert mine[sid].get("Condition") == statement.get("Condition"), sid
+
+
+@pytest.mark.parametrize(
+    ("role", "name"), [("sweep", "SweepFunction"), ("remediate", "RemediateFunction")]
+)
+def test_the_functions_roles_grant_what_template_yaml_grants(
+    template, role: str, name: str
+) -> None:
+    mine = by_sid(iam.policy(role))
+    theirs = {
+        s["Sid"]: s
+        for p in function(template, name)["Properties"]["Policies"]
+        if isinstance(p, dict) and "Statement" in p
+        for s in p["Statement"]
+        if "Sid" in s
+    }
+    # Every statement rendered is one the template grants, with the same actions; what the
+    # template adds (Slack's secret, an organisation's member roles) needs deployed names.
+    for sid, statement in mine.items():
+        assert sid in theirs, sid
+        assert set(_list(statement["Action"])) == actions(theirs[sid]), sid
+    assert set(theirs) - set(mine) <= {
+        "SlackSecret",
+        "SlackSecretKey",
+        "MemberRemediation",
+    }
+
+
+def test_the_command_line_may_sweep_fix_and_restore_in_its_own_account() -> None:
+    cli = by_sid(iam.policy("cli"))
+    granted = {a for s in cli.values() if s["Effect"] == "Allow" for a in _list(s["Action"])}
+    assert sweep_permissions() | action_permissions() | set(restore.PERMISSIONS) <= granted
+    assert {"dynamodb:CreateTable", "dynamodb:DescribeTable", "kms:Decrypt"} <= granted
+    assert cli["NeverTouchExempt"]["Effect"] == "Deny"
+    assert cli["RestoreNeverTouchExempt"]["Effect"] == "Deny"
+
+
+def _list(value: Any) -> list[str]:
+    return value if isinstance(value, list) else [value]
