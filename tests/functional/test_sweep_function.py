@@ -266,3 +266,23 @@ def test_a_slack_outage_is_reported_and_the_sweep_still_stands(
     result = load_handler()(load_event("scheduled-event.json"), lambda_context)
     assert [e["detector"] for e in result["errors"]] == ["notify:slack"]
     assert result["summary"]["findings"] > 0
+
+
+def test_the_function_upgrades_an_older_table_and_refuses_a_newer_one(
+    seeded, store, handler, lambda_context
+) -> None:
+    from govbot.state import migrations
+    from govbot.state.store import SCHEMA_PK, SCHEMA_VERSION
+
+    put_policy(seeded, "regions: [us-east-1]\n")
+    seeded.clients.client("dynamodb", "us-east-1").delete_item(
+        TableName=store.table, Key={"pk": {"S": SCHEMA_PK}, "sk": {"S": "RECORD"}}
+    )
+    assert store.schema() == 1  # as the release before wrote it
+    handler(load_event("scheduled-event.json"), lambda_context)
+    assert store.schema() == SCHEMA_VERSION  # the deployed (newer) govbot upgraded it
+
+    handler = load_handler()  # a new container meets a table a newer govbot wrote
+    store.set_schema(SCHEMA_VERSION + 1, "a newer govbot")
+    with pytest.raises(migrations.SchemaError, match="upgrade govbot"):
+        handler(load_event("scheduled-event.json"), lambda_context)

@@ -251,3 +251,24 @@ def test_prices_shows_each_figure_with_its_source(server_account) -> None:
     unknown = run_govbot("prices", "--region", "us-east-1", "-t", "zz.nothing")
     assert unknown.returncode == 2
     assert "govbot knows no price for zz.nothing" in unknown.stderr
+
+
+def test_an_older_state_table_is_refused_until_init_upgrades_it(server_account) -> None:
+    from govbot.aws import AwsClients
+    from govbot.state.store import SCHEMA_PK, SCHEMA_VERSION, Store
+
+    store = Store(AwsClients(), "us-east-1")
+    assert store.create()
+    AwsClients().client("dynamodb", "us-east-1").delete_item(
+        TableName=store.table, Key={"pk": {"S": SCHEMA_PK}, "sk": {"S": "RECORD"}}
+    )  # as the release before left it: no schema record
+    refused = run_govbot("findings")
+    assert refused.returncode == 2
+    assert "written by an older govbot (schema 1" in refused.stderr
+    assert "run `govbot init` to upgrade it in place" in refused.stderr
+    upgraded = run_govbot("init")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"schema 1 -> {SCHEMA_VERSION}: 0 finding(s) rewritten" in upgraded.stdout
+    again = run_govbot("init")
+    assert f"exists, schema {SCHEMA_VERSION}" in again.stdout
+    assert run_govbot("findings").returncode == 0

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from govbot.aws import AwsClients
 from govbot.cycle.policy import Policy, PolicyError, policy_from_yaml
+from govbot.state import migrations
 from govbot.state.store import DEFAULT_TABLE, Store
 
 POLICY_CACHE_SECONDS = 300
@@ -109,6 +110,9 @@ def with_exempt_tag(policy: Policy, stack_tag: str | None, source: str = "policy
 
 
 def store(settings: Settings) -> Store:
+    """The state table, brought up to this govbot's schema on the container's first use (a
+    table a newer govbot wrote is refused: SchemaError says what to do)."""
+    migrations.upgraded_once(settings.table, settings.region, clients())
     return Store(clients(), settings.region, settings.table)
 
 
@@ -161,3 +165,4 @@ def reset() -> None:
     clients.cache_clear()
     _ssm_provider.cache_clear()
     _idempotency_store.cache_clear()
+    migrations.upgraded_once.cache_clear()

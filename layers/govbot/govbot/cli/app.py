@@ -18,6 +18,7 @@ from rich.markup import escape
 from govbot.aws import AwsClients
 from govbot.cycle.policy import Policy, PolicyError, load_policy
 from govbot.detectors import DETECTORS
+from govbot.state import migrations
 from govbot.state.store import Store
 
 app = typer.Typer(
@@ -147,6 +148,11 @@ def open_store(
     store = Store(clients, region_of(clients, table_region), table)
     if must_exist and not store.exists():
         fail(f"state table {table} not found in {store.region}: run `govbot init` first")
+    if must_exist:
+        try:
+            migrations.current(store)
+        except migrations.SchemaError as why:
+            fail(str(why))
     return store
 
 

@@ -46,7 +46,8 @@ from govbot.cli.report import (
 from govbot.cycle.engine import govern
 from govbot.cycle.policy import PolicyError
 from govbot.cycle.sweep import resolve_regions
-from govbot.state.store import DEFAULT_TABLE, Store
+from govbot.state import migrations
+from govbot.state.store import DEFAULT_TABLE, SCHEMA_VERSION, Store
 
 
 @app.command()
@@ -144,10 +145,18 @@ def sweep(
 
 @app.command()
 def init(table: TableOption = DEFAULT_TABLE, table_region: TableRegionOption = None) -> None:
-    """Create the state table where it is missing (in AWS the template creates it)."""
+    """Create the state table where it is missing (in AWS the template creates it), or bring
+    one an older govbot wrote up to this version's schema, in place (safe to run again)."""
     store = Store(AwsClients(), region_of(AwsClients(), table_region), table)
-    created = store.create()
-    out.print(f"state table {table} in {store.region}: {'created' if created else 'exists'}")
+    if store.create():
+        out.print(f"state table {table} in {store.region}: created")
+        return
+    try:
+        steps = migrations.upgrade(store)
+    except migrations.SchemaError as why:
+        fail(str(why), 1)
+    said = "; ".join(steps) if steps else f"exists, schema {SCHEMA_VERSION}"
+    out.print(f"state table {table} in {store.region}: {said}")
 
 
 @app.command()

@@ -42,6 +42,10 @@ STATE_INDEX = "by-state"
 SCOPE_INDEX = "by-scope"
 # DynamoDB permissions the store uses, for the template test.
 PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+# The shape of the table this govbot writes (state/migrations.py brings older ones up to it).
+# 1: tables written before govbot recorded a version.
+SCHEMA_VERSION = 2
+SCHEMA_PK = "SCHEMA"
 # How often a write that lost a race to another writer is tried again on the winner's version.
 RACE_ATTEMPTS = 5
 SAVINGS_PK = "SAVINGS"
@@ -181,7 +185,32 @@ class Store:
         self._db.get_waiter("table_exists").wait(
             TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
+        self.set_schema(SCHEMA_VERSION, "created")
         return True
+
+    def schema(self) -> int:
+        """The schema version of the table's contents (1: written before versions were)."""
+        item = self._db.get_item(
+            TableName=self.table,
+            Key=_to_item({"pk": SCHEMA_PK, "sk": "RECORD"}),
+            ConsistentRead=True,
+        ).get("Item")
+        return int(item["version"]["N"]) if item else 1
+
+    def set_schema(self, version: int, note: str) -> None:
+        """Record the table's schema version; never lowers it (an older govbot running beside
+        a newer one cannot undo an upgrade)."""
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=_to_item({"pk": SCHEMA_PK, "sk": "RECORD", "record": note})
+                | {"version": {"N": str(version)}},
+                ConditionExpression="attribute_not_exists(pk) OR version <= :v",
+                ExpressionAttributeValues={":v": {"N": str(version)}},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # -- findings -------------------------------------------------------------------------
 
