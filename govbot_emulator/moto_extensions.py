@@ -89,6 +89,8 @@ def install() -> None:
     _install_log_group_class()
     _install_dynamodb_resources()
     _install_iam_prefixes()
+    _install_simulate_principal_policy()
+    _install_region_opt_in()
     from govbot_emulator import moto_pricing
 
     moto_pricing.install()  # the Price List Query API
@@ -784,6 +786,145 @@ def _install_iam_prefixes() -> None:
 
     init.govbot = True  # type: ignore[attr-defined]
     IAMRequestBase.__init__ = init  # type: ignore[method-assign]
+
+
+def _install_simulate_principal_policy() -> None:
+    """IAM SimulatePrincipalPolicy (IAM API reference): each action asked, against each
+    resource asked ("*" when none), with the context entries given, evaluated against the
+    principal's identity policies (a user's inline, attached and groups', a role's inline and
+    attached): explicitDeny if a matching statement denies it, allowed if one allows it, else
+    implicitDeny. Conditions are read as the IAM condition operators reference says for the
+    operators govbot's policies use (String*, ArnEquals/ArnLike, Null, with ForAllValues: and
+    ForAnyValue:); a condition on a key the context lacks does not match. SCPs and permissions
+    boundaries are not emulated."""
+    import fnmatch
+    import json
+
+    from moto.core.responses import ActionResult
+    from moto.iam.responses import IamResponse
+
+    if hasattr(IamResponse, "simulate_principal_policy"):
+        return
+
+    def documents(backend: Any, arn: str) -> list[Any]:
+        kind, _, name = arn.split(":")[-1].partition("/")
+        name = name.rsplit("/", 1)[-1]
+        found: list[Any] = []
+        if kind == "user":
+            found += [
+                backend.get_user_policy(name, p)["policy_document"]
+                for p in backend.list_user_policies(name)
+            ]
+            attached = list(backend.list_attached_user_policies(name)[0])
+            for group in backend.get_groups_for_user(name):
+                found += [
+                    backend.get_group_policy(group.name, p)["policy_document"]
+                    for p in backend.list_group_policies(group.name)
+                ]
+                attached += backend.list_attached_group_policies(group.name)[0]
+        elif kind == "role":
+            found += [backend.get_role_policy(name, p)[1] for p in backend.list_role_policies(name)]
+            attached = list(backend.list_attached_role_policies(name)[0])
+        else:
+            raise ValueError(f"not a user or role: {arn}")
+        for policy in attached:
+            default = next(v for v in policy.versions if v.is_default)
+            found.append(default.document)
+        return [json.loads(d) if isinstance(d, str) else d for d in found]
+
+    def listed(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value]
+
+    def matches(pattern: str, value: str, ignore_case: bool = False) -> bool:
+        if ignore_case:
+            pattern, value = pattern.lower(), value.lower()
+        return fnmatch.fnmatchcase(value, pattern)
+
+    def value_matches(value: str, patterns: list[str], exact: bool, ignore: bool) -> bool:
+        if exact:
+            return any((value.lower() == w.lower()) if ignore else value == w for w in patterns)
+        return any(matches(w, value, ignore) for w in patterns)
+
+    def condition_holds(conditions: dict[str, Any], context: dict[str, list[str]]) -> bool:
+        for operator, keys in conditions.items():
+            quantifier, _, base = operator.rpartition(":")
+            for key, wanted in keys.items():
+                values = context.get(key)
+                if base == "Null":
+                    if (values is None) != (str(listed(wanted)[0]).lower() == "true"):
+                        return False
+                    continue
+                if values is None:
+                    return False
+                exact = base in ("StringEquals", "StringEqualsIgnoreCase", "ArnEquals")
+                ignore = base.endswith("IgnoreCase")
+                patterns = [str(x) for x in listed(wanted)]
+                hits = [value_matches(v, patterns, exact, ignore) for v in values]
+                if quantifier == "ForAllValues" and not all(hits):
+                    return False
+                if quantifier != "ForAllValues" and not any(hits):
+                    return False
+        return True
+
+    def decide(docs: list[Any], action: str, resource: str, context: dict[str, list[str]]) -> str:
+        allowed = False
+        for doc in docs:
+            for st in listed(doc.get("Statement", [])):
+                if not any(matches(a, action, True) for a in listed(st.get("Action", []))):
+                    continue
+                if not any(matches(r, resource) for r in listed(st.get("Resource", "*"))):
+                    continue
+                if not condition_holds(st.get("Condition", {}), context):
+                    continue
+                if st.get("Effect") == "Deny":
+                    return "explicitDeny"
+                allowed = True
+        return "allowed" if allowed else "implicitDeny"
+
+    def simulate(self: Any) -> Any:
+        docs = documents(self.backend, self._get_param("PolicySourceArn"))
+        context = {
+            e["ContextKeyName"]: [str(v) for v in e.get("ContextKeyValues", [])]
+            for e in self._get_param("ContextEntries", [])
+        }
+        results = [
+            {"EvalActionName": action, "EvalResourceName": resource,
+             "EvalDecision": decide(docs, action, resource, context)}
+            for action in self._get_param("ActionNames", [])
+            for resource in self._get_param("ResourceArns", []) or ["*"]
+        ]  # fmt: skip
+        return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+    IamResponse.simulate_principal_policy = simulate  # type: ignore[attr-defined]
+
+
+def _install_region_opt_in() -> None:
+    """DescribeRegions (EC2 API reference) lists only the regions enabled for the account
+    unless AllRegions is true, and filters on opt-in-status; moto lists every region it knows
+    whatever is asked. Opt-in regions nobody opted in to are "not-opted-in" in moto's data."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.availability_zones_and_regions import AvailabilityZonesAndRegions
+
+    original = AvailabilityZonesAndRegions.describe_regions
+    if getattr(original, "govbot", False):
+        return
+
+    def describe_regions(self: Any) -> Any:
+        answer = original(self)
+        everything = str(self._get_param("AllRegions", False)).lower() == "true"
+        wanted: set[str] = set()
+        for f in self._get_param("Filters", []):
+            if f.get("Name") == "opt-in-status":
+                wanted |= set(f.get("Values", []))
+        if not wanted and not everything:
+            wanted = {"opt-in-not-required", "opted-in"}
+        if wanted:
+            regions = answer.result["Regions"]  # type: ignore[index]
+            answer = ActionResult({"Regions": [r for r in regions if r.opt_in_status in wanted]})
+        return answer
+
+    describe_regions.govbot = True  # type: ignore[attr-defined]
+    AvailabilityZonesAndRegions.describe_regions = describe_regions  # type: ignore[method-assign]
 
 
 def _install_log_group_class() -> None:

@@ -26,6 +26,8 @@ MEMBER_ROLES = {
     "member-remediate": "RemediationRole",
     "member-restore": "RestoreRole",
 }
+# What `govbot doctor` reads with (cli/doctor.py cannot be imported here: it imports this).
+DOCTOR = ("iam:SimulatePrincipalPolicy", "ec2:DescribeRegions")
 # What `govbot init` adds to the store's reads and writes: making the table.
 TABLE_SETUP = ("dynamodb:CreateTable", "dynamodb:DescribeTable")
 
@@ -107,6 +109,8 @@ def _cli(account: str, region: str, partition: str, table: str) -> list[dict[str
         *restores,
         # Sealed container environments in the audit log, opened by `govbot restore`.
         _allow("OpenRecords", sealing.OPEN, Condition=_RECORDS),
+        # `govbot doctor`: asking IAM what a role may do, and which regions are enabled.
+        _allow("Doctor", DOCTOR),
     ]
 
 

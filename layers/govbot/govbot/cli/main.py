@@ -20,7 +20,7 @@ from rich.markup import escape
 # Importing each group registers its commands on the application, in the order --help lists
 # them: the daily work first.
 # isort: off
-from govbot.cli import sweeping, findings, restoring, spend, catalogue  # noqa: F401
+from govbot.cli import sweeping, findings, restoring, spend, catalogue, doctor  # noqa: F401
 
 # isort: on
 from govbot.cli.app import (

@@ -1,0 +1,261 @@
+"""`govbot doctor`: what stands between an install and a working night, one check a line.
+
+Each check says ok, or what is wrong and the fix. Permissions are asked of IAM itself
+(SimulatePrincipalPolicy, so the principal's policies count as IAM reads them), for every
+action `govbot iam-policy` gives the role; a principal IAM will not simulate is reported as
+unchecked, with what to grant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.markup import escape
+from rich.table import Table
+
+from govbot.aws import AwsClients, error_code
+from govbot.cli import iam
+from govbot.cli.app import (
+    Format,
+    PolicyOption,
+    TableOption,
+    TableRegionOption,
+    app,
+    fail,
+    out,
+    region_of,
+)
+from govbot.cycle.policy import Policy, PolicyError, load_policy
+from govbot.state import migrations
+from govbot.state.store import DEFAULT_TABLE, Store
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def run(
+    clients: AwsClients,
+    store: Store,
+    policy_path: Path | None,
+    roles: dict[str, str],
+) -> list[Check]:
+    """Every check, in the order a person would fix them. ``roles`` maps a role ARN to the
+    govbot role it plays (iam.ROLES); the caller is always checked as ``cli``."""
+    checks = [_state_table(store)]
+    policy, check = _policy(policy_path)
+    checks.append(check)
+    if policy is not None:
+        checks.append(_regions(clients, policy, store.region))
+    caller = _caller_arn(clients, store.region)
+    for arn, role in {caller: "cli", **roles}.items():
+        checks.append(_permissions(clients, arn, role, store.region))
+    checks.append(_price_list(clients))
+    return checks
+
+
+def _guarded(name: str, probe: Callable[[], Check]) -> Check:
+    """A check whose AWS call fails becomes a failed check naming the error, never a crash."""
+    try:
+        return probe()
+    except (ClientError, BotoCoreError) as err:
+        return Check(name, False, f"{error_code(err) or type(err).__name__}: {err}")
+
+
+def _state_table(store: Store) -> Check:
+    name = f"state table {store.table} ({store.region})"
+
+    def probe() -> Check:
+        if not store.exists():
+            return Check(name, False, "not found", "run `govbot init` (or deploy the stack)")
+        try:
+            migrations.current(store)
+        except migrations.SchemaError as why:
+            fix = "run `govbot init`" if "older" in str(why) else "upgrade govbot"
+            return Check(name, False, str(why), fix)
+        return Check(name, True, f"reachable, schema {store.schema()}")
+
+    return _guarded(name, probe)
+
+
+def _policy(path: Path | None) -> tuple[Policy | None, Check]:
+    name = f"policy {path}" if path else "policy (the built-in defaults)"
+    try:
+        policy = load_policy(path)
+    except (PolicyError, OSError) as why:
+        return None, Check(name, False, str(why), "fix the file (`govbot policy check FILE`)")
+    return policy, Check(name, True, f"valid; {len(policy.regions) or 'no'} region(s) named")
+
+
+def _regions(clients: AwsClients, policy: Policy, home: str) -> Check:
+    name = "policy regions enabled in the account"
+
+    def probe() -> Check:
+        answer = clients.ec2(home).describe_regions(
+            Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}]
+        )
+        enabled = {r["RegionName"] for r in answer["Regions"]}
+        off = [r for r in policy.regions if r not in enabled]
+        if off:
+            return Check(
+                name,
+                False,
+                f"not enabled: {', '.join(off)}",
+                "enable them (Account settings, Regions) or take them out of the policy",
+            )
+        return Check(name, True, ", ".join(policy.regions) or "none named: the default region")
+
+    return _guarded(name, probe)
+
+
+def _caller_arn(clients: AwsClients, region: str) -> str:
+    """The caller as IAM can simulate it: an assumed role's session is its role."""
+    arn = str(clients.client("sts", region).get_caller_identity()["Arn"])
+    if ":assumed-role/" in arn:
+        partition, account = arn.split(":")[1], arn.split(":")[4]
+        role = arn.split("/")[1]
+        return f"arn:{partition}:iam::{account}:role/{role}"
+    return arn
+
+
+def _permissions(clients: AwsClients, arn: str, role: str, region: str) -> Check:
+    """Each Allow statement of the role's policy simulated as IAM would meet it: its actions
+    on its resources, with the request context its conditions ask for (a snapshot govbot
+    tagged, a govbot tag key, ...), for the principal's account."""
+    name = f"permissions of {arn} as {role}"
+    if arn.endswith(":root"):
+        return Check(name, True, "the account's root user may do everything (not advised)")
+    account = arn.split(":")[4]
+    allows = [s for s in iam.policy(role, account=account)["Statement"] if s["Effect"] == "Allow"]
+    api = clients.client("iam", region)
+    asked: set[str] = set()
+    missing: set[str] = set()
+    try:
+        for statement in allows:
+            actions = _listed(statement["Action"])
+            asked |= set(actions)
+            ask: dict[str, Any] = {"PolicySourceArn": arn, "ActionNames": actions}
+            resources = [r for r in _listed(statement["Resource"]) if r != "*"]
+            if resources:
+                ask["ResourceArns"] = resources
+            if statement.get("Condition"):
+                ask["ContextEntries"] = _context(statement["Condition"])
+            for page in api.get_paginator("simulate_principal_policy").paginate(**ask):
+                missing |= {
+                    r["EvalActionName"]
+                    for r in page["EvaluationResults"]
+                    if r["EvalDecision"] != "allowed"
+                }
+    except ClientError as err:
+        return Check(
+            name,
+            False,
+            f"not checked: IAM refused SimulatePrincipalPolicy ({error_code(err)})",
+            f"grant iam:SimulatePrincipalPolicy on {arn} to whoever runs doctor",
+        )
+    if missing:
+        return Check(
+            name,
+            False,
+            f"{len(missing)} of {len(asked)} actions denied: {', '.join(sorted(missing))}",
+            f"attach `govbot iam-policy --for {role}`",
+        )
+    return Check(name, True, f"all {len(asked)} actions allowed")
+
+
+def _listed(value: Any) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _context(conditions: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A request context that meets a statement's conditions, as govbot's own requests do
+    (its tag keys, its snapshots' keep date, its restored-from tag, its records' context)."""
+    entries = []
+    for operator, keys in conditions.items():
+        many = operator.startswith(("ForAllValues:", "ForAnyValue:"))
+        for key, wanted in keys.items():
+            if operator.endswith("Null"):
+                value = "present"  # Null "false": the key must be there
+            else:
+                value = str(_listed(wanted)[0]).replace("*", "x")
+            entries.append(
+                {
+                    "ContextKeyName": key,
+                    "ContextKeyValues": [value],
+                    "ContextKeyType": "stringList" if many else "string",
+                }
+            )
+    return entries
+
+
+def _price_list(clients: AwsClients) -> Check:
+    name = "AWS Price List (us-east-1)"
+
+    def probe() -> Check:
+        clients.client("pricing", "us-east-1").get_products(ServiceCode="AmazonEC2", MaxResults=1)
+        return Check(name, True, "reachable")
+
+    check = _guarded(name, probe)
+    if check.ok:
+        return check
+    return Check(
+        name,
+        False,
+        check.detail,
+        "sweeps fall back to the bundled prices: allow pricing:GetProducts",
+    )
+
+
+@app.command()
+def doctor(
+    policy: PolicyOption = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--role",
+            help="ROLE=ARN: also check a deployed role as the govbot role it plays "
+            "(sweep=arn:aws:iam::1…:role/…; repeatable).",
+        ),
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    table: TableOption = DEFAULT_TABLE,
+    table_region: TableRegionOption = None,
+) -> None:
+    """Check an install, one line a check: the state table and its schema, the policy and its
+    regions, each role's permissions (asked of IAM, so what IAM evaluates counts), the Price
+    List. Exits 1 when a check fails, naming the fix."""
+    roles: dict[str, str] = {}
+    for given in role or []:
+        kind, _, arn = given.partition("=")
+        if kind not in iam.ROLES or not arn.startswith("arn:"):
+            fail(f"--role {given!r}: ROLE=ARN with ROLE one of {', '.join(iam.ROLES)}")
+        roles[arn] = kind
+    clients = AwsClients()
+    store = Store(clients, region_of(clients, table_region), table)
+    checks = run(clients, store, policy, roles)
+    if format is Format.json:
+        print(json.dumps(as_json(checks), indent=2))
+    else:
+        grid = Table(show_header=True, header_style="bold")
+        for column in ("check", "", "what", "fix"):
+            grid.add_column(column, overflow="fold")
+        for c in checks:
+            mark = "[green]ok[/]" if c.ok else "[red]FAIL[/]"
+            grid.add_row(escape(c.name), mark, escape(c.detail), escape(c.fix))
+        out.print(grid)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def as_json(checks: list[Check]) -> list[dict[str, Any]]:
+    return [asdict(c) for c in checks]
