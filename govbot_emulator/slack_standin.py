@@ -24,6 +24,11 @@ class Call:
 class SlackStandIn:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    # The bot token's scopes, as Slack says them in every Web API answer's x-oauth-scopes
+    # header (api.slack.com, "Scopes"); the channels there are, and those the bot is in.
+    scopes: tuple[str, ...] = ("chat:write", "usergroups:read", "channels:read")
+    channels: dict[str, str] = field(default_factory=lambda: {"C0DIGEST": "ml-waste"})
+    joined: set[str] = field(default_factory=lambda: {"C0DIGEST"})
     _server: ThreadingHTTPServer | None = None
 
     @property
@@ -60,6 +65,7 @@ class SlackStandIn:
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("x-oauth-scopes", ",".join(standin.scopes))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -88,6 +94,24 @@ class SlackStandIn:
                 if users is not None
                 else {"ok": False, "error": "no_such_subteam"}
             )
+        if path == "/api/auth.test":
+            # api.slack.com/methods/auth.test: who the token is.
+            return {"ok": True, "user": "govbot", "user_id": "U0GOVBOT", "team_id": "T0TEAM"}
+        if path == "/api/conversations.info":
+            # api.slack.com/methods/conversations.info: is_member says whether the bot is in.
+            wanted = str(body.get("channel", ""))
+            found = wanted if wanted in self.channels else None
+            found = found or next((c for c, n in self.channels.items() if n == wanted), None)
+            if found is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "ok": True,
+                "channel": {
+                    "id": found,
+                    "name": self.channels[found],
+                    "is_member": found in self.joined,
+                },
+            }
         if path.startswith("/actions/"):
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}

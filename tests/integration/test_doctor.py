@@ -53,3 +53,64 @@ def test_what_is_wrong_is_named_with_its_fix(tmp_path) -> None:
         assert table.returncode == 1
         assert "ec2:DescribeVolumes" in table.stdout
         assert "FAIL" in table.stdout
+
+
+def _topic(clients, name: str, services: list[str]) -> str:
+    sns = clients.client("sns", "us-east-1")
+    arn = sns.create_topic(Name=name)["TopicArn"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": services},
+                "Action": "sns:Publish",
+                "Resource": arn,
+            }
+        ],
+    }
+    sns.set_topic_attributes(
+        TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(policy)
+    )
+    return arn
+
+
+def test_slack_and_the_topics_are_checked(server_account, slack, tmp_path) -> None:
+    from govbot.aws import AwsClients
+    from tests.helpers.slack import SIGNING_SECRET
+
+    clients = AwsClients()
+    secret = clients.client("secretsmanager", "us-east-1").create_secret(
+        Name="govbot/slack",
+        SecretString=json.dumps({"bot_token": "xoxb-test", "signing_secret": SIGNING_SECRET}),
+    )["ARN"]
+    digest = _topic(clients, "govbot-digest", ["cloudwatch.amazonaws.com"])
+    alerts = _topic(clients, "govbot-alerts", ["budgets.amazonaws.com"])  # no Cost Anomaly
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("regions: [us-east-1]\nslack:\n  channel: C0DIGEST\n")
+    assert run_govbot("init").returncode == 0
+    ask = ("doctor", "--policy", str(policy), "--slack-secret", secret, "-f", "json")
+    topics = ("--digest-topic", digest, "--alerts-topic", alerts)
+
+    found = checks(run_govbot(*ask, *topics))
+    assert found["Slack secret"]["ok"]
+    assert found["Slack app"]["ok"], found["Slack app"]
+    assert found["Slack channel C0DIGEST"]["ok"]
+    assert found["topic govbot-digest"]["ok"]
+    assert not found["topic govbot-alerts"]["ok"]
+    assert found["topic govbot-alerts"]["detail"] == (
+        "its policy does not let costalerts.amazonaws.com publish"
+    )
+
+    slack.joined.clear()  # the bot was never invited
+    slack.scopes = ("chat:write",)  # and the app was made by hand, with one scope
+    found = checks(run_govbot(*ask))
+    assert found["Slack channel C0DIGEST"] == {
+        "name": "Slack channel C0DIGEST",
+        "ok": False,
+        "detail": "the bot is not in it",
+        "fix": "/invite @govbot",
+    }
+    assert found["Slack app"]["detail"] == (
+        "bot govbot: missing scopes channels:read, usergroups:read"
+    )

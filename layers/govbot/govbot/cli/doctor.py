@@ -18,6 +18,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.markup import escape
 from rich.table import Table
+from slack_sdk.errors import SlackApiError
 
 from govbot.aws import AwsClients, error_code
 from govbot.cli import iam
@@ -32,8 +33,14 @@ from govbot.cli.app import (
     region_of,
 )
 from govbot.cycle.policy import Policy, PolicyError, load_policy
+from govbot.delivery import slack
 from govbot.state import migrations
 from govbot.state.store import DEFAULT_TABLE, Store
+
+# Who must be able to publish to each topic (template.yaml's topic policies): alarms to the
+# digest topic, Budgets and Cost Anomaly Detection to the alerts topic.
+DIGEST_PUBLISHERS = ("cloudwatch.amazonaws.com",)
+ALERT_PUBLISHERS = ("budgets.amazonaws.com", "costalerts.amazonaws.com")
 
 
 @dataclass(frozen=True)
@@ -44,23 +51,37 @@ class Check:
     fix: str = ""
 
 
+@dataclass(frozen=True)
+class Install:
+    """What to check beyond the account: deployed roles (ARN -> the govbot role it plays),
+    the Slack secret, and the topics Budgets, Cost Anomaly Detection and alarms publish to."""
+
+    roles: dict[str, str]
+    slack_secret: str | None = None
+    digest_topic: str | None = None
+    alerts_topic: str | None = None
+
+
 def run(
-    clients: AwsClients,
-    store: Store,
-    policy_path: Path | None,
-    roles: dict[str, str],
+    clients: AwsClients, store: Store, policy_path: Path | None, install: Install
 ) -> list[Check]:
-    """Every check, in the order a person would fix them. ``roles`` maps a role ARN to the
-    govbot role it plays (iam.ROLES); the caller is always checked as ``cli``."""
+    """Every check, in the order a person would fix them; the caller is always checked as
+    ``cli``."""
     checks = [_state_table(store)]
     policy, check = _policy(policy_path)
     checks.append(check)
     if policy is not None:
         checks.append(_regions(clients, policy, store.region))
     caller = _caller_arn(clients, store.region)
-    for arn, role in {caller: "cli", **roles}.items():
+    for arn, role in {caller: "cli", **install.roles}.items():
         checks.append(_permissions(clients, arn, role, store.region))
     checks.append(_price_list(clients))
+    if install.slack_secret:
+        checks += _slack(clients, install.slack_secret, policy)
+    topics = ((install.digest_topic, DIGEST_PUBLISHERS), (install.alerts_topic, ALERT_PUBLISHERS))
+    for topic, services in topics:
+        if topic:
+            checks.append(_topic(clients, topic, services))
     return checks
 
 
@@ -173,7 +194,7 @@ def _permissions(clients: AwsClients, arn: str, role: str, region: str) -> Check
     return Check(name, True, f"all {len(asked)} actions allowed")
 
 
-def _listed(value: Any) -> list[str]:
+def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -227,13 +248,27 @@ def doctor(
             "(sweep=arn:aws:iam::1…:role/…; repeatable).",
         ),
     ] = None,
+    slack_secret: Annotated[
+        str | None,
+        typer.Option(help="The Slack secret's ARN: check it, the app's scopes and the channel."),
+    ] = None,
+    digest_topic: Annotated[
+        str | None, typer.Option(help="DigestTopicArn: alarms must be able to publish to it.")
+    ] = None,
+    alerts_topic: Annotated[
+        str | None,
+        typer.Option(
+            help="BudgetAlertsTopicArn: Budgets and Cost Anomaly Detection must publish to it."
+        ),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     table: TableOption = DEFAULT_TABLE,
     table_region: TableRegionOption = None,
 ) -> None:
     """Check an install, one line a check: the state table and its schema, the policy and its
     regions, each role's permissions (asked of IAM, so what IAM evaluates counts), the Price
-    List. Exits 1 when a check fails, naming the fix."""
+    List, and with their options the Slack secret, app and channel and the topics' policies.
+    Exits 1 when a check fails, naming the fix."""
     roles: dict[str, str] = {}
     for given in role or []:
         kind, _, arn = given.partition("=")
@@ -242,7 +277,8 @@ def doctor(
         roles[arn] = kind
     clients = AwsClients()
     store = Store(clients, region_of(clients, table_region), table)
-    checks = run(clients, store, policy, roles)
+    install = Install(roles, slack_secret, digest_topic, alerts_topic)
+    checks = run(clients, store, policy, install)
     if format is Format.json:
         print(json.dumps(as_json(checks), indent=2))
     else:
@@ -255,6 +291,89 @@ def doctor(
         out.print(grid)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
+
+
+def _slack(clients: AwsClients, secret_arn: str, policy: Policy | None) -> list[Check]:
+    """The secret readable and well formed, the token good with the scopes govbot's calls
+    need, and the bot in the digest channel."""
+    try:
+        creds = slack.load_credentials(clients, secret_arn)
+    except Exception as err:  # an AWS error, or a secret that is not govbot's JSON
+        why = error_code(err) or type(err).__name__
+        return [
+            Check(
+                "Slack secret",
+                False,
+                f"cannot read {secret_arn}: {why}",
+                'store {"bot_token": "xoxb-...", "signing_secret": "..."} in it, readable by '
+                "the functions and by you",
+            )
+        ]
+    checks = [Check("Slack secret", True, "readable: a bot token and a signing secret")]
+    client = slack.web_client(creds.bot_token.get_secret_value())
+    try:
+        auth = client.auth_test()
+    except SlackApiError as err:
+        return [
+            *checks,
+            Check(
+                "Slack app", False, f"auth.test: {err.response.get('error')}", "reinstall the app"
+            ),
+        ]
+    granted = {s.strip() for s in str(auth.headers.get("x-oauth-scopes", "")).split(",")}
+    needed = {scope for scope in slack.SCOPES.values() if scope}
+    lacking = sorted(needed - granted)
+    checks.append(
+        Check(
+            "Slack app",
+            not lacking,
+            f"bot {auth.get('user')}: missing scopes {', '.join(lacking)}"
+            if lacking
+            else f"bot {auth.get('user')}, scopes {', '.join(sorted(needed))}",
+            "add them from docs/slack-app-manifest.yaml and reinstall the app" if lacking else "",
+        )
+    )
+    channel = policy.slack.channel if policy else None
+    if not channel:
+        return [*checks, Check("Slack channel", True, "none in the policy: no Slack digest")]
+    name = f"Slack channel {channel}"
+    try:
+        info = client.conversations_info(channel=channel.lstrip("#"))
+    except SlackApiError as err:
+        error = err.response.get("error")
+        return [*checks, Check(name, False, f"conversations.info: {error}", "check slack.channel")]
+    if not info["channel"].get("is_member"):
+        return [*checks, Check(name, False, "the bot is not in it", f"/invite @{auth.get('user')}")]
+    return [*checks, Check(name, True, "the bot is in it")]
+
+
+def _topic(clients: AwsClients, arn: str, publishers: tuple[str, ...]) -> Check:
+    """The topic's policy lets each service that must publish to it do so (Budgets and Cost
+    Anomaly Detection drop messages a policy refuses, silently)."""
+    name = f"topic {arn.rsplit(':', 1)[-1]}"
+
+    def probe() -> Check:
+        attributes = clients.client("sns", arn.split(":")[3]).get_topic_attributes(TopicArn=arn)
+        document = json.loads(attributes["Attributes"].get("Policy") or "{}")
+        allowed = set()
+        for st in _listed(document.get("Statement", [])):
+            if st.get("Effect") != "Allow":
+                continue
+            if not any(a in ("sns:Publish", "sns:*", "*") for a in _listed(st.get("Action", []))):
+                continue
+            service = (st.get("Principal") or {}).get("Service", [])
+            allowed |= set(_listed(service))
+        refused = [p for p in publishers if p not in allowed]
+        if refused:
+            return Check(
+                name,
+                False,
+                f"its policy does not let {', '.join(refused)} publish",
+                "allow sns:Publish to them (template.yaml's topic policies show how)",
+            )
+        return Check(name, True, f"{', '.join(publishers)} may publish")
+
+    return _guarded(name, probe)
 
 
 def as_json(checks: list[Check]) -> list[dict[str, Any]]:

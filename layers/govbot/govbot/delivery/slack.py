@@ -32,9 +32,11 @@ GROUP_CACHE_SECONDS = 300
 ACTION_IDS = {"approve": "govbot_approve", "reject": "govbot_reject", "snooze": "govbot_snooze"}
 # The bot scope of each Slack Web API method govbot calls: what docs/slack-app-manifest.yaml
 # asks for, and nothing more (a test finds every call and holds the manifest to this).
-SCOPES = {
+SCOPES: dict[str, str | None] = {
     "chat.postMessage": "chat:write",
     "usergroups.users.list": "usergroups:read",
+    "auth.test": None,  # any token may ask who it is
+    "conversations.info": "channels:read",  # govbot doctor: is the bot in its channel?
 }
 
 
