@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +33,7 @@ from govbot.cli.app import (
     out,
     region_of,
 )
+from govbot.cycle import org
 from govbot.cycle.policy import Policy, PolicyError, load_policy
 from govbot.delivery import slack
 from govbot.state import migrations
@@ -60,6 +62,10 @@ class Install:
     slack_secret: str | None = None
     digest_topic: str | None = None
     alerts_topic: str | None = None
+    # An organisation: assume each target account's member sweep role (run doctor as the
+    # sweep worker's role: the member roles trust only it), with this ExternalId.
+    members: bool = False
+    external_id: str | None = None
 
 
 def run(
@@ -78,6 +84,8 @@ def run(
     checks.append(_price_list(clients))
     if install.slack_secret:
         checks += _slack(clients, install.slack_secret, policy)
+    if install.members and policy is not None:
+        checks.append(_members(clients, policy, store.region, install.external_id))
     topics = ((install.digest_topic, DIGEST_PUBLISHERS), (install.alerts_topic, ALERT_PUBLISHERS))
     for topic, services in topics:
         if topic:
@@ -261,6 +269,18 @@ def doctor(
             help="BudgetAlertsTopicArn: Budgets and Cost Anomaly Detection must publish to it."
         ),
     ] = None,
+    members: Annotated[
+        bool,
+        typer.Option(
+            "--members",
+            help="Assume every target account's member sweep role (run as the sweep worker's "
+            "role, which they trust).",
+        ),
+    ] = False,
+    external_id: Annotated[
+        str | None,
+        typer.Option(envvar="GOVBOT_EXTERNAL_ID", help="The member roles' ExternalId."),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     table: TableOption = DEFAULT_TABLE,
     table_region: TableRegionOption = None,
@@ -277,7 +297,7 @@ def doctor(
         roles[arn] = kind
     clients = AwsClients()
     store = Store(clients, region_of(clients, table_region), table)
-    install = Install(roles, slack_secret, digest_topic, alerts_topic)
+    install = Install(roles, slack_secret, digest_topic, alerts_topic, members, external_id)
     checks = run(clients, store, policy, install)
     if format is Format.json:
         print(json.dumps(as_json(checks), indent=2))
@@ -374,6 +394,52 @@ def _topic(clients: AwsClients, arn: str, publishers: tuple[str, ...]) -> Check:
         return Check(name, True, f"{', '.join(publishers)} may publish")
 
     return _guarded(name, probe)
+
+
+MEMBER_CONCURRENCY = 16  # AssumeRole calls in flight: well inside STS's request rate
+SHOWN = 10  # failed accounts named on the line; the rest counted
+
+
+def _members(clients: AwsClients, policy: Policy, region: str, external_id: str | None) -> Check:
+    """Every target account's member sweep role, assumed at once; one line for them all."""
+    name = "member sweep roles"
+    try:
+        accounts = org.accounts(policy.organization, clients, region)
+    except (ClientError, BotoCoreError) as err:
+        return Check(name, False, f"cannot list the organisation's accounts: {error_code(err)}")
+    role = policy.organization.member_role
+    partition = _caller_arn(clients, region).split(":")[1]
+    sts = clients.client("sts", region)
+
+    def assume(account: str) -> str | None:
+        ask: dict[str, Any] = {
+            "RoleArn": f"arn:{partition}:iam::{account}:role/{role}",
+            "RoleSessionName": "govbot-doctor",
+            "DurationSeconds": 900,
+        }
+        if external_id:
+            ask["ExternalId"] = external_id
+        try:
+            sts.assume_role(**ask)
+        except ClientError as err:
+            return f"{account} ({error_code(err)})"
+        return None
+
+    with ThreadPoolExecutor(max_workers=MEMBER_CONCURRENCY) as pool:
+        refused = [r for r in pool.map(assume, accounts) if r]
+    if not accounts:
+        return Check(name, False, "the policy's organization section selects no account")
+    if refused:
+        more = f" and {len(refused) - SHOWN} more" if len(refused) > SHOWN else ""
+        return Check(
+            name,
+            False,
+            f"{len(refused)} of {len(accounts)} accounts refused {role}: "
+            f"{', '.join(refused[:SHOWN])}{more}",
+            "deploy templates/member-roles.yaml to them (StackSet) with this ExternalId, "
+            "trusting the sweep worker's role; run doctor as that role",
+        )
+    return Check(name, True, f"{role} assumable in all {len(accounts)} accounts")
 
 
 def as_json(checks: list[Check]) -> list[dict[str, Any]]:

@@ -1,0 +1,49 @@
+"""`govbot doctor --members`: every target account's member sweep role assumed at once, and
+one line naming the accounts that refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govbot.cli import doctor
+from govbot.cycle.policy import parse_policy
+
+ACCOUNTS = ["111111111111", "222222222222", "333333333333"]
+
+
+def refuse_assume_role_in(clients, refused: set[str]) -> None:
+    """AssumeRole answers AccessDenied for roles in these accounts, as STS does for a role
+    that does not exist or does not trust the caller."""
+    sts = clients.client("sts", "us-east-1")
+
+    def answer(params: dict[str, Any], **_: Any) -> Any:
+        if not any(a in str(params.get("body", {}).get("RoleArn", "")) for a in refused):
+            return None
+        http = type("Http", (), {"status_code": 403, "headers": {}})()
+        return http, {
+            "Error": {"Code": "AccessDenied", "Message": "not authorized to assume the role"},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
+
+    sts.meta.events.register("before-call.sts.AssumeRole", answer)
+
+
+def policy() -> Any:
+    return parse_policy({"regions": ["us-east-1"], "organization": {"accounts": ACCOUNTS}})
+
+
+def test_every_member_role_assumable_is_one_line(clients) -> None:
+    check = doctor._members(clients, policy(), "us-east-1", "ext-123")
+    assert check.ok
+    assert check.detail == "govbot-sweep assumable in all 3 accounts"
+
+
+def test_the_accounts_that_refuse_are_named_on_one_line(clients) -> None:
+    refuse_assume_role_in(clients, {"222222222222", "333333333333"})
+    check = doctor._members(clients, policy(), "us-east-1", "ext-123")
+    assert not check.ok
+    assert check.detail == (
+        "2 of 3 accounts refused govbot-sweep: 222222222222 (AccessDenied), "
+        "333333333333 (AccessDenied)"
+    )
+    assert "member-roles.yaml" in check.fix
