@@ -66,6 +66,8 @@ class Install:
     # sweep worker's role: the member roles trust only it), with this ExternalId.
     members: bool = False
     external_id: str | None = None
+    # The deployed stack: its topics (outputs), its functions' roles, its schedule and rules.
+    stack: str | None = None
 
 
 def run(
@@ -84,6 +86,9 @@ def run(
     checks.append(_price_list(clients))
     if install.slack_secret:
         checks += _slack(clients, install.slack_secret, policy)
+    if install.stack:
+        found, install = _from_stack(clients, install, store.region)
+        checks += found
     if install.members and policy is not None:
         checks.append(_members(clients, policy, store.region, install.external_id))
     topics = ((install.digest_topic, DIGEST_PUBLISHERS), (install.alerts_topic, ALERT_PUBLISHERS))
@@ -269,6 +274,13 @@ def doctor(
             help="BudgetAlertsTopicArn: Budgets and Cost Anomaly Detection must publish to it."
         ),
     ] = None,
+    stack: Annotated[
+        str | None,
+        typer.Option(
+            help="The deployed stack: check its schedule and rules, and its topics and "
+            "functions' roles without naming them.",
+        ),
+    ] = None,
     members: Annotated[
         bool,
         typer.Option(
@@ -297,7 +309,7 @@ def doctor(
         roles[arn] = kind
     clients = AwsClients()
     store = Store(clients, region_of(clients, table_region), table)
-    install = Install(roles, slack_secret, digest_topic, alerts_topic, members, external_id)
+    install = Install(roles, slack_secret, digest_topic, alerts_topic, members, external_id, stack)
     checks = run(clients, store, policy, install)
     if format is Format.json:
         print(json.dumps(as_json(checks), indent=2))
@@ -392,6 +404,74 @@ def _topic(clients: AwsClients, arn: str, publishers: tuple[str, ...]) -> Check:
                 "allow sns:Publish to them (template.yaml's topic policies show how)",
             )
         return Check(name, True, f"{', '.join(publishers)} may publish")
+
+    return _guarded(name, probe)
+
+
+# The stack's functions' roles by logical id (SAM names a function's role <Function>Role), as
+# the govbot role each plays.
+STACK_ROLES = {"SweepFunctionRole": "sweep", "RemediateFunctionRole": "remediate"}
+
+
+def _from_stack(clients: AwsClients, install: Install, region: str) -> tuple[list[Check], Install]:
+    """What the stack deployed: its schedule and EventBridge rules enabled (a check each
+    kind), and its topics and functions' roles added to what is checked."""
+    stack = str(install.stack)
+    name = f"stack {stack}"
+    try:
+        cfn = clients.client("cloudformation", region)
+        [described] = cfn.describe_stacks(StackName=stack)["Stacks"]
+        resources = [
+            r
+            for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
+            for r in page["StackResourceSummaries"]
+        ]
+    except (ClientError, BotoCoreError) as err:
+        return [Check(name, False, f"cannot read it: {error_code(err)}", "check --stack")], install
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    account = _caller_arn(clients, region).split(":")[4]
+    partition = _caller_arn(clients, region).split(":")[1]
+    roles = dict(install.roles)
+    for r in resources:
+        if r["LogicalResourceId"] in STACK_ROLES and r.get("PhysicalResourceId"):
+            arn = f"arn:{partition}:iam::{account}:role/{r['PhysicalResourceId']}"
+            roles.setdefault(arn, STACK_ROLES[r["LogicalResourceId"]])
+    found = Install(
+        roles=roles,
+        slack_secret=install.slack_secret,
+        digest_topic=install.digest_topic or outputs.get("DigestTopicArn"),
+        alerts_topic=install.alerts_topic or outputs.get("BudgetAlertsTopicArn"),
+        members=install.members,
+        external_id=install.external_id,
+        stack=stack,
+    )
+    return [_triggers(clients, resources, region)], found
+
+
+def _triggers(clients: AwsClients, resources: list[dict[str, Any]], region: str) -> Check:
+    """The nightly schedule and every EventBridge rule the stack made are enabled: a disabled
+    one is a night or a real-time path that silently never runs."""
+    name = "schedule and EventBridge rules"
+
+    def probe() -> Check:
+        off, seen = [], 0
+        for r in resources:
+            physical = r.get("PhysicalResourceId")
+            if not physical:
+                continue
+            if r["ResourceType"] == "AWS::Scheduler::Schedule":
+                state = clients.client("scheduler", region).get_schedule(Name=physical)["State"]
+            elif r["ResourceType"] == "AWS::Events::Rule":
+                rule = physical.rsplit("|", 1)[-1]  # "bus|rule" for rules on a custom bus
+                state = clients.client("events", region).describe_rule(Name=rule)["State"]
+            else:
+                continue
+            seen += 1
+            if state != "ENABLED":
+                off.append(f"{r['LogicalResourceId']} ({state})")
+        if off:
+            return Check(name, False, f"not enabled: {', '.join(off)}", "enable them")
+        return Check(name, True, f"all {seen} enabled")
 
     return _guarded(name, probe)
 

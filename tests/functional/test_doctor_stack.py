@@ -1,0 +1,72 @@
+"""`govbot doctor --stack`: the deployed schedule and EventBridge rules must be enabled, and
+the stack's topics and functions' roles are checked without naming them."""
+
+from __future__ import annotations
+
+import json
+
+from govbot.cli import doctor
+
+STACK = {
+    "Resources": {
+        "DigestTopic": {"Type": "AWS::SNS::Topic"},
+        "BudgetAlertsTopic": {"Type": "AWS::SNS::Topic"},
+        "RealtimeCloudTrailRule": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {"EventPattern": {"source": ["aws.sagemaker"]}, "State": "ENABLED"},
+        },
+        "BudgetEventsRule": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {"EventPattern": {"source": ["aws.budgets"]}, "State": "DISABLED"},
+        },
+    },
+    "Outputs": {
+        "DigestTopicArn": {"Value": {"Ref": "DigestTopic"}},
+        "BudgetAlertsTopicArn": {"Value": {"Ref": "BudgetAlertsTopic"}},
+    },
+}
+
+
+def test_a_disabled_rule_is_named_and_the_stacks_topics_are_found(clients) -> None:
+    cfn = clients.client("cloudformation", "us-east-1")
+    cfn.create_stack(StackName="govbot", TemplateBody=json.dumps(STACK))
+    [check], found = doctor._from_stack(clients, doctor.Install({}, stack="govbot"), "us-east-1")
+    assert not check.ok
+    assert check.detail == "not enabled: BudgetEventsRule (DISABLED)"
+    arns = {t["TopicArn"] for t in clients.client("sns", "us-east-1").list_topics()["Topics"]}
+    assert found.digest_topic in arns
+    assert found.alerts_topic in arns
+    assert "BudgetAlertsTopic" in str(found.alerts_topic)
+
+
+def test_a_disabled_schedule_is_named(clients) -> None:
+    scheduler = clients.client("scheduler", "us-east-1")
+    target = {
+        "Arn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+        "RoleArn": "arn:aws:iam::123456789012:role/r",
+    }
+    for name, state in (("govbot-nightly", "DISABLED"),):
+        scheduler.create_schedule(
+            Name=name,
+            ScheduleExpression="cron(0 2 * * ? *)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target=target,
+            State=state,
+        )
+    resources = [
+        {
+            "ResourceType": "AWS::Scheduler::Schedule",
+            "LogicalResourceId": "NightlySchedule",
+            "PhysicalResourceId": "govbot-nightly",
+        }
+    ]
+    check = doctor._triggers(clients, resources, "us-east-1")
+    assert (check.ok, check.detail) == (False, "not enabled: NightlySchedule (DISABLED)")
+    scheduler.update_schedule(
+        Name="govbot-nightly",
+        ScheduleExpression="cron(0 2 * * ? *)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target=target,
+        State="ENABLED",
+    )
+    assert doctor._triggers(clients, resources, "us-east-1").detail == "all 1 enabled"
