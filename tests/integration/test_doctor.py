@@ -114,3 +114,18 @@ def test_slack_and_the_topics_are_checked(server_account, slack, tmp_path) -> No
     assert found["Slack app"]["detail"] == (
         "bot govbot: missing scopes channels:read, usergroups:read"
     )
+
+
+def test_where_iam_will_not_simulate_the_policies_are_read_by_hand(tmp_path) -> None:
+    options = ("--iam", "cli", "--without", "iam:SimulatePrincipalPolicy")
+    with estate_process(*options, "--without", "ec2:DescribeVolumes") as (at, started):
+        as_user = {**at, **started["user"]}
+        result = run_govbot("doctor", "-f", "json", env=as_user)
+        [permissions] = [c for c in json.loads(result.stdout) if "permissions" in c["name"]]
+        assert permissions["name"].endswith(
+            "(read from its policies: SCPs and boundaries not seen)"
+        )
+        assert permissions["detail"].endswith(
+            "denied: ec2:DescribeVolumes, iam:SimulatePrincipalPolicy"
+        )
+        assert result.returncode == 1

@@ -27,7 +27,19 @@ MEMBER_ROLES = {
     "member-restore": "RestoreRole",
 }
 # What `govbot doctor` reads with (cli/doctor.py cannot be imported here: it imports this).
-DOCTOR = ("iam:SimulatePrincipalPolicy", "ec2:DescribeRegions")
+DOCTOR = (
+    "iam:SimulatePrincipalPolicy",
+    # Where IAM will not simulate (an SCP may refuse it): reading the policies themselves.
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListUserPolicies",
+    "iam:GetUserPolicy",
+    "iam:ListAttachedUserPolicies",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "ec2:DescribeRegions",
+)
 # What `govbot init` adds to the store's reads and writes: making the table.
 TABLE_SETUP = ("dynamodb:CreateTable", "dynamodb:DescribeTable")
 
