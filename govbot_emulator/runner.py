@@ -296,6 +296,40 @@ def account_state(clients: AwsClients) -> Table:
     return table
 
 
+def publishable_topic(clients: AwsClients, name: str, services: list[str]) -> str:
+    """A topic these AWS services may publish to, as template.yaml's topic policies allow."""
+    sns = clients.client("sns", estate.PRIMARY)
+    arn = str(sns.create_topic(Name=name)["TopicArn"])
+    statement = {
+        "Sid": "ServicesPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": services},
+        "Action": "sns:Publish",
+        "Resource": arn,
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=policy)
+    return arn
+
+
+def operator(clients: AwsClients) -> dict[str, str]:
+    """A person's IAM user holding exactly `govbot iam-policy --for cli`: whose keys the served
+    demo prints for `govbot doctor` and the other commands."""
+    from govbot.cli.iam import policy
+
+    iam = clients.client("iam", estate.PRIMARY)
+    iam.create_user(UserName="govbot-operator")
+    document = policy("cli", account=clients.account_id(estate.PRIMARY))
+    iam.put_user_policy(
+        UserName="govbot-operator", PolicyName="govbot-cli", PolicyDocument=json.dumps(document)
+    )
+    key = iam.create_access_key(UserName="govbot-operator")["AccessKey"]
+    return {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
+
+
 def _provision(clients: AwsClients, standin: SlackStandIn) -> dict[str, str]:
     """What the template would create, in the emulated account: the policy parameter, the
     Slack secret, the remediation queue and the digest topic. Returns the functions' env."""
@@ -306,8 +340,11 @@ def _provision(clients: AwsClients, standin: SlackStandIn) -> dict[str, str]:
         SecretString=json.dumps({"bot_token": "xoxb-demo", "signing_secret": SIGNING_SECRET}),
     )["ARN"]
     queue = clients.client("sqs", region).create_queue(QueueName="govbot-remediation")["QueueUrl"]
-    topic = clients.client("sns", region).create_topic(Name="govbot-digest")["TopicArn"]
+    topic = publishable_topic(clients, "govbot-digest", ["cloudwatch.amazonaws.com"])
+    alerts = ["budgets.amazonaws.com", "costalerts.amazonaws.com"]
+    alerts_topic = publishable_topic(clients, "govbot-budget-alerts", alerts)
     return {
+        "BUDGET_ALERTS_TOPIC_ARN": alerts_topic,
         "SLACK_SECRET_ARN": secret,
         "REMEDIATION_QUEUE_URL": queue,
         "SNS_TOPIC_ARN": topic,
@@ -322,7 +359,8 @@ def run_demo(out: Console, err: Console, serve: bool = False, verbose: bool = Fa
         err.print("[red]govbot demo runs from a govbot checkout (functions/ and events/).[/]")
         return 2
     moto_extensions.install()
-    standin = SlackStandIn().start()
+    # The demo's digest channel, with the bot in it (as `govbot doctor` will ask).
+    standin = SlackStandIn(channels={"C0MLFINOPS": "ml-finops"}, joined={"C0MLFINOPS"}).start()
     try:
         with emulated_account() as url:
             return _demo(out, root, url, standin, serve, verbose)
@@ -516,12 +554,23 @@ def _demo(
     )
 
     if serve:
-        out.print(f"\nThe emulated account stays up at {url}. In another shell:")
-        out.print(
-            f"  AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo "
-            "govbot findings",
-            highlight=False,
+        keys = operator(seed_clients)
+        env = (
+            f"AWS_ENDPOINT_URL={url} AWS_DEFAULT_REGION={estate.PRIMARY} "
+            f"AWS_ACCESS_KEY_ID={keys['AWS_ACCESS_KEY_ID']} "
+            f"AWS_SECRET_ACCESS_KEY={keys['AWS_SECRET_ACCESS_KEY']}"
         )
+        out.print(f"\nThe emulated account stays up at {url}. In another shell, as an operator")
+        out.print("holding exactly `govbot iam-policy --for cli`:")
+        doctor = (
+            f"  {env} SLACK_API_URL={standin.api_url} govbot doctor "
+            f"--slack-secret {FUNCTION_ENV['SLACK_SECRET_ARN']} "
+            f"--digest-topic {FUNCTION_ENV['SNS_TOPIC_ARN']} "
+            f"--alerts-topic {FUNCTION_ENV['BUDGET_ALERTS_TOPIC_ARN']}"
+        )
+        # Commands to copy: no markup, no emoji (":secret:" is in a secret's ARN), no wrap.
+        for line in (f"  {env} govbot findings", doctor):
+            out.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
         out.print("Ctrl-C stops it.")
         with contextlib.suppress(KeyboardInterrupt):
             while True:
