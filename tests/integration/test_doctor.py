@@ -85,7 +85,7 @@ def test_slack_and_the_topics_are_checked(server_account, slack, tmp_path) -> No
         SecretString=json.dumps({"bot_token": "xoxb-test", "signing_secret": SIGNING_SECRET}),
     )["ARN"]
     digest = _topic(clients, "govbot-digest", ["cloudwatch.amazonaws.com"])
-    alerts = _topic(clients, "govbot-alerts", ["budgets.amazonaws.com"])  # no Cost Anomaly
+    alerts = _topic(clients, "govbot-alerts", ["costalerts.amazonaws.com"])  # Budgets left out
     policy = tmp_path / "policy.yaml"
     policy.write_text("regions: [us-east-1]\nslack:\n  channel: C0DIGEST\n")
     assert run_govbot("init").returncode == 0
@@ -99,7 +99,7 @@ def test_slack_and_the_topics_are_checked(server_account, slack, tmp_path) -> No
     assert found["topic govbot-digest"]["ok"]
     assert not found["topic govbot-alerts"]["ok"]
     assert found["topic govbot-alerts"]["detail"] == (
-        "its policy does not let costalerts.amazonaws.com publish"
+        "its policy does not let budgets.amazonaws.com publish"
     )
 
     slack.joined.clear()  # the bot was never invited
