@@ -11,6 +11,9 @@ from govbot.kinds import RESOURCE_TYPES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "layers" / "govbot" / "govbot"
 TYPE_NAME = re.compile(r"^AWS::\w+::")
+# govbot's own stack's resources that `govbot doctor` inspects (its schedule and rules): not
+# kinds of resource govbot judges, so not kind knowledge.
+OWN_STACK = {"AWS::Scheduler::Schedule", "AWS::Events::Rule"}
 
 
 def kind_words() -> set[str]:
@@ -26,6 +29,7 @@ def kind_knowledge(source: str, words: set[str]) -> list[str]:
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and TYPE_NAME.match(node.value)
+            and node.value not in OWN_STACK
         ):
             found.append(f"line {node.lineno}: {node.value!r}")
         compared: list[ast.expr] = []
@@ -62,6 +66,10 @@ def test_the_check_sees_type_names_and_switches() -> None:
     assert kind_knowledge('if kind in ("sagemaker-endpoint", "x"): pass\n', words)
     assert kind_knowledge('match kind:\n    case "notebook":\n        pass\n', words)
     assert not kind_knowledge('doc = "CloudFormation type name, e.g. AWS::EC2::Volume."\n', words)
+
+
+def test_the_stack_s_own_types_are_no_kind() -> None:
+    assert not OWN_STACK & set(RESOURCE_TYPES)
 
 
 def test_each_kind_lives_in_one_module_under_kinds() -> None:
