@@ -73,9 +73,10 @@ def iam_policy(
         str,
         typer.Option(
             "--for",
-            help="The role: cli (the command line, --apply and restore included), sweep, "
-            "remediate (the deployed functions), member-sweep, member-remediate, member-restore "
-            "(the roles templates/member-roles.yaml makes in each member account).",
+            help="The role: cli (the command line, --apply and restore included); a deployed "
+            "function's: sweep, remediate, slack, realtime, budget, plan, sweep-worker, "
+            "org-digest; or member-sweep, member-remediate, member-restore (the roles "
+            "templates/member-roles.yaml makes in each member account).",
         ),
     ] = "cli",
     account: Annotated[

@@ -480,7 +480,16 @@ def _topic(clients: AwsClients, arn: str, publishers: tuple[str, ...]) -> Check:
 
 # The stack's functions' roles by logical id (SAM names a function's role <Function>Role), as
 # the govbot role each plays.
-STACK_ROLES = {"SweepFunctionRole": "sweep", "RemediateFunctionRole": "remediate"}
+STACK_ROLES = {
+    "SweepFunctionRole": "sweep",
+    "RemediateFunctionRole": "remediate",
+    "SlackFunctionRole": "slack",
+    "RealtimeFunctionRole": "realtime",
+    "BudgetFunctionRole": "budget",
+    "PlanFunctionRole": "plan",
+    "SweepWorkerFunctionRole": "sweep-worker",
+    "OrgDigestFunctionRole": "org-digest",
+}
 
 
 def _from_stack(clients: AwsClients, install: Install, region: str) -> tuple[list[Check], Install]:

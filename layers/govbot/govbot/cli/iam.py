@@ -15,12 +15,24 @@ from typing import Any
 
 import yaml
 
+from govbot.cycle import org
 from govbot.delivery import queue, sns
 from govbot.detectors import sweep_permissions
 from govbot.runtime import IDEMPOTENCY_PERMISSIONS
 from govbot.state import sealing, store
 
-ROLES = ("cli", "sweep", "remediate", "member-sweep", "member-remediate", "member-restore")
+# The deployed functions' roles, named as the functions are (template.yaml).
+FUNCTION_ROLES = (
+    "sweep",
+    "remediate",
+    "slack",
+    "realtime",
+    "budget",
+    "plan",
+    "sweep-worker",
+    "org-digest",
+)
+ROLES = ("cli", *FUNCTION_ROLES, "member-sweep", "member-remediate", "member-restore")
 MEMBER_ROLES = {
     "member-sweep": "SweepRole",
     "member-remediate": "RemediationRole",
@@ -80,7 +92,7 @@ def policy(
         statements = list(_member(MEMBER_ROLES[role], account, partition))
     elif role == "cli":
         statements = _cli(account, region, partition, table)
-    elif role in ("sweep", "remediate"):
+    elif role in FUNCTION_ROLES:
         statements = _central(role, account, region, partition, table, stack)
     else:
         raise ValueError(f"no govbot role {role!r}; known: {', '.join(ROLES)}")
@@ -132,51 +144,70 @@ _RECORDS = {"StringEquals": {"kms:EncryptionContext:govbot": "audit-record"}}
 def _central(
     role: str, account: str, region: str, partition: str, table: str, stack: str
 ) -> list[dict[str, Any]]:
-    """The deployed sweep and remediation functions' roles as template.yaml grants them (the
-    remediation statements are the member remediation role's, in govbot's own account)."""
+    """A deployed function's role as template.yaml grants it (the remediation statements are
+    the member remediation role's, in govbot's own account). Slack's secret is left out: its
+    ARN is a parameter of the stack."""
+    named = f"{region}:{account}:{stack}-*"  # SAM names queues and topics after the stack
     stored = set(store.PERMISSIONS)
-    if role == "remediate":
-        stored |= set(IDEMPOTENCY_PERMISSIONS)  # the worker's once-per-decision records
-    statements = [
-        _allow("DetectorsReadOnly", sweep_permissions()),
-        _allow("StateTable", stored, _table(account, region, partition, table)),
+    if role in ("remediate", "budget"):
+        stored |= set(IDEMPOTENCY_PERMISSIONS)  # once per decision, once per alert
+    reads = _allow("DetectorsReadOnly", sweep_permissions())
+    table_ = _allow("StateTable", stored, _table(account, region, partition, table))
+    queue_ = _allow("QueueFixes", queue.PERMISSIONS, f"arn:{partition}:sqs:{named}")
+    digest = [
+        _allow("Digest", sns.PERMISSIONS, f"arn:{partition}:sns:{named}"),
+        # The topics are encrypted with the stack's key (alias/STACK-topics).
         _allow(
-            "ReadPolicy",
-            {"ssm:GetParameter"},
-            f"arn:{partition}:ssm:{region}:{account}:parameter/{stack}/policy",
+            "DigestKey",
+            {"kms:GenerateDataKey", "kms:Decrypt"},
+            f"arn:{partition}:kms:{region}:{account}:key/*",
+            Condition={
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{stack}-topics"}
+            },
         ),
     ]
-    if role == "sweep":
-        named = f"{region}:{account}:{stack}-*"  # SAM names them after the stack
-        return [
-            *statements,
-            _allow("QueueFixes", queue.PERMISSIONS, f"arn:{partition}:sqs:{named}"),
-            _allow("Digest", sns.PERMISSIONS, f"arn:{partition}:sns:{named}"),
-            # The topics are encrypted with the stack's key (alias/STACK-topics).
-            _allow(
-                "DigestKey",
-                {"kms:GenerateDataKey", "kms:Decrypt"},
-                f"arn:{partition}:kms:{region}:{account}:key/*",
-                Condition={
-                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{stack}-topics"}
-                },
-            ),
+    policy = _allow(
+        "ReadPolicy",
+        {"ssm:GetParameter"},
+        f"arn:{partition}:ssm:{region}:{account}:parameter/{stack}/policy",
+    )
+    in_org = {"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}}
+
+    def member(sid: str, name: str) -> dict[str, Any]:
+        # Only roles of the organisation govbot runs in.
+        return _allow(
+            sid, {"sts:AssumeRole"}, f"arn:{partition}:iam::*:role/{name}", Condition=in_org
+        )
+
+    if role == "remediate":
+        fixes = [
+            st
+            for st in _member("RemediationRole", account, partition)
+            if st["Sid"] != "DetectorsReadOnly"
         ]
-    fixes = [
-        st
-        for st in _member("RemediationRole", account, partition)
-        if st["Sid"] != "DetectorsReadOnly"
-    ]
-    return [
-        *statements,
-        *fixes,
-        _allow(
+        seal = _allow(
             "SealRecords",
             sealing.SEAL,
             f"arn:{partition}:kms:{region}:{account}:key/*",
             Condition=_RECORDS,
-        ),
-    ]
+        )
+        return [
+            reads,
+            *fixes,
+            member("MemberRemediation", "govbot-remediate"),
+            seal,
+            table_,
+            policy,
+        ]
+    if role == "slack":
+        return [table_, queue_, policy]
+    if role == "plan":
+        return [_allow("ListTargets", org.PERMISSIONS), policy]
+    if role == "sweep-worker":
+        return [member("MemberSweep", "govbot-sweep"), table_, queue_, policy]
+    if role == "org-digest":
+        return [table_, *digest, policy]
+    return [reads, table_, queue_, *digest, policy]  # sweep, realtime, budget
 
 
 def _member(logical_id: str, account: str, partition: str) -> Iterator[dict[str, Any]]:
