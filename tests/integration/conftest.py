@@ -96,6 +96,30 @@ def estate_process(*options: str) -> Iterator[tuple[dict[str, str], dict[str, An
         server.wait(timeout=30)
 
 
+@dataclass
+class IamEstate:
+    """The estate in an account that enforces IAM, and users who hold `govbot iam-policy
+    --for cli` (or less): each test keeps its own state table (``as_user``)."""
+
+    env: dict[str, str]
+    expected: list[list[str]]
+    users: dict[str, dict[str, str]]
+
+    def as_user(self, user: str, table: str) -> dict[str, str]:
+        return {**self.env, **self.users[user], "GOVBOT_TABLE": table}
+
+
+@pytest.fixture(scope="session")
+def iam_estate() -> Iterator[IamEstate]:
+    less = {
+        "no-volumes": "ec2:DescribeVolumes",
+        "no-simulate": "iam:SimulatePrincipalPolicy,ec2:DescribeVolumes",
+    }
+    options = [o for name, actions in less.items() for o in ("--less", f"{name}={actions}")]
+    with estate_process("--iam", "cli", *options) as (at, started):
+        yield IamEstate(at, started["expected"], started["users"])
+
+
 @pytest.fixture(scope="session")
 def swept_estate() -> Iterator[SweptEstate]:
     """The estate swept into its state table by the command line, once per test process."""

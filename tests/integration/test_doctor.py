@@ -4,55 +4,55 @@ has not enabled are each named with their fix, and doctor exits 1."""
 
 import json
 
-from tests.integration.conftest import estate_process, run_govbot
+from tests.integration.conftest import run_govbot
 
 
 def checks(result) -> dict[str, dict]:
     return {c["name"].split(" (")[0].split(" of ")[0]: c for c in json.loads(result.stdout)}
 
 
-def test_an_install_holding_the_cli_policy_passes_every_check(tmp_path) -> None:
+def test_an_install_holding_the_cli_policy_passes_every_check(iam_estate, tmp_path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("regions: [us-east-1, eu-west-1]\n")
-    with estate_process("--iam", "cli") as (at, started):
-        as_user = {**at, **started["user"]}
-        assert run_govbot("init", env=as_user).returncode == 0
-        result = run_govbot("doctor", "--policy", str(policy), "-f", "json", env=as_user)
-        assert result.returncode == 0, result.stdout + result.stderr
-        found = checks(result)
-        assert all(c["ok"] for c in found.values()), found
-        assert set(found) >= {
-            "state table govbot",
-            f"policy {policy}",
-            "policy regions enabled in the account",
-            "permissions",
-            "AWS Price List",
-        }
-        assert found["permissions"]["detail"].startswith("all ")
+    # as the operator, on a state table of this test's own
+    as_user = iam_estate.as_user("full", "govbot-doctor-ok")
+    assert run_govbot("init", env=as_user).returncode == 0
+    result = run_govbot("doctor", "--policy", str(policy), "-f", "json", env=as_user)
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = checks(result)
+    assert all(c["ok"] for c in found.values()), found
+    assert set(found) >= {
+        "state table govbot-doctor-ok",
+        f"policy {policy}",
+        "policy regions enabled in the account",
+        "permissions",
+        "AWS Price List",
+    }
+    assert found["permissions"]["detail"].startswith("all ")
 
 
-def test_what_is_wrong_is_named_with_its_fix(tmp_path) -> None:
+def test_what_is_wrong_is_named_with_its_fix(iam_estate, tmp_path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("regions: [us-east-1, ap-east-1]\n")  # ap-east-1: opt-in, not enabled
-    with estate_process("--iam", "cli", "--without", "ec2:DescribeVolumes") as (at, started):
-        as_user = {**at, **started["user"]}
-        result = run_govbot("doctor", "--policy", str(policy), "-f", "json", env=as_user)
-        assert result.returncode == 1
-        found = checks(result)
-        failed = {name for name, c in found.items() if not c["ok"]}
-        assert failed == {
-            "state table govbot",
-            "policy regions enabled in the account",
-            "permissions",
-        }
-        assert found["state table govbot"]["fix"].startswith("run `govbot init`")
-        assert found["policy regions enabled in the account"]["detail"] == "not enabled: ap-east-1"
-        assert found["permissions"]["detail"].endswith("denied: ec2:DescribeVolumes")
-        assert found["permissions"]["fix"] == "attach `govbot iam-policy --for cli`"
-        table = run_govbot("doctor", "--policy", str(policy), env={**as_user, "COLUMNS": "160"})
-        assert table.returncode == 1
-        assert "ec2:DescribeVolumes" in table.stdout
-        assert "FAIL" in table.stdout
+    # lacking one action, on a table never made
+    as_user = iam_estate.as_user("no-volumes", "govbot-doctor-missing")
+    result = run_govbot("doctor", "--policy", str(policy), "-f", "json", env=as_user)
+    assert result.returncode == 1
+    found = checks(result)
+    failed = {name for name, c in found.items() if not c["ok"]}
+    assert failed == {
+        "state table govbot-doctor-missing",
+        "policy regions enabled in the account",
+        "permissions",
+    }
+    assert found["state table govbot-doctor-missing"]["fix"].startswith("run `govbot init`")
+    assert found["policy regions enabled in the account"]["detail"] == "not enabled: ap-east-1"
+    assert found["permissions"]["detail"].endswith("denied: ec2:DescribeVolumes")
+    assert found["permissions"]["fix"] == "attach `govbot iam-policy --for cli`"
+    table = run_govbot("doctor", "--policy", str(policy), env={**as_user, "COLUMNS": "160"})
+    assert table.returncode == 1
+    assert "ec2:DescribeVolumes" in table.stdout
+    assert "FAIL" in table.stdout
 
 
 def _topic(clients, name: str, services: list[str]) -> str:
@@ -116,16 +116,13 @@ def test_slack_and_the_topics_are_checked(server_account, slack, tmp_path) -> No
     )
 
 
-def test_where_iam_will_not_simulate_the_policies_are_read_by_hand(tmp_path) -> None:
-    options = ("--iam", "cli", "--without", "iam:SimulatePrincipalPolicy")
-    with estate_process(*options, "--without", "ec2:DescribeVolumes") as (at, started):
-        as_user = {**at, **started["user"]}
-        result = run_govbot("doctor", "-f", "json", env=as_user)
-        [permissions] = [c for c in json.loads(result.stdout) if "permissions" in c["name"]]
-        assert permissions["name"].endswith(
-            "(read from its policies: SCPs and boundaries not seen)"
-        )
-        assert permissions["detail"].endswith(
-            "denied: ec2:DescribeVolumes, iam:SimulatePrincipalPolicy"
-        )
-        assert result.returncode == 1
+def test_where_iam_will_not_simulate_the_policies_are_read_by_hand(iam_estate) -> None:
+    # IAM refuses this user SimulatePrincipalPolicy
+    as_user = iam_estate.as_user("no-simulate", "govbot-doctor-by-hand")
+    result = run_govbot("doctor", "-f", "json", env=as_user)
+    [permissions] = [c for c in json.loads(result.stdout) if "permissions" in c["name"]]
+    assert permissions["name"].endswith("(read from its policies: SCPs and boundaries not seen)")
+    assert permissions["detail"].endswith(
+        "denied: ec2:DescribeVolumes, iam:SimulatePrincipalPolicy"
+    )
+    assert result.returncode == 1
