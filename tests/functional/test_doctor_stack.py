@@ -10,10 +10,33 @@ from govbot.cli import doctor
 STACK = {
     "Resources": {
         "DigestTopic": {"Type": "AWS::SNS::Topic"},
+        "SweepFunctionRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            },
+        },
         "BudgetAlertsTopic": {"Type": "AWS::SNS::Topic"},
         "RealtimeCloudTrailRule": {
             "Type": "AWS::Events::Rule",
             "Properties": {"EventPattern": {"source": ["aws.sagemaker"]}, "State": "ENABLED"},
+        },
+        "PolicyParameter": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {
+                "Name": "/govbot/policy",
+                "Type": "String",
+                "Value": "regions: [us-east-1, ap-east-1]\n",
+            },
         },
         "BudgetEventsRule": {
             "Type": "AWS::Events::Rule",
@@ -23,6 +46,7 @@ STACK = {
     "Outputs": {
         "DigestTopicArn": {"Value": {"Ref": "DigestTopic"}},
         "BudgetAlertsTopicArn": {"Value": {"Ref": "BudgetAlertsTopic"}},
+        "PolicyParameterName": {"Value": {"Ref": "PolicyParameter"}},
     },
 }
 
@@ -30,7 +54,10 @@ STACK = {
 def test_a_disabled_rule_is_named_and_the_stacks_topics_are_found(clients) -> None:
     cfn = clients.client("cloudformation", "us-east-1")
     cfn.create_stack(StackName="govbot", TemplateBody=json.dumps(STACK))
-    [check], found = doctor._from_stack(clients, doctor.Install({}, stack="govbot"), "us-east-1")
+    [check], found, parameter = doctor._from_stack(
+        clients, doctor.Install({}, stack="govbot"), "us-east-1"
+    )
+    assert parameter == "/govbot/policy"
     assert not check.ok
     assert check.detail == "not enabled: BudgetEventsRule (DISABLED)"
     arns = {t["TopicArn"] for t in clients.client("sns", "us-east-1").list_topics()["Topics"]}
@@ -70,3 +97,23 @@ def test_a_disabled_schedule_is_named(clients) -> None:
         State="ENABLED",
     )
     assert doctor._triggers(clients, resources, "us-east-1").detail == "all 1 enabled"
+
+
+def test_the_deployed_policy_is_the_one_checked(clients) -> None:
+    """Without --policy, doctor reads the policy the functions read: the stack's parameter."""
+    from govbot.state.store import Store
+
+    clients.client("cloudformation", "us-east-1").create_stack(
+        StackName="govbot", TemplateBody=json.dumps(STACK)
+    )
+    store = Store(clients, "us-east-1")
+    store.create()
+    checks = doctor.run(clients, store, None, doctor.Install({}, stack="govbot"))
+    by_name = {c.name: c for c in checks}
+    assert by_name["policy /govbot/policy (SSM)"].detail == "valid; 2 region(s) named"
+    assert by_name["policy regions enabled in the account"].detail == "not enabled: ap-east-1"
+    # The stack's sweep function role, found by its logical id, checked as the sweep role.
+    [role] = [c for c in checks if c.name.endswith(" as sweep")]
+    assert ":role/govbot-SweepFunctionRole-" in role.name
+    assert not role.ok  # it holds nothing here
+    assert role.fix == "attach `govbot iam-policy --for sweep`"

@@ -35,7 +35,7 @@ from govbot.cli.app import (
     region_of,
 )
 from govbot.cycle import org
-from govbot.cycle.policy import Policy, PolicyError, load_policy
+from govbot.cycle.policy import Policy, PolicyError, load_policy, policy_from_yaml
 from govbot.delivery import slack
 from govbot.state import migrations
 from govbot.state.store import DEFAULT_TABLE, Store
@@ -77,7 +77,14 @@ def run(
     """Every check, in the order a person would fix them; the caller is always checked as
     ``cli``."""
     checks = [_state_table(store)]
-    policy, check = _policy(policy_path)
+    deployed: str | None = None
+    if install.stack:  # first: it names the roles, topics and policy to check
+        found, install, deployed = _from_stack(clients, install, store.region)
+        checks += found
+    if policy_path is None and deployed:
+        policy, check = _deployed_policy(clients, deployed, store.region)
+    else:
+        policy, check = _policy(policy_path)
     checks.append(check)
     if policy is not None:
         checks.append(_regions(clients, policy, store.region))
@@ -87,9 +94,6 @@ def run(
     checks.append(_price_list(clients))
     if install.slack_secret:
         checks += _slack(clients, install.slack_secret, policy)
-    if install.stack:
-        found, install = _from_stack(clients, install, store.region)
-        checks += found
     if install.members and policy is not None:
         checks.append(_members(clients, policy, store.region, install.external_id))
     topics = ((install.digest_topic, DIGEST_PUBLISHERS), (install.alerts_topic, ALERT_PUBLISHERS))
@@ -129,6 +133,21 @@ def _policy(path: Path | None) -> tuple[Policy | None, Check]:
         policy = load_policy(path)
     except (PolicyError, OSError) as why:
         return None, Check(name, False, str(why), "fix the file (`govbot policy check FILE`)")
+    return policy, Check(name, True, f"valid; {len(policy.regions) or 'no'} region(s) named")
+
+
+def _deployed_policy(
+    clients: AwsClients, parameter: str, region: str
+) -> tuple[Policy | None, Check]:
+    """The policy the functions read: the stack's SSM parameter."""
+    name = f"policy {parameter} (SSM)"
+    try:
+        text = clients.ssm(region).get_parameter(Name=parameter)["Parameter"]["Value"]
+        policy = policy_from_yaml(text, parameter)
+    except (ClientError, BotoCoreError) as err:
+        return None, Check(name, False, f"cannot read it: {error_code(err)}", "check --stack")
+    except PolicyError as why:
+        return None, Check(name, False, str(why), "fix it in SSM (`govbot policy check FILE`)")
     return policy, Check(name, True, f"valid; {len(policy.regions) or 'no'} region(s) named")
 
 
@@ -492,9 +511,11 @@ STACK_ROLES = {
 }
 
 
-def _from_stack(clients: AwsClients, install: Install, region: str) -> tuple[list[Check], Install]:
+def _from_stack(
+    clients: AwsClients, install: Install, region: str
+) -> tuple[list[Check], Install, str | None]:
     """What the stack deployed: its schedule and EventBridge rules enabled (a check each
-    kind), and its topics and functions' roles added to what is checked."""
+    kind); its topics and functions' roles added to what is checked; its policy parameter."""
     stack = str(install.stack)
     name = f"stack {stack}"
     try:
@@ -506,7 +527,8 @@ def _from_stack(clients: AwsClients, install: Install, region: str) -> tuple[lis
             for r in page["StackResourceSummaries"]
         ]
     except (ClientError, BotoCoreError) as err:
-        return [Check(name, False, f"cannot read it: {error_code(err)}", "check --stack")], install
+        failed = Check(name, False, f"cannot read it: {error_code(err)}", "check --stack")
+        return [failed], install, None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     account = _caller_arn(clients, region).split(":")[4]
     partition = _caller_arn(clients, region).split(":")[1]
@@ -524,7 +546,7 @@ def _from_stack(clients: AwsClients, install: Install, region: str) -> tuple[lis
         external_id=install.external_id,
         stack=stack,
     )
-    return [_triggers(clients, resources, region)], found
+    return [_triggers(clients, resources, region)], found, outputs.get("PolicyParameterName")
 
 
 def _triggers(clients: AwsClients, resources: list[dict[str, Any]], region: str) -> Check:

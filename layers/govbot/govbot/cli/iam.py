@@ -51,6 +51,12 @@ DOCTOR = (
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "ec2:DescribeRegions",
+    "cloudformation:DescribeStacks",
+    "cloudformation:ListStackResources",
+    "scheduler:GetSchedule",
+    "events:DescribeRule",
+    "sns:GetTopicAttributes",
+    "sts:AssumeRole",  # --members: the member sweep roles (which trust only the worker's)
 )
 # What `govbot init` adds to the store's reads and writes: making the table.
 TABLE_SETUP = ("dynamodb:CreateTable", "dynamodb:DescribeTable")
@@ -91,7 +97,7 @@ def policy(
     if role in MEMBER_ROLES:
         statements = list(_member(MEMBER_ROLES[role], account, partition))
     elif role == "cli":
-        statements = _cli(account, region, partition, table)
+        statements = _cli(account, region, partition, table, stack)
     elif role in FUNCTION_ROLES:
         statements = _central(role, account, region, partition, table, stack)
     else:
@@ -109,7 +115,7 @@ def _table(account: str, region: str, partition: str, table: str) -> list[str]:
     return [arn, f"{arn}/index/*"]
 
 
-def _cli(account: str, region: str, partition: str, table: str) -> list[dict[str, Any]]:
+def _cli(account: str, region: str, partition: str, table: str, stack: str) -> list[dict[str, Any]]:
     """`govbot sweep`, `init`, `findings`, the decisions, `--apply` and `restore` in the
     account the user's credentials reach: the member roles' fixes and restores, conditions
     and all, as if that account were a member."""
@@ -133,8 +139,14 @@ def _cli(account: str, region: str, partition: str, table: str) -> list[dict[str
         *restores,
         # Sealed container environments in the audit log, opened by `govbot restore`.
         _allow("OpenRecords", sealing.OPEN, Condition=_RECORDS),
-        # `govbot doctor`: asking IAM what a role may do, and which regions are enabled.
+        # `govbot doctor`: asking IAM what a role may do, which regions are enabled, and
+        # what the stack deployed (its resources, its policy parameter).
         _allow("Doctor", DOCTOR),
+        _allow(
+            "DoctorReadsPolicy",
+            {"ssm:GetParameter"},
+            f"arn:{partition}:ssm:{region}:{account}:parameter/{stack}/policy",
+        ),
     ]
 
 
