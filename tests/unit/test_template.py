@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from govbot.actions import action_permissions, action_writes
+from govbot.cli.iam import CfnLoader
 from govbot.cycle.exemptions import EXEMPT_TAG
 from govbot.delivery import queue, sns
 from govbot.detectors import sweep_permissions
@@ -14,20 +15,6 @@ from govbot.runtime import IDEMPOTENCY_PERMISSIONS
 from govbot.state import store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short-form intrinsics (!Ref, !Sub …) kept as plain values."""
-
-
-CfnLoader.add_multi_constructor(
-    "!",
-    lambda loader, suffix, node: {
-        suffix: loader.construct_scalar(node)
-        if isinstance(node, yaml.ScalarNode)
-        else loader.construct_sequence(node)
-    },
-)
 
 
 @pytest.fixture(scope="module")

@@ -234,35 +234,23 @@ def _permissions(clients: AwsClients, arn: str, role: str, region: str) -> Check
 
 def _read_by_hand(api: Any, arn: str, allows: list[dict[str, Any]]) -> set[str]:
     """Where IAM will not simulate: the principal's own identity policies read (inline and
-    attached; a user's groups' too) and each action matched against their Allow statements,
+    attached; not a user's groups') and each action matched against their Allow statements,
     less what a Deny names. Conditions are taken as met, and SCPs and permissions boundaries
     are not seen: a weaker check, said so on its line."""
     kind, _, name = arn.split(":")[-1].partition("/")
     name = name.rsplit("/", 1)[-1]
-    documents = []
-    if kind == "role":
-        inline = [
-            api.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
-            for page in api.get_paginator("list_role_policies").paginate(RoleName=name)
-            for p in page["PolicyNames"]
-        ]
-        attached = [
-            a["PolicyArn"]
-            for page in api.get_paginator("list_attached_role_policies").paginate(RoleName=name)
-            for a in page["AttachedPolicies"]
-        ]
-    else:
-        inline = [
-            api.get_user_policy(UserName=name, PolicyName=p)["PolicyDocument"]
-            for page in api.get_paginator("list_user_policies").paginate(UserName=name)
-            for p in page["PolicyNames"]
-        ]
-        attached = [
-            a["PolicyArn"]
-            for page in api.get_paginator("list_attached_user_policies").paginate(UserName=name)
-            for a in page["AttachedPolicies"]
-        ]
-    documents += inline
+    who = "role" if kind == "role" else "user"
+    named = {"RoleName" if who == "role" else "UserName": name}
+    documents = [
+        getattr(api, f"get_{who}_policy")(**named, PolicyName=p)["PolicyDocument"]
+        for page in api.get_paginator(f"list_{who}_policies").paginate(**named)
+        for p in page["PolicyNames"]
+    ]
+    attached = [
+        a["PolicyArn"]
+        for page in api.get_paginator(f"list_attached_{who}_policies").paginate(**named)
+        for a in page["AttachedPolicies"]
+    ]
     for policy_arn in attached:
         version = api.get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"]
         documents.append(

@@ -62,11 +62,11 @@ DOCTOR = (
 TABLE_SETUP = ("dynamodb:CreateTable", "dynamodb:DescribeTable")
 
 
-class _CfnLoader(yaml.SafeLoader):
+class CfnLoader(yaml.SafeLoader):
     """YAML with CloudFormation's short-form intrinsics (!Sub, !Ref ...) kept as values."""
 
 
-_CfnLoader.add_multi_constructor(
+CfnLoader.add_multi_constructor(
     "!",
     lambda loader, suffix, node: {
         suffix: loader.construct_scalar(node)
@@ -78,7 +78,7 @@ _CfnLoader.add_multi_constructor(
 
 def member_template() -> dict[str, Any]:
     text = resources.files("govbot").joinpath("data/member-roles.yaml").read_text()
-    found: dict[str, Any] = yaml.load(text, Loader=_CfnLoader)  # a SafeLoader, with intrinsics
+    found: dict[str, Any] = yaml.load(text, Loader=CfnLoader)  # a SafeLoader, with intrinsics
     return found
 
 
