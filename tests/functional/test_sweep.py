@@ -169,3 +169,46 @@ def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:
 
     with pytest.raises(PolicyError, match="no region to sweep"):
         run_sweep(Policy(), AwsClients())
+
+
+def fail_first(clients, service: str, operation: str, times: int, code: str, status: int):
+    """The first ``times`` calls of an operation answer ``code`` (after botocore's own retries,
+    as the SDK would hand it over); the ones after succeed. Returns the count of calls made."""
+    client = clients.client(service, "us-east-1")
+    made = {"calls": 0}
+
+    def answer(**_):
+        made["calls"] += 1
+        if made["calls"] > times:
+            return None
+        http = type("Http", (), {"status_code": status, "headers": {}})()
+        return http, {
+            "Error": {"Code": code, "Message": f"injected {code}"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+
+    client.meta.events.register(f"before-call.{service}.{operation}", answer)
+    return made
+
+
+def test_a_unit_failing_transiently_is_tried_once_more_before_it_is_reported(seeded) -> None:
+    made = fail_first(seeded.clients, "sagemaker", "ListEndpoints", 1, "ServiceUnavailable", 503)
+    policy = Policy(regions=["us-east-1"])
+    report = run_sweep(policy, seeded.clients, now=seeded.now)
+    assert report.errors == []  # the endpoint detectors' second try found everything
+    assert {k for k in keys(report) if k[0] == "idle-endpoint"} == {
+        k for k in seeded.expected if k[0] == "idle-endpoint" and k[1] == "us-east-1"
+    }
+    assert made["calls"] == 2  # the failed listing, once more (the inventory keeps successes)
+
+
+def test_a_refusal_is_reported_without_trying_again(seeded) -> None:
+    made = fail_first(
+        seeded.clients, "sagemaker", "ListEndpoints", 99, "AccessDeniedException", 400
+    )
+    report = run_sweep(Policy(regions=["us-east-1"]), seeded.clients, now=seeded.now)
+    failed = {(e.detector, e.code) for e in report.errors}
+    assert ("idle-endpoint", "AccessDeniedException") in failed
+    # Each of the three detectors that list endpoints asked once (a failed listing is not
+    # kept), and none was tried again: a refusal stands.
+    assert made["calls"] == 3

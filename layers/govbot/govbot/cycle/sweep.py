@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from govbot.aws import AwsClients
+from govbot.aws import AwsClients, is_transient
 from govbot.cycle.exemptions import exemption
 from govbot.cycle.models import Finding, SweepError, SweepReport, Undecided
 from govbot.cycle.policy import Policy, PolicyError
@@ -36,6 +36,7 @@ class _RegionResult:
     errors: list[SweepError] = field(default_factory=list)
     exempted: int = 0
     units_swept: int = 0
+    transient: bool = False  # it failed on what may well work a moment later
 
 
 def error_of(exc: Exception, region: str, detector: str | None) -> SweepError:
@@ -114,6 +115,7 @@ def run_sweep(
                 found = list(DETECTORS[det_id]().detect(inv, policy.settings(det_id)))
             except (ClientError, BotoCoreError) as exc:
                 unit.errors.append(error_of(exc, region, det_id))
+                unit.transient = is_transient(exc)
             except Exception as exc:  # a bug in one detector must not lose the others
                 log.exception("detector %s failed in %s", det_id, region)
                 unit.errors.append(error_of(exc, region, det_id))
@@ -137,6 +139,15 @@ def run_sweep(
         # the detectors' order, so a report does not depend on which finished first.
         with ThreadPoolExecutor(max_workers=max(1, len(detector_ids))) as pool:
             units = list(pool.map(run_detector, detector_ids))
+            # A unit that failed on throttling, a 5xx or a timeout past the SDK's retries is
+            # tried once more now, before it is reported: across an organisation such failures
+            # are a nightly certainty. The inventory kept what succeeded, so only the calls
+            # that failed are made again.
+            again = [d for d, u in zip(detector_ids, units, strict=True) if u.transient]
+            if again:
+                say(f"{region}: trying {len(again)} unit(s) that failed transiently once more")
+                retried = dict(zip(again, pool.map(run_detector, again), strict=True))
+                units = [retried.get(d, u) for d, u in zip(detector_ids, units, strict=True)]
         return _RegionResult(
             findings=[f for u in units for f in u.findings],
             undecided=[x for u in units for x in u.undecided],
