@@ -7,6 +7,7 @@ from typing import Any
 
 from govbot.cli import doctor
 from govbot.cycle.policy import parse_policy
+from tests.helpers.aws_errors import fail_operation
 
 ACCOUNTS = ["111111111111", "222222222222", "333333333333"]
 
@@ -14,18 +15,15 @@ ACCOUNTS = ["111111111111", "222222222222", "333333333333"]
 def refuse_assume_role_in(clients, refused: set[str]) -> None:
     """AssumeRole answers AccessDenied for roles in these accounts, as STS does for a role
     that does not exist or does not trust the caller."""
-    sts = clients.client("sts", "us-east-1")
-
-    def answer(params: dict[str, Any], **_: Any) -> Any:
-        if not any(a in str(params.get("body", {}).get("RoleArn", "")) for a in refused):
-            return None
-        http = type("Http", (), {"status_code": 403, "headers": {}})()
-        return http, {
-            "Error": {"Code": "AccessDenied", "Message": "not authorized to assume the role"},
-            "ResponseMetadata": {"HTTPStatusCode": 403},
-        }
-
-    sts.meta.events.register("before-call.sts.AssumeRole", answer)
+    fail_operation(
+        clients,
+        "sts",
+        "AssumeRole",
+        "us-east-1",
+        "AccessDenied",
+        403,
+        when=lambda body: any(a in str(body.get("RoleArn", "")) for a in refused),
+    )
 
 
 def policy() -> Any:

@@ -171,28 +171,11 @@ def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:
         run_sweep(Policy(), AwsClients())
 
 
-def fail_first(clients, service: str, operation: str, times: int, code: str, status: int):
-    """The first ``times`` calls of an operation answer ``code`` (after botocore's own retries,
-    as the SDK would hand it over); the ones after succeed. Returns the count of calls made."""
-    client = clients.client(service, "us-east-1")
-    made = {"calls": 0}
-
-    def answer(**_):
-        made["calls"] += 1
-        if made["calls"] > times:
-            return None
-        http = type("Http", (), {"status_code": status, "headers": {}})()
-        return http, {
-            "Error": {"Code": code, "Message": f"injected {code}"},
-            "ResponseMetadata": {"HTTPStatusCode": status},
-        }
-
-    client.meta.events.register(f"before-call.{service}.{operation}", answer)
-    return made
-
-
 def test_a_unit_failing_transiently_is_tried_once_more_before_it_is_reported(seeded) -> None:
-    made = fail_first(seeded.clients, "sagemaker", "ListEndpoints", 1, "ServiceUnavailable", 503)
+    unavailable = ("ServiceUnavailable", 503)
+    made = fail_operation(
+        seeded.clients, "sagemaker", "ListEndpoints", "us-east-1", *unavailable, times=1
+    )
     policy = Policy(regions=["us-east-1"])
     report = run_sweep(policy, seeded.clients, now=seeded.now)
     assert report.errors == []  # the endpoint detectors' second try found everything
@@ -203,9 +186,8 @@ def test_a_unit_failing_transiently_is_tried_once_more_before_it_is_reported(see
 
 
 def test_a_refusal_is_reported_without_trying_again(seeded) -> None:
-    made = fail_first(
-        seeded.clients, "sagemaker", "ListEndpoints", 99, "AccessDeniedException", 400
-    )
+    denied = ("AccessDeniedException", 400)
+    made = fail_operation(seeded.clients, "sagemaker", "ListEndpoints", "us-east-1", *denied)
     report = run_sweep(Policy(regions=["us-east-1"]), seeded.clients, now=seeded.now)
     failed = {(e.detector, e.code) for e in report.errors}
     assert ("idle-endpoint", "AccessDeniedException") in failed
