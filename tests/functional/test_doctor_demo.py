@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 
 from govbot.aws import AwsClients
-from govbot.cli import doctor
+from govbot.cli import checks, doctor
 from govbot.state.store import Store
 from govbot_emulator import runner
 
@@ -26,15 +26,15 @@ def test_every_check_passes_on_the_served_demo(seeded, slack, tmp_path) -> None:
     assert store.create()
     policy = tmp_path / "policy.yaml"
     policy.write_text(runner.DEMO_POLICY)
-    install = doctor.Install(
+    install = checks.Install(
         {},
         slack_secret=env["SLACK_SECRET_ARN"],
         digest_topic=env["SNS_TOPIC_ARN"],
         alerts_topic=env["BUDGET_ALERTS_TOPIC_ARN"],
     )
-    checks = doctor.run(as_operator, store, policy, install)
-    assert [c for c in checks if not c.ok] == []
-    names = {c.name.split(" (")[0] for c in checks}
+    results = doctor.run(as_operator, store, policy, install)
+    assert [c for c in results if not c.ok] == []
+    names = {c.name.split(" (")[0] for c in results}
     assert {"Slack secret", "Slack app", "Slack channel C0MLFINOPS"} <= names
     assert "permissions of arn:aws:iam::123456789012:user/govbot-operator as cli" in names
-    assert sum(c.name.startswith("topic ") for c in checks) == 2
+    assert sum(c.name.startswith("topic ") for c in results) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govbot.cli import doctor
+from govbot.cli import checks
 from govbot.cycle.policy import parse_policy
 from tests.helpers.aws_errors import fail_operation
 
@@ -31,14 +31,14 @@ def policy() -> Any:
 
 
 def test_every_member_role_assumable_is_one_line(clients) -> None:
-    check = doctor._members(clients, policy(), "us-east-1", "ext-123")
+    check = checks.members(clients, policy(), "us-east-1", "ext-123")
     assert check.ok
     assert check.detail == "govbot-sweep assumable in all 3 accounts"
 
 
 def test_the_accounts_that_refuse_are_named_on_one_line(clients) -> None:
     refuse_assume_role_in(clients, {"222222222222", "333333333333"})
-    check = doctor._members(clients, policy(), "us-east-1", "ext-123")
+    check = checks.members(clients, policy(), "us-east-1", "ext-123")
     assert not check.ok
     assert check.detail == (
         "2 of 3 accounts refused govbot-sweep: 222222222222 (AccessDenied), "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from govbot.cli import doctor
+from govbot.cli import checks, doctor
 
 STACK = {
     "Resources": {
@@ -54,8 +54,8 @@ STACK = {
 def test_a_disabled_rule_is_named_and_the_stacks_topics_are_found(clients) -> None:
     cfn = clients.client("cloudformation", "us-east-1")
     cfn.create_stack(StackName="govbot", TemplateBody=json.dumps(STACK))
-    [check], found, parameter = doctor._from_stack(
-        clients, doctor.Install({}, stack="govbot"), "us-east-1"
+    [check], found, parameter = checks.from_stack(
+        clients, checks.Install({}, stack="govbot"), "us-east-1"
     )
     assert parameter == "/govbot/policy"
     assert not check.ok
@@ -87,7 +87,7 @@ def test_a_disabled_schedule_is_named(clients) -> None:
             "PhysicalResourceId": "govbot-nightly",
         }
     ]
-    check = doctor._triggers(clients, resources, "us-east-1")
+    check = checks.triggers(clients, resources, "us-east-1")
     assert (check.ok, check.detail) == (False, "not enabled: NightlySchedule (DISABLED)")
     scheduler.update_schedule(
         Name="govbot-nightly",
@@ -96,7 +96,7 @@ def test_a_disabled_schedule_is_named(clients) -> None:
         Target=target,
         State="ENABLED",
     )
-    assert doctor._triggers(clients, resources, "us-east-1").detail == "all 1 enabled"
+    assert checks.triggers(clients, resources, "us-east-1").detail == "all 1 enabled"
 
 
 def test_the_deployed_policy_is_the_one_checked(clients) -> None:
@@ -108,12 +108,12 @@ def test_the_deployed_policy_is_the_one_checked(clients) -> None:
     )
     store = Store(clients, "us-east-1")
     store.create()
-    checks = doctor.run(clients, store, None, doctor.Install({}, stack="govbot"))
-    by_name = {c.name: c for c in checks}
+    results = doctor.run(clients, store, None, checks.Install({}, stack="govbot"))
+    by_name = {c.name: c for c in results}
     assert by_name["policy /govbot/policy (SSM)"].detail == "valid; 2 region(s) named"
     assert by_name["policy regions enabled in the account"].detail == "not enabled: ap-east-1"
     # The stack's sweep function role, found by its logical id, checked as the sweep role.
-    [role] = [c for c in checks if c.name.endswith(" as sweep")]
+    [role] = [c for c in results if c.name.endswith(" as sweep")]
     assert ":role/govbot-SweepFunctionRole-" in role.name
     assert not role.ok  # it holds nothing here
     assert role.fix == "attach `govbot iam-policy --for sweep`"
