@@ -197,16 +197,28 @@ def test_one_digest_for_the_organisation(account, fan_env, store, slack, slack_s
     results = [
         {"account_id": "444455556666", "findings": 1},
         {"account_id": "777788889999", "findings": 1},
-        {"Error": "States.TaskFailed", "Cause": "AccessDenied"},
+        sample["results"][-1],  # 777788889999 us-east-1: AccessDenied: ...
+        # As Step Functions hands over a Lambda error: the Cause is the error's JSON.
+        {
+            "Error": "RuntimeError",
+            "Cause": '{"errorMessage": "111122223333 eu-west-1: ThrottlingException: Rate '
+            'exceeded", "errorType": "RuntimeError"}',
+        },
     ]
     digest = load_function("org_digest")(
         {"started": started.isoformat(), "regions": ["us-east-1"], "results": results},
         FakeLambdaContext(),
     )
     assert digest["targets_swept"] == 2
-    assert digest["targets_failed"] == 1
+    assert digest["targets_failed"] == 2
+    assert digest["failures"] == {
+        "count": 2,
+        "by_error": {"AccessDenied": 1, "ThrottlingException": 1},
+        "accounts": ["777788889999 (AccessDenied)", "111122223333 (ThrottlingException)"],
+    }
     [post] = slack.posted("chat.postMessage")
     assert "across 2 accounts" in post["text"]
+    assert "2 account(s) not swept (AccessDenied 1, ThrottlingException 1)" in post["text"]
 
 
 def _queued(url):

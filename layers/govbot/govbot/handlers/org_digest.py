@@ -3,6 +3,10 @@ sweep found this run."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +51,32 @@ def organisation_report(
     return report, {sf.finding_id: sf.state for sf in fresh}
 
 
+# How sweep_worker.sweep_account fails an item: "ACCOUNT REGION: CODE: message".
+FAILED_UNIT = re.compile(r"\b(\d{12}) [a-z0-9-]+: ([A-Za-z0-9.]+)")
+NAMED = 20  # failed accounts named in the function's answer; the rest counted
+
+
+def failures(results: list[Any]) -> dict[str, Any]:
+    """The Map's failed items, summed up small whatever their number: how many, by error, and
+    the first accounts by name. An item's Cause is the worker's error (as Lambda reports it to
+    Step Functions, a JSON string with its errorMessage, or plain text)."""
+    failed = []
+    for r in results:
+        if not isinstance(r, dict) or "account_id" in r:
+            continue
+        cause = str(r.get("Cause", ""))
+        with contextlib.suppress(ValueError, AttributeError):  # plain text, not Lambda's JSON
+            cause = str(json.loads(cause).get("errorMessage", cause))
+        found = FAILED_UNIT.search(cause)
+        account, code = found.groups() if found else ("unknown", str(r.get("Error", "error")))
+        failed.append((account, code))
+    return {
+        "count": len(failed),
+        "by_error": dict(Counter(code for _, code in failed).most_common()),
+        "accounts": [f"{a} ({c})" for a, c in failed[:NAMED]],
+    }
+
+
 def organisation_digest(
     settings: Settings, regions: list[str], results: list[Any]
 ) -> dict[str, Any]:
@@ -54,18 +84,21 @@ def organisation_digest(
     policy = runtime.load_policy(settings)
     report, states = organisation_report(runtime.store(settings), regions, results)
     accounts = report.summary.account_id
-    errors = notify(
-        settings,
-        policy,
-        report,
-        states,
-        headline=f"govbot: ${report.summary.total_monthly_cost_usd:,.2f}/month of waste across "
-        f"{accounts}",
+    failed = failures(results)
+    headline = (
+        f"govbot: ${report.summary.total_monthly_cost_usd:,.2f}/month of waste across {accounts}"
     )
+    if failed["count"]:
+        # Counts by error only: Slack's header keeps 150 characters (the accounts are in the
+        # function's answer and its log).
+        by_error = ", ".join(f"{code} {n}" for code, n in failed["by_error"].items())
+        headline += f"; {failed['count']} account(s) not swept ({by_error})"
+    errors = notify(settings, policy, report, states, headline=headline)
     return {
         "findings": report.summary.findings,
         "total_monthly_cost_usd": report.summary.total_monthly_cost_usd,
         "targets_swept": report.summary.units_swept,
         "targets_failed": report.summary.units_failed,
+        "failures": failed,
         "notify_errors": [e.model_dump() for e in errors],
     }
