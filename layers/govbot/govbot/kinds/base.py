@@ -157,8 +157,13 @@ class ResourceType:
 
 
 def pick(key: str) -> Callable[[Item], str]:
-    """An id or ARN read from one field of the listing."""
+    """An id read from one field of the listing."""
     return lambda item: str(item[key])
+
+
+def listed_arn(key: str) -> Callable[[RegionInventory, Item], str]:
+    """An ARN the listing carries in one field."""
+    return lambda _inv, item: str(item[key])
 
 
 def ec2_tags(

@@ -42,6 +42,7 @@ from govbot.kinds.base import (
     CloudTrailCall,
     ResourceType,
     RestoreCommand,
+    listed_arn,
     pick,
     sagemaker_tags,
 )
@@ -393,7 +394,7 @@ KIND = ResourceType(
     by_ids=_by_ids,
     reads=("sagemaker:ListEndpoints", "sagemaker:DescribeEndpoint", "tag:GetResources"),
     id_of=pick("EndpointName"),
-    arn_of=lambda _inv, e: str(e["EndpointArn"]),
+    arn_of=listed_arn("EndpointArn"),
     tags=SAGEMAKER_INDEX,
     billed_as=SAGEMAKER_BILLING,
     gone_codes=SAGEMAKER_GONE,

@@ -12,6 +12,7 @@ from govbot.kinds.base import (
     CloudTrailCall,
     ResourceType,
     RestoreCommand,
+    listed_arn,
     pick,
     sagemaker_tags,
 )
@@ -78,7 +79,7 @@ KIND = ResourceType(
         "tag:GetResources",
     ),
     id_of=pick("NotebookInstanceName"),
-    arn_of=lambda _inv, n: str(n["NotebookInstanceArn"]),
+    arn_of=listed_arn("NotebookInstanceArn"),
     tags=SAGEMAKER_INDEX,
     billed_as=SAGEMAKER_BILLING,
     gone_codes=SAGEMAKER_GONE,

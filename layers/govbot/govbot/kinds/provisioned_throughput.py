@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from govbot.aws import new_session, partition
 from govbot.inventory import every
-from govbot.kinds.base import ResourceType, RestoreCommand, TagsPerResource, pick
+from govbot.kinds.base import ResourceType, RestoreCommand, TagsPerResource, listed_arn, pick
 
 if TYPE_CHECKING:
     from govbot.inventory import RegionInventory
@@ -77,7 +77,7 @@ KIND = ResourceType(
         "bedrock:ListTagsForResource",
     ),
     id_of=pick("provisionedModelName"),
-    arn_of=lambda _inv, p: str(p["provisionedModelArn"]),
+    arn_of=listed_arn("provisionedModelArn"),
     tags=TagsPerResource(_tags),
     billed_as=("bedrock",),
     gone_codes=GONE,

@@ -20,6 +20,7 @@ from govbot.kinds.base import (
     ResourceType,
     RestoreCommand,
     TagsPerResource,
+    listed_arn,
     pick,
 )
 
@@ -207,6 +208,16 @@ def _domains(inv: RegionInventory, ids: list[str] | None = None) -> list[dict[st
     )
 
 
+def _idle_shutdown_calls(
+    calls: tuple[str, str], id_from: tuple[tuple[str, str], ...]
+) -> dict[str, CloudTrailCall]:
+    """Created or changed: its idle shutdown is judged at once."""
+    return {
+        f"sagemaker:{call}": CloudTrailCall(id_from, ("studio-idle-shutdown-off",))
+        for call in calls
+    }
+
+
 @dataclass(frozen=True)
 class _Owner:
     """A user profile or a space: named within its domain, described for its settings (no
@@ -228,18 +239,14 @@ class _Owner:
             by_ids=self.by_ids,
             reads=(f"sagemaker:List{pascal}s", f"sagemaker:Describe{pascal}", "sagemaker:ListTags"),
             id_of=self.id_of,
-            arn_of=lambda _inv, item: str(item[f"{pascal}Arn"]),
+            arn_of=listed_arn(f"{pascal}Arn"),
             tags=_TAGS,
             billed_as=SAGEMAKER_BILLING,
             gone_codes=SAGEMAKER_GONE,
-            # Created or changed: its idle shutdown is judged at once.
-            cloudtrail={
-                f"sagemaker:{call}{pascal}": CloudTrailCall(
-                    (("request", f"domainId+{self.name_key[0].lower()}{self.name_key[1:]}"),),
-                    ("studio-idle-shutdown-off",),
-                )
-                for call in ("Create", "Update")
-            },
+            cloudtrail=_idle_shutdown_calls(
+                (f"Create{pascal}", f"Update{pascal}"),
+                (("request", f"domainId+{self.name_key[0].lower()}{self.name_key[1:]}"),),
+            ),
             restore=self.restore,
         )
 
@@ -291,16 +298,6 @@ def tags(inv: RegionInventory, arn: str) -> dict[str, str]:
 _TAGS = TagsPerResource(tags)
 
 
-def _idle_shutdown_calls(
-    calls: tuple[str, str], id_from: tuple[tuple[str, str], ...]
-) -> dict[str, CloudTrailCall]:
-    """Created or changed: its idle shutdown is judged at once."""
-    return {
-        f"sagemaker:{call}": CloudTrailCall(id_from, ("studio-idle-shutdown-off",))
-        for call in calls
-    }
-
-
 APP_KIND = ResourceType(
     type=APP,
     kind="studio-app",
@@ -333,7 +330,7 @@ DOMAIN_KIND = ResourceType(
     by_ids=_domains,
     reads=("sagemaker:ListDomains", "sagemaker:DescribeDomain", "sagemaker:ListTags"),
     id_of=pick("DomainId"),
-    arn_of=lambda _inv, d: str(d["DomainArn"]),
+    arn_of=listed_arn("DomainArn"),
     tags=_TAGS,
     billed_as=SAGEMAKER_BILLING,
     gone_codes=SAGEMAKER_GONE,

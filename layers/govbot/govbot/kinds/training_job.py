@@ -12,6 +12,7 @@ from govbot.kinds.base import (
     CloudTrailCall,
     ResourceType,
     TagsByArn,
+    listed_arn,
     pick,
     sagemaker_tags,
 )
@@ -98,7 +99,7 @@ KIND = ResourceType(
     by_ids=_by_ids,
     reads=("sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob", "tag:GetResources"),
     id_of=pick("TrainingJobName"),
-    arn_of=lambda _inv, j: str(j["TrainingJobArn"]),
+    arn_of=listed_arn("TrainingJobArn"),
     # The Tagging API would page through every job ever run; only those in progress matter.
     tags=TagsByArn(),
     billed_as=SAGEMAKER_BILLING,
