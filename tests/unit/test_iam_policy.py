@@ -52,6 +52,23 @@ def test_member_roles_are_the_member_template_s(member, role: str, logical_id: s
         assert mine[sid].get("Condition") == statement.get("Condition"), sid
 
 
+def test_the_member_roles_grant_what_the_registries_declare() -> None:
+    """Rendered from the member template, the member roles still say exactly what the
+    detectors read and the fixes and restores do."""
+
+    def allowed(role: str) -> set[str]:
+        return {
+            a
+            for s in iam.policy(role)["Statement"]
+            if s["Effect"] == "Allow"
+            for a in _list(s["Action"])
+        }
+
+    assert allowed("member-sweep") == sweep_permissions()
+    assert allowed("member-remediate") == sweep_permissions() | action_permissions()
+    assert allowed("member-restore") == set(restore.PERMISSIONS)
+
+
 @pytest.mark.parametrize(
     ("role", "name"),
     [
