@@ -11,6 +11,8 @@ from tests.helpers.aws_errors import fail_operation
 
 ACCOUNTS = ["111111111111", "222222222222", "333333333333"]
 
+CALLER = "arn:aws:iam::123456789012:user/ana"  # who runs doctor
+
 
 def refuse_assume_role_in(clients, refused: set[str]) -> None:
     """AssumeRole answers AccessDenied for roles in these accounts, as STS does for a role
@@ -31,14 +33,14 @@ def policy() -> Any:
 
 
 def test_every_member_role_assumable_is_one_line(clients) -> None:
-    check = checks.members(clients, policy(), "us-east-1", "ext-123")
+    check = checks.members(clients, policy(), "us-east-1", "ext-123", CALLER)
     assert check.ok
     assert check.detail == "govbot-sweep assumable in all 3 accounts"
 
 
 def test_the_accounts_that_refuse_are_named_on_one_line(clients) -> None:
     refuse_assume_role_in(clients, {"222222222222", "333333333333"})
-    check = checks.members(clients, policy(), "us-east-1", "ext-123")
+    check = checks.members(clients, policy(), "us-east-1", "ext-123", CALLER)
     assert not check.ok
     assert check.detail == (
         "2 of 3 accounts refused govbot-sweep: 222222222222 (AccessDenied), "

@@ -50,12 +50,14 @@ STACK = {
     },
 }
 
+CALLER = "arn:aws:iam::123456789012:user/ana"  # who runs doctor
+
 
 def test_a_disabled_rule_is_named_and_the_stacks_topics_are_found(clients) -> None:
     cfn = clients.client("cloudformation", "us-east-1")
     cfn.create_stack(StackName="govbot", TemplateBody=json.dumps(STACK))
     [check], found, parameter = checks.from_stack(
-        clients, checks.Install({}, stack="govbot"), "us-east-1"
+        clients, checks.Install({}, stack="govbot"), "us-east-1", CALLER
     )
     assert parameter == "/govbot/policy"
     assert not check.ok

@@ -237,7 +237,7 @@ STACK_ROLES = {
 
 
 def from_stack(
-    clients: AwsClients, install: Install, region: str
+    clients: AwsClients, install: Install, region: str, caller: str
 ) -> tuple[list[Check], Install, str | None]:
     """What the stack deployed: its schedule and EventBridge rules enabled (a check each
     kind); its topics and functions' roles added to what is checked; its policy parameter."""
@@ -255,8 +255,7 @@ def from_stack(
         failed = Check(name, False, f"cannot read it: {error_code(err)}", "check --stack")
         return [failed], install, None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-    caller = caller_arn(clients, region).split(":")
-    partition, account = caller[1], caller[4]
+    partition, account = caller.split(":")[1], caller.split(":")[4]
     roles = dict(install.roles)
     for r in resources:
         if r["LogicalResourceId"] in STACK_ROLES and r.get("PhysicalResourceId"):
@@ -306,7 +305,9 @@ MEMBER_CONCURRENCY = 16  # AssumeRole calls in flight: well inside STS's request
 SHOWN = 10  # failed accounts named on the line; the rest counted
 
 
-def members(clients: AwsClients, policy: Policy, region: str, external_id: str | None) -> Check:
+def members(
+    clients: AwsClients, policy: Policy, region: str, external_id: str | None, caller: str
+) -> Check:
     """Every target account's member sweep role, assumed at once; one line for them all."""
     name = "member sweep roles"
     try:
@@ -314,7 +315,7 @@ def members(clients: AwsClients, policy: Policy, region: str, external_id: str |
     except (ClientError, BotoCoreError) as err:
         return Check(name, False, f"cannot list the organisation's accounts: {error_code(err)}")
     role = policy.organization.member_role
-    partition = caller_arn(clients, region).split(":")[1]
+    partition = caller.split(":")[1]
     sts = clients.client("sts", region)
 
     def assume(account: str) -> str | None:

@@ -39,9 +39,10 @@ def run(
     """Every check, in the order a person would fix them; the caller is always checked as
     ``cli``."""
     done = [check.state_table(store)]
+    caller = check.caller_arn(clients, store.region)  # asked once: who runs doctor
     deployed: str | None = None
     if install.stack:  # first: it names the roles, topics and policy to check
-        found, install, deployed = check.from_stack(clients, install, store.region)
+        found, install, deployed = check.from_stack(clients, install, store.region, caller)
         done += found
     if policy_path is None and deployed:
         policy, read = check.deployed_policy(clients, deployed, store.region)
@@ -50,14 +51,13 @@ def run(
     done.append(read)
     if policy is not None:
         done.append(check.regions(clients, policy, store.region))
-    caller = check.caller_arn(clients, store.region)
     for arn, role in {caller: "cli", **install.roles}.items():
         done.append(permissions(clients, arn, role, store.region))
     done.append(check.price_list(clients))
     if install.slack_secret:
         done += check.slack_app(clients, install.slack_secret, policy)
     if install.members and policy is not None:
-        done.append(check.members(clients, policy, store.region, install.external_id))
+        done.append(check.members(clients, policy, store.region, install.external_id, caller))
     for topic, publishers in (
         (install.digest_topic, check.DIGEST_PUBLISHERS),
         (install.alerts_topic, check.ALERT_PUBLISHERS),
