@@ -98,11 +98,10 @@ class SlackStandIn:
             # api.slack.com/methods/auth.test: who the token is.
             return {"ok": True, "user": "govbot", "user_id": "U0GOVBOT", "team_id": "T0TEAM"}
         if path == "/api/conversations.info":
-            # api.slack.com/methods/conversations.info: is_member says whether the bot is in.
-            wanted = str(body.get("channel", ""))
-            found = wanted if wanted in self.channels else None
-            found = found or next((c for c, n in self.channels.items() if n == wanted), None)
-            if found is None:
+            # api.slack.com/methods/conversations.info: the channel by its id (a name is
+            # channel_not_found); is_member says whether the bot is in it.
+            found = str(body.get("channel", ""))
+            if found not in self.channels:
                 return {"ok": False, "error": "channel_not_found"}
             return {
                 "ok": True,

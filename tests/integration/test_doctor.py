@@ -115,6 +115,13 @@ def test_slack_and_the_topics_are_checked(server_account, slack, tmp_path) -> No
         "bot govbot: missing scopes channels:read, usergroups:read"
     )
 
+    # A channel named by name: Slack's conversations.info takes only an id.
+    policy.write_text("regions: [us-east-1]\nslack:\n  channel: '#ml-waste'\n")
+    found = checks(run_govbot(*ask))
+    assert found["Slack channel #ml-waste"]["detail"] == (
+        "named, not by id: its members cannot be read"
+    )
+
 
 def test_where_iam_will_not_simulate_the_policies_are_read_by_hand(iam_estate) -> None:
     # IAM refuses this user SimulatePrincipalPolicy

@@ -5,6 +5,7 @@ stack's schedule and rules, the member roles."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from govbot.cycle.policy import Policy, PolicyError, load_policy, policy_from_ya
 from govbot.delivery import slack
 from govbot.state import migrations
 from govbot.state.store import Store
+
+# A Slack conversation id: a channel (C), a private channel (G) or a direct message (D).
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 # Who must be able to publish to each topic (template.yaml's topic policies): alarms to the
 # digest topic, Budgets and Cost Anomaly Detection to the alerts topic.
@@ -183,8 +187,14 @@ def slack_app(clients: AwsClients, secret_arn: str, policy: Policy | None) -> li
     if not channel:
         return [*checks, Check("Slack channel", True, "none in the policy: no Slack digest")]
     name = f"Slack channel {channel}"
+    if not SLACK_CHANNEL_ID.match(channel):
+        # chat.postMessage takes a name, conversations.info only an id.
+        return [
+            *checks,
+            Check(name, False, "named, not by id: its members cannot be read", "use its id (C…)"),
+        ]
     try:
-        info = client.conversations_info(channel=channel.lstrip("#"))
+        info = client.conversations_info(channel=channel)
     except SlackApiError as err:
         error = err.response.get("error")
         return [*checks, Check(name, False, f"conversations.info: {error}", "check slack.channel")]
