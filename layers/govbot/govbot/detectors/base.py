@@ -69,7 +69,7 @@ class Detector(ABC, Generic[SettingsT]):
     def reads(cls) -> tuple[str, ...]:
         """Every IAM action the detector reads with: its kinds' and its own. template.yaml
         must grant the sweep exactly these (and the Price List's)."""
-        kinds = {p for k in cls.kinds for p in resource_type(k).reads}
+        kinds = {p for k in cls.kinds for p in resource_type(k).permissions}
         return tuple(sorted(kinds | set(cls.permissions)))
 
     @classmethod

@@ -60,6 +60,8 @@ class RestoreCommand:
 class TagsInListing:
     """The listing carries them (EC2's ``Tags``: Key/Value pairs): no call of their own."""
 
+    reads: tuple[str, ...] = ()
+
     def of(self, inv: RegionInventory, kind: ResourceType, item: Item) -> dict[str, str]:
         return tags_to_dict(item.get("Tags"))
 
@@ -72,6 +74,7 @@ class TagIndex:
 
     service: str
     filters: tuple[str, ...]
+    reads: tuple[str, ...] = ("tag:GetResources",)
 
     def of(self, inv: RegionInventory, kind: ResourceType, item: Item) -> dict[str, str]:
         if inv.scope is None:
@@ -86,6 +89,8 @@ class TagsByArn:
     """GetResources by ARN, 100 to a call, of the resources listed: for kinds the index would
     page through every one ever made (training jobs) while only the listed few matter."""
 
+    reads: tuple[str, ...] = ("tag:GetResources",)
+
     def of(self, inv: RegionInventory, kind: ResourceType, item: Item) -> dict[str, str]:
         return inv.listed_tags(kind).get(arn_key(kind.arn_of(inv, item)), {})
 
@@ -96,6 +101,7 @@ class TagsPerResource:
     reports (the Tagging API is not relied on to cover them); ``read`` keeps each once."""
 
     read: Callable[[RegionInventory, str], dict[str, str]]
+    reads: tuple[str, ...]  # the service's tag call, as IAM names it
 
     def of(self, inv: RegionInventory, kind: ResourceType, item: Item) -> dict[str, str]:
         return self.read(inv, kind.arn_of(inv, item))
@@ -109,7 +115,8 @@ class ResourceType:
     type: str  # CloudFormation type name, as findings carry it
     kind: str  # the word for it on the command line and in messages
     # Every resource of the kind in the region, and those of some ids (a re-check); one gone
-    # since is simply absent. ``reads`` are the IAM actions both need.
+    # since is simply absent. ``reads`` are the IAM actions both need (``permissions`` adds
+    # the tag source's).
     list_all: Callable[[RegionInventory], list[Item]]
     by_ids: Callable[[RegionInventory, list[str]], list[Item]]
     reads: tuple[str, ...]
@@ -137,6 +144,11 @@ class ResourceType:
     existing_override: Callable[[RegionInventory], set[str]] | None = None
     # How a tag is added to one (the untagged fix): EC2 by id, SageMaker by ARN.
     add_tags: Callable[[AwsClients, str, str, str, list[Any]], None] | None = None
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        """Every IAM action reading the kind takes: its listing's and its tags'."""
+        return tuple(dict.fromkeys(self.reads + self.tags.reads))
 
     @property
     def restorable(self) -> bool:

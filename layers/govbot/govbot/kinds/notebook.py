@@ -73,11 +73,7 @@ KIND = ResourceType(
     aliases=("sagemaker-notebook",),
     list_all=_list_all,
     by_ids=_by_ids,
-    reads=(
-        "sagemaker:ListNotebookInstances",
-        "sagemaker:DescribeNotebookInstance",
-        "tag:GetResources",
-    ),
+    reads=("sagemaker:ListNotebookInstances", "sagemaker:DescribeNotebookInstance"),
     id_of=pick("NotebookInstanceName"),
     arn_of=listed_arn("NotebookInstanceArn"),
     tags=SAGEMAKER_INDEX,

@@ -71,14 +71,10 @@ KIND = ResourceType(
     kind="provisioned-throughput",
     list_all=_list_all,
     by_ids=_by_ids,
-    reads=(
-        "bedrock:ListProvisionedModelThroughputs",
-        "bedrock:GetProvisionedModelThroughput",
-        "bedrock:ListTagsForResource",
-    ),
+    reads=("bedrock:ListProvisionedModelThroughputs", "bedrock:GetProvisionedModelThroughput"),
     id_of=pick("provisionedModelName"),
     arn_of=listed_arn("provisionedModelArn"),
-    tags=TagsPerResource(_tags),
+    tags=TagsPerResource(_tags, ("bedrock:ListTagsForResource",)),
     billed_as=("bedrock",),
     gone_codes=GONE,
     restore=RestoreCommand(

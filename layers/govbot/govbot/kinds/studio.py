@@ -237,7 +237,7 @@ class _Owner:
             kind=self.word,
             list_all=self.list_all,
             by_ids=self.by_ids,
-            reads=(f"sagemaker:List{pascal}s", f"sagemaker:Describe{pascal}", "sagemaker:ListTags"),
+            reads=(f"sagemaker:List{pascal}s", f"sagemaker:Describe{pascal}"),
             id_of=self.id_of,
             arn_of=listed_arn(f"{pascal}Arn"),
             tags=_TAGS,
@@ -295,7 +295,7 @@ def tags(inv: RegionInventory, arn: str) -> dict[str, str]:
     return inv.once(("sagemaker-tags", arn), read)
 
 
-_TAGS = TagsPerResource(tags)
+_TAGS = TagsPerResource(tags, ("sagemaker:ListTags",))
 
 
 APP_KIND = ResourceType(
@@ -309,7 +309,6 @@ APP_KIND = ResourceType(
         "sagemaker:DescribeDomain",
         "sagemaker:ListApps",
         "sagemaker:DescribeApp",
-        "sagemaker:ListTags",
     ),
     id_of=app_id,
     arn_of=lambda inv, a: str(a.get("AppArn") or app_arn(a, inv.region, inv.account_id)),
@@ -328,7 +327,7 @@ DOMAIN_KIND = ResourceType(
     kind="studio-domain",
     list_all=_domains,
     by_ids=_domains,
-    reads=("sagemaker:ListDomains", "sagemaker:DescribeDomain", "sagemaker:ListTags"),
+    reads=("sagemaker:ListDomains", "sagemaker:DescribeDomain"),
     id_of=pick("DomainId"),
     arn_of=listed_arn("DomainArn"),
     tags=_TAGS,

@@ -97,7 +97,7 @@ KIND = ResourceType(
     aliases=("sagemaker-training-job",),
     list_all=_list_all,
     by_ids=_by_ids,
-    reads=("sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob", "tag:GetResources"),
+    reads=("sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob"),
     id_of=pick("TrainingJobName"),
     arn_of=listed_arn("TrainingJobArn"),
     # The Tagging API would page through every job ever run; only those in progress matter.
