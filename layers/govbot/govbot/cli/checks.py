@@ -71,11 +71,11 @@ def state_table(store: Store) -> Check:
         if not store.exists():
             return Check(name, False, "not found", "run `govbot init` (or deploy the stack)")
         try:
-            migrations.current(store)
+            version = migrations.current(store)
         except migrations.SchemaError as why:
             fix = "run `govbot init`" if "older" in str(why) else "upgrade govbot"
             return Check(name, False, str(why), fix)
-        return Check(name, True, f"reachable, schema {store.schema()}")
+        return Check(name, True, f"reachable, schema {version}")
 
     return guarded(name, probe)
 

@@ -56,9 +56,7 @@ STEPS: dict[int, Callable[[Store], int]] = {2: _untagged_kind_words}
 def upgrade(store: Store) -> list[str]:
     """Bring the table up to this govbot's schema; what each step changed, in words (empty:
     it was current). SchemaError when a newer govbot wrote it."""
-    version = store.schema()
-    if version > SCHEMA_VERSION:
-        raise SchemaError(too_new(store, version))
+    version = _known(store)
     done = []
     for target in range(version + 1, SCHEMA_VERSION + 1):
         changed = STEPS[target](store)
@@ -67,23 +65,27 @@ def upgrade(store: Store) -> list[str]:
     return done
 
 
-def current(store: Store) -> None:
-    """Refuse a table that is not in this govbot's shape, saying what to run."""
-    version = store.schema()
-    if version > SCHEMA_VERSION:
-        raise SchemaError(too_new(store, version))
+def current(store: Store) -> int:
+    """The table's schema version, refusing a table that is not in this govbot's shape and
+    saying what to run."""
+    version = _known(store)
     if version < SCHEMA_VERSION:
         raise SchemaError(
             f"state table {store.table} was written by an older govbot (schema {version}, this "
             f"govbot writes {SCHEMA_VERSION}): run `govbot init` to upgrade it in place"
         )
+    return version
 
 
-def too_new(store: Store, version: int) -> str:
-    return (
-        f"state table {store.table} was written by a newer govbot (schema {version}; this "
-        f"govbot knows {SCHEMA_VERSION}): upgrade govbot before using it"
-    )
+def _known(store: Store) -> int:
+    """The table's schema version, one this govbot knows (SchemaError for a newer one's)."""
+    version = store.schema()
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"state table {store.table} was written by a newer govbot (schema {version}; this "
+            f"govbot knows {SCHEMA_VERSION}): upgrade govbot before using it"
+        )
+    return version
 
 
 @cache
