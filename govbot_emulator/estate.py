@@ -41,10 +41,11 @@ class Estate:
 
     volumes: dict[str, str]
     instances: dict[str, str]
+    reservations: dict[str, str]
 
 
 # (detector, region, key) for every finding a default-policy sweep of the estate must report.
-# Volume and instance keys are resolved to their ids through Estate.
+# Volume, instance and reservation keys ("vol:", "i:", "cr:") are resolved to ids through Estate.
 EXPECTED: set[tuple[str, str, str]] = {
     ("idle-endpoint", PRIMARY, "churn-model-staging"),
     ("idle-endpoint", PRIMARY, "llm-playground"),
@@ -62,6 +63,7 @@ EXPECTED: set[tuple[str, str, str]] = {
     ("idle-notebook", PRIMARY, "cv-labelling-gpu"),
     ("idle-gpu-instance", PRIMARY, "i:cv-train-box"),
     ("idle-provisioned-throughput", PRIMARY, "support-assistant-pt"),
+    ("unused-capacity-reservation", PRIMARY, "cr:llm-launch-p5"),
     ("overprovisioned-endpoint", PRIMARY, "recs-ranker"),
     ("idle-studio-app", PRIMARY, "d-ml-studio/space/ana-gpu/JupyterLab/default"),
     ("studio-idle-shutdown-off", PRIMARY, "d-ml-studio"),
@@ -75,16 +77,17 @@ EXPECTED: set[tuple[str, str, str]] = {
 
 
 def seed(clients: AwsClients, now: datetime) -> Estate:
-    estate = Estate(volumes={}, instances={})
+    estate = Estate(volumes={}, instances={}, reservations={})
     _seed_primary(clients, now, estate)
     _seed_secondary(clients, now, estate)
     return estate
 
 
 def expected_findings(estate: Estate) -> set[tuple[str, str, str]]:
-    """EXPECTED with volume and instance keys turned into their ids."""
+    """EXPECTED with volume, instance and reservation keys turned into their ids."""
     ids = {f"vol:{k}": v for k, v in estate.volumes.items()}
     ids.update({f"i:{k}": v for k, v in estate.instances.items()})
+    ids.update({f"cr:{k}": v for k, v in estate.reservations.items()})
     return {(d, r, ids.get(k, k)) for d, r, k in EXPECTED}
 
 
@@ -614,6 +617,64 @@ def make_bedrock_invocations(
     )
 
 
+def make_capacity_reservation(
+    clients: AwsClients,
+    region: str,
+    az: str,
+    instance_type: str,
+    count: int,
+    tags: list[dict[str, str]],
+    created: datetime,
+    *,
+    used: int = 0,
+    block_ends: datetime | None = None,
+    **kw: Any,
+) -> str:
+    """An On-Demand Capacity Reservation made at ``created`` with ``used`` instances in it
+    (``block_ends``: a Capacity Block for ML ending then)."""
+    from govbot_emulator import capacity_reservations as cr
+
+    rid: str = clients.ec2(region).create_capacity_reservation(
+        InstanceType=instance_type,
+        InstancePlatform=kw.pop("platform", "Linux/UNIX"),
+        AvailabilityZone=az,
+        InstanceCount=count,
+        TagSpecifications=[{"ResourceType": "capacity-reservation", "Tags": tags}],
+        **kw,
+    )["CapacityReservation"]["CapacityReservationId"]
+    account = clients.account_id(region)
+    cr.set_reservation(region, rid, account, created=created, used=used)
+    if block_ends is not None:
+        cr.add_capacity_block(region, rid, block_ends, account)
+    return rid
+
+
+def make_reservation_usage(
+    clients: AwsClients,
+    region: str,
+    reservation_id: str,
+    now: datetime,
+    used: dict[int, float] | None = None,
+    hours: int = 48,
+) -> None:
+    """AWS/EC2CapacityReservations UsedInstanceCount, hourly for ``hours`` (0 unless ``used``
+    says otherwise for that many hours ago), as EC2 publishes it for an active reservation."""
+    used = used or {}
+    clients.cloudwatch(region).put_metric_data(
+        Namespace="AWS/EC2CapacityReservations",
+        MetricData=[
+            {
+                "MetricName": "UsedInstanceCount",
+                "Dimensions": [{"Name": "CapacityReservationId", "Value": reservation_id}],
+                "Timestamp": now - timedelta(hours=h, minutes=30),
+                "Value": used.get(h, 0.0),
+                "Unit": "Count",
+            }
+            for h in range(hours)
+        ],
+    )
+
+
 def make_log_group(
     clients: AwsClients,
     region: str,
@@ -761,6 +822,25 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
         r, estate.instances["cv-train-box"], now - 6 * day, clients.account_id(r)
     )
     make_utilisation(clients, r, estate.instances["cv-train-box"], now, {})
+
+    # Capacity reserved for an LLM launch that slipped: a p5.48xlarge nobody has run in for
+    # four days. Its look-alikes: reserved g5s both in use overnight, and a p4d reservation
+    # cancelled last week (still listed, billing nothing).
+    launch = make_capacity_reservation(
+        clients, r, az, "p5.48xlarge", 1, team_tags("llm"), now - 4 * day
+    )
+    estate.reservations["llm-launch-p5"] = launch
+    make_reservation_usage(clients, r, launch, now)
+    busy = make_capacity_reservation(
+        clients, r, az, "g5.2xlarge", 2, team_tags("search"), now - 20 * day, used=2
+    )
+    estate.reservations["search-g5"] = busy
+    make_reservation_usage(clients, r, busy, now, {h: 2.0 for h in range(48)})
+    old = make_capacity_reservation(
+        clients, r, az, "p4d.24xlarge", 1, team_tags("vision"), now - 30 * day
+    )
+    clients.ec2(r).cancel_capacity_reservation(CapacityReservationId=old)
+    estate.reservations["vision-p4d"] = old
     dev = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,

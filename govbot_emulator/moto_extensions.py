@@ -97,6 +97,9 @@ def install() -> None:
     install_bedrock()  # Bedrock provisioned throughput
     install_cloudtrail_history()  # LookupEvents
     install_studio()  # Studio apps, user profiles, spaces, UpdateDomain
+    from govbot_emulator import capacity_reservations
+
+    capacity_reservations.install()  # EC2 On-Demand Capacity Reservations
 
 
 def _install_inference_components() -> None:

@@ -39,6 +39,7 @@ from govbot_emulator.slack_standin import SlackStandIn
 
 POLICY_PARAMETER = "/govbot/policy"
 TOP = 3  # findings shown by default; --verbose shows all
+TOP_FIXES = 5  # fixes shown one by one by default, the costliest
 SIGNING_SECRET = "demo-signing-secret"
 APPROVER = "W111"  # ana, in the policy's approvers
 DEMO_POLICY = f"""# The demo's policy: the defaults, sweeping two regions, digests to Slack.
@@ -498,13 +499,26 @@ def _demo(
         applied = govbot_cli(
             out, "sweep", "--regions", regions, "--apply", "-f", "json", show=False
         )
-        for a in SweepReport.model_validate_json(applied.stdout).actions:
+        actions = SweepReport.model_validate_json(applied.stdout).actions
+        fixed = sorted(
+            (a for a in actions if a.outcome.value == "remediated"),
+            key=lambda a: -(a.monthly_cost_usd or 0),
+        )
+        for a in [a for a in actions if a not in fixed] + fixed[:TOP_FIXES]:
             out.print(
                 f"  {a.outcome.value}: {a.detector} {a.resource_id} ({a.region}), "
                 f"{money(a.monthly_cost_usd)}/month"
                 + ("" if a.outcome.value == "remediated" else f": {a.message}"),
                 highlight=False,
                 markup=False,
+            )
+        if len(fixed) > TOP_FIXES:
+            rest = fixed[TOP_FIXES:]
+            out.print(
+                f"  … and {len(rest)} more remediated, "
+                f"{money(sum(a.monthly_cost_usd or 0 for a in rest))}/month "
+                "(--verbose shows each)",
+                highlight=False,
             )
     account()
 

@@ -1,5 +1,6 @@
 """functions/realtime: EventBridge events judged in seconds, under moto."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,14 +10,16 @@ from govbot.cycle.contracts import State
 from govbot.cycle.engine import govern
 from govbot.cycle.policy import parse_policy
 from govbot_emulator.estate import (
+    make_capacity_reservation,
     make_endpoint,
     make_log_group,
+    make_reservation_usage,
     make_training_job,
     make_variant,
     make_volume,
     team_tags,
 )
-from tests.conftest import load_event, load_function, queued
+from tests.conftest import PUBLIC_EVENTS, load_event, load_function, queued
 
 REGION = "us-east-1"
 DAY = timedelta(days=1)
@@ -237,3 +240,55 @@ def test_a_running_job_is_expected_to_end_by_its_own_tag_from_its_start(realtime
     [note] = realtime(event)["notes"]
     # Started 2020-03-10 09:18 UTC; 3 h expected x 2 = 6 h.
     assert note == "expected to end by 2020-03-10 15:18 (tag govbot:expected-hours=3 x 2)"
+
+
+# -- AWS Health: a Capacity Reservation below 20 % use ------------------------------------
+
+
+def health_event(name: str, *ids: str) -> dict:
+    """AWS's published example, naming our reservations in our region (its shape unchanged:
+    the summary's entities stay "id | zone | type | platform | use%")."""
+    text = (PUBLIC_EVENTS / "health" / name).read_text()
+    for published, ours in zip(("cr-01234567890abcdef", "cr-09876543210fedcba"), ids, strict=False):
+        text = text.replace(published, ours)
+    return json.loads(text.replace("ap-south-1", REGION))
+
+
+def unused_reservation(clients, count=1) -> str:
+    now = datetime.now(UTC)
+    rid = make_capacity_reservation(
+        clients, REGION, f"{REGION}b", "t3.medium", count, team_tags("llm"), now - 2 * DAY
+    )
+    make_reservation_usage(clients, REGION, rid, now)
+    return rid
+
+
+def test_a_health_underutilisation_event_judges_its_reservation_at_once(
+    realtime, clients, store
+) -> None:
+    rid = unused_reservation(clients)
+    result = realtime(health_event("ec2-odcr-underutilization_awsdocs.json", rid))
+    assert (result["event"], result["resource"]) == (
+        "AWS_EC2_ODCR_UNDERUTILIZATION_NOTIFICATION",
+        rid,
+    )
+    [f] = result["findings"]
+    assert f["detector"] == "unused-capacity-reservation"
+    assert store.get(f["finding_id"]).state is State.PENDING_APPROVAL
+
+
+def test_the_weekly_summary_judges_every_reservation_it_names(realtime, clients) -> None:
+    first, second = unused_reservation(clients), unused_reservation(clients, count=2)
+    unused_reservation(clients)  # unused too, but not named: the nightly sweep's
+    event = health_event("ec2-odcr-underutilization-summary_awsdocs.json", first, second)
+    result = realtime(event)
+    assert sorted(f["resource_id"] for f in result["findings"]) == sorted([first, second])
+
+
+def test_other_health_events_are_acknowledged_and_ignored(realtime) -> None:
+    event = health_event("ec2-odcr-underutilization_awsdocs.json")
+    event["detail"]["eventTypeCode"] = "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED"
+    result = realtime(event)
+    assert result["ignored"] == "govbot does not judge AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED"
+    event["detail"] = {"affectedEntities": "not a list"}
+    assert realtime(event)["ignored"].startswith("unreadable detail: eventTypeCode")

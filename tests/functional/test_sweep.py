@@ -23,7 +23,8 @@ def test_sweep_finds_exactly_the_waste_in_the_estate(seeded) -> None:
     # exempt endpoint, exempt log group, snoozed volume
     assert report.summary.exempted == 3
     assert report.summary.units_swept == len(DETECTORS) * 2  # every detector, both regions
-    assert report.findings[0].resource_id == "support-assistant-pt"  # costliest first
+    # Costliest first: the p5.48xlarge reserved for nothing.
+    assert report.findings[0].resource_id == seeded.estate.reservations["llm-launch-p5"]
 
 
 def test_every_finding_is_complete(seeded) -> None:
@@ -114,12 +115,14 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         "logs.DescribeLogGroups",
         "sagemaker.ListTrainingJobs",
         "sagemaker.ListNotebookInstances",
+        "ec2.DescribeCapacityReservations",
     ):
         assert calls[op] == 2, op
     # Metrics 500 to a call: the endpoints' traffic in each region, and in us-east-1 the GPU
     # instances' utilisation, the provisioned throughputs' invocations (some are old enough to
-    # judge there) and the utilisation of the variants with more instances than the floor.
-    assert calls["cloudwatch.GetMetricData"] == 5
+    # judge there), the utilisation of the variants with more instances than the floor and
+    # the use of the reservations with capacity free.
+    assert calls["cloudwatch.GetMetricData"] == 6
     # Those variants' instance types in one DescribeInstanceTypes, and the auto-scaled
     # variants in one listing, only where such a variant is (us-east-1).
     assert calls["ec2.DescribeInstanceTypes"] == 1
@@ -159,7 +162,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 79
+    assert sum(calls.values()) == 82
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

@@ -144,6 +144,7 @@ def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambd
     for svc, op in (
         ("ec2", "DescribeVolumes"),
         ("ec2", "DescribeInstances"),
+        ("ec2", "DescribeCapacityReservations"),
         ("bedrock", "ListProvisionedModelThroughputs"),
         ("ec2", "DescribeSnapshots"),
         ("logs", "DescribeLogGroups"),
@@ -240,7 +241,7 @@ def test_the_nightly_run_tells_slack_and_sns_and_queues_the_cleared_fixes(
     blocks = json.loads(post["blocks"]) if isinstance(post["blocks"], str) else post["blocks"]
     sections = [b for b in blocks if b.get("block_id", "").startswith("finding:")]
     buttons = [b for b in blocks if b.get("block_id", "").startswith("decide:")]
-    assert "support-assistant-pt" in sections[0]["text"]["text"]  # costliest first
+    assert "p5.48xlarge reserved" in sections[0]["text"]["text"]  # costliest first
     [bert] = [s for s in sections if "runaway-training-job` · *bert" in s["text"]["text"]]
     assert "<@U024BE7LH>" in bert["text"]["text"]
     idle = {f["finding_id"] for f in result["findings"] if f["detector"] == "idle-endpoint"}

@@ -11,10 +11,10 @@ def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary(
     assert len(lines) <= 120
     assert max(len(line) for line in lines) <= 100  # CLI lines indented by two may run on
     summary = " ".join(" ".join(lines[-3:]).split())
-    assert summary.startswith("In short: found 25 findings worth $65,292.22/month; fixed 16,")
+    assert summary.startswith("In short: found 26 findings worth $105,471.42/month; fixed 17,")
     assert "restored 1 (churn-model-staging)" in summary
     # The saving is net: the restored endpoint no longer counts, each volume's snapshot does.
-    assert "saving $64,652.12/month net" in summary
+    assert "saving $104,831.32/month net" in summary
     # The cold volume whose snapshot would cost more than it stops is held for a person.
     assert "held for a person: orphaned-volume" in result.stdout
 
@@ -27,10 +27,10 @@ def test_demo_verbose_walks_the_whole_path() -> None:
     assert "Invoking functions/sweep/app.handler" in out
     for key in estate.EXPECTED:
         name = key[2]
-        if not name.startswith(("vol:", "i:")):
+        if not name.startswith(("vol:", "i:", "cr:")):
             assert name in out, name
     assert "Estimated monthly waste: $" in out
-    assert "25 findings in us-east-1, eu-west-1; 3 exempted" in out
+    assert "26 findings in us-east-1, eu-west-1; 3 exempted" in out
     # The function's CloudWatch metrics, per detector.
     assert "Findings{detector=runaway-training-job} = 2" in out
     assert "EstimatedMonthlyWasteUSD{detector=idle-endpoint} =" in out
@@ -48,7 +48,8 @@ def test_demo_verbose_walks_the_whole_path() -> None:
     assert "sent again: HTTP 200 'already handled'" in slack
     assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
     fixes = out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0]
-    assert fixes.count("remediated") == 13
+    assert fixes.count("remediated") == 14
+    assert "cancelled capacity reservation cr-" in fixes
     assert "deleted Studio app d-ml-studio/space/ana-gpu/JupyterLab/default" in fixes
     assert "deleted provisioned throughput support-assistant-pt" in fixes
     assert "stopped notebook instance cv-labelling-gpu" in fixes

@@ -137,6 +137,7 @@ def test_a_cost_anomaly_sweeps_exactly_the_detectors_that_judge_its_services_kin
         "orphaned-volume",
         "expired-snapshot",
         "untagged-resource",
+        "unused-capacity-reservation",
     }
     assert sweeps("EC2 - Other") == sweeps("Amazon Elastic Compute Cloud - Compute")
     assert sweeps("Amazon Bedrock") == {"idle-provisioned-throughput"}

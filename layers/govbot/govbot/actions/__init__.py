@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from govbot.actions import (
+    cancel_capacity_reservation,
     delete_endpoint,
     delete_provisioned_throughput,
     delete_studio_app,
@@ -39,6 +40,7 @@ __all__ = [
     "action_for",
     "action_permissions",
     "action_writes",
+    "cancel_capacity_reservation",
     "delete_endpoint",
     "delete_provisioned_throughput",
     "delete_studio_app",

@@ -40,6 +40,7 @@ READS = (
 CREATES = (
     "bedrock:CreateProvisionedModelThroughput",
     "bedrock:TagResource",
+    "ec2:CreateCapacityReservation",
     "ec2:CreateTags",
     "ec2:CreateVolume",
     "sagemaker:AddTags",

@@ -17,6 +17,7 @@ from govbot.detectors import (
     studio_idle_shutdown_off,
     training_without_spot,
     untagged_resource,
+    unused_capacity_reservation,
 )
 from govbot.detectors.base import Details, Detector, DetectorSettings, Mode
 from govbot.detectors.registry import DETECTORS, register, sweep_permissions
@@ -42,4 +43,5 @@ __all__ = [
     "sweep_permissions",
     "training_without_spot",
     "untagged_resource",
+    "unused_capacity_reservation",
 ]

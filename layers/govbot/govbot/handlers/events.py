@@ -72,6 +72,27 @@ class EndpointStateDetail(BaseModel):
     EndpointArn: str | None = None
 
 
+class AffectedEntity(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    entityValue: str
+
+
+class HealthDetail(BaseModel):
+    """ "AWS Health Event": the event type, and what it affects (an id, or for the ODCR
+    summary "cr-… | us-east-1b | t3.medium | Linux/UNIX | 0.0%")."""
+
+    model_config = ConfigDict(extra="allow")
+
+    eventTypeCode: str
+    service: str | None = None
+    affectedEntities: list[AffectedEntity] = Field(default_factory=list)
+
+    def resource_ids(self) -> list[str]:
+        ids = (e.entityValue.split("|", 1)[0].strip() for e in self.affectedEntities)
+        return list(dict.fromkeys(i for i in ids if i))
+
+
 class BadEvent(ValueError):
     """An event a function cannot take; the message names what is wrong with it."""
 

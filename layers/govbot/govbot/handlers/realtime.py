@@ -28,11 +28,12 @@ from govbot.detectors.runaway_training_job import runtime_limit
 from govbot.handlers.events import (
     CloudTrailDetail,
     EndpointStateDetail,
+    HealthDetail,
     ScheduledEvent,
     TrainingJobStateDetail,
 )
 from govbot.inventory import RegionInventory
-from govbot.kinds import cloudtrail_call, endpoint, training_job
+from govbot.kinds import cloudtrail_call, endpoint, health_event, training_job
 from govbot.pricing.price_list import PriceBook
 from govbot.pricing.pricer import Pricer
 from govbot.runtime import Settings
@@ -74,6 +75,7 @@ class Realtime:
             "AWS API Call via CloudTrail": self._api_call,
             "SageMaker Training Job State Change": self._training_job_state,
             "SageMaker Endpoint State Change": self._endpoint_state,
+            "AWS Health Event": self._health,
         }
         handler = handlers.get(kind)
         if handler is None:
@@ -109,7 +111,7 @@ class Realtime:
         if rule.clock:
             self.store.set_clock(account, region, rtype.type, rid, when, rule.clock)
             notes.append(f"{rule.clock}: waste clock of {rid} starts at {when:%Y-%m-%d %H:%M}")
-        judged = self._judge(name, account, region, rtype.type, rid, rule.detectors)
+        judged = self._judge(name, account, region, rtype.type, (rid,), rule.detectors)
         if rule.clock and rule.detectors and not judged.findings:
             # In use again (a notebook opened): what waited for approval no longer stands.
             cleared = self._resolve(
@@ -148,6 +150,23 @@ class Realtime:
                 "runaway-training-job will flag it past that"
             ]
         return []
+
+    # -- AWS Health -----------------------------------------------------------------------
+
+    def _health(self, detail: Any, account: str, region: str, at: datetime) -> Judgement:
+        try:
+            health = HealthDetail.model_validate(detail)
+        except ValidationError as err:
+            return Judgement(event="AWS Health", ignored=f"unreadable detail: {_first(err)}")
+        name = health.eventTypeCode
+        known = health_event(name)
+        if known is None:
+            return Judgement(event=name, ignored=f"govbot does not judge {name}")
+        ids = health.resource_ids()
+        if not ids:
+            return Judgement(event=name, ignored="the event names no affected resource")
+        rtype, detectors = known
+        return self._judge(name, account, region, rtype.type, tuple(ids), detectors)
 
     # -- SageMaker state changes ----------------------------------------------------------
 
@@ -213,9 +232,10 @@ class Realtime:
         account: str,
         region: str,
         rtype: str,
-        rid: str,
+        rids: tuple[str, ...],
         detectors: tuple[str, ...],
     ) -> Judgement:
+        rid = ", ".join(rids)
         if not detectors:
             return Judgement(event=event, resource=rid)
         inv = RegionInventory(
@@ -224,7 +244,7 @@ class Realtime:
             account,
             self.now,
             Pricer(self.policy.pricing, PriceBook(self.readers(account), self.store, self.now)),
-            scope={rtype: {rid}},
+            scope={rtype: set(rids)},
             clocks=self.store.clocks(account, region),
         )
         found = []

@@ -7,6 +7,7 @@ declares). What needs "which kind is this" or "which kinds does this service bil
 from __future__ import annotations
 
 from govbot.kinds import (
+    capacity_reservation,
     endpoint,
     instance,
     log_group,
@@ -33,6 +34,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         snapshot.KIND,
         instance.KIND,
         provisioned_throughput.KIND,
+        capacity_reservation.KIND,
         log_group.KIND,
     )
 }
@@ -62,6 +64,14 @@ def cloudtrail_call(event: str) -> tuple[ResourceType, CloudTrailCall] | None:
     return None
 
 
+def health_event(code: str) -> tuple[ResourceType, tuple[str, ...]] | None:
+    """The resource type an AWS Health event type names, and the detectors that judge it."""
+    for rt in RESOURCE_TYPES.values():
+        if code in rt.health:
+            return rt, rt.health[code]
+    return None
+
+
 def billed_by(service: str) -> set[str]:
     """The resource kinds a Cost Explorer service name bills (empty: none govbot knows)."""
     name = service.lower()
@@ -76,5 +86,6 @@ __all__ = [
     "billed_by",
     "by_kind",
     "cloudtrail_call",
+    "health_event",
     "resource_type",
 ]

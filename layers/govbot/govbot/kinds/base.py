@@ -125,6 +125,9 @@ class ResourceType:
     tags: TagSource
     gone_codes: frozenset[str]  # AWS error codes that mean "no such resource"
     cloudtrail: Mapping[str, CloudTrailCall] = field(default_factory=dict)  # "svc:EventName"
+    # AWS Health event type codes whose affected entities are resources of this kind, and
+    # the detectors that judge them at once.
+    health: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # `govbot restore KIND ARG`, where an action can undo govbot's fix of this kind.
     restore: RestoreCommand | None = None
     # What the Cost Explorer service names that bill it contain, lower-cased ("Amazon
