@@ -237,25 +237,53 @@ def emitted_metrics(printed: str) -> list[str]:
     return lines
 
 
+class Telling:
+    """Who the walk is told to: the short telling (``govbot demo``), the whole one
+    (``--verbose``), or both at once (``--transcript FILE`` writes the whole beside the short),
+    so every step happens once whoever watches."""
+
+    def __init__(self, short: Console | None, whole: Console | None) -> None:
+        self.audiences = [(c, full) for c, full in ((short, False), (whole, True)) if c]
+
+    @property
+    def verbose(self) -> bool:
+        """Whether anyone is told the whole walk (it runs what only they see)."""
+        return any(full for _c, full in self.audiences)
+
+    def print(self, *objects: Any, to: bool | None = None, **kw: Any) -> None:
+        """To everyone, or only to the whole (``to=True``) or the short (``to=False``)."""
+        for console, full in self.audiences:
+            if to is None or to == full:
+                console.print(*objects, **kw)
+
+    def rule(self, title: str) -> None:
+        for console, _full in self.audiences:
+            console.rule(title)
+
+
 def govbot_cli(
-    out: Console, *args: str, progress: bool = False, show: bool = True
+    tell: Telling, *args: str, output: bool | None = True, whole_only: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """Run the govbot command line in its own process, as a person would, and show it
-    (its output only when ``show``: a refusal is always shown)."""
-    out.print(f"[bold]$ govbot {' '.join(args)}[/]", highlight=False)
+    """Run the govbot command line in its own process, as a person would, and show it: to
+    everyone (or only the whole telling), its output too where ``output`` says (True: all it
+    is shown to; None: the whole telling only; False: nobody). A refusal is always shown."""
+    shown_to = [(c, full) for c, full in tell.audiences if full or not whole_only]
+    for console, _full in shown_to:
+        console.print(f"[bold]$ govbot {' '.join(args)}[/]", highlight=False)
+    width = min((c.width for c, _full in shown_to), default=100)
     result = subprocess.run(
         [sys.executable, "-m", "govbot", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": str(out.width - 2)},  # room for the indent
+        env={**os.environ, "COLUMNS": str(width - 2)},  # room for the indent
         timeout=300,
     )
-    # stderr carries progress (shown only when asked) and refusals (always shown).
-    shown = (result.stdout if show else "") + (
-        result.stderr if progress or result.returncode else ""
-    )
-    for line in shown.rstrip().splitlines():
-        out.print(f"  {line}", highlight=False, markup=False)
+    for console, full in shown_to:
+        show = output is True or (output is None and full)
+        # stderr carries progress and refusals (always shown).
+        shown = (result.stdout if show else "") + (result.stderr if result.returncode else "")
+        for line in shown.rstrip().splitlines():
+            console.print(f"  {line}", highlight=False, markup=False)
     return result
 
 
@@ -354,79 +382,82 @@ def _provision(clients: AwsClients, standin: SlackStandIn) -> dict[str, str]:
     }
 
 
-def run_demo(out: Console, err: Console, serve: bool = False, verbose: bool = False) -> int:
+def run_demo(
+    out: Console,
+    err: Console,
+    serve: bool = False,
+    verbose: bool = False,
+    transcript: Console | None = None,
+) -> int:
     root = repo_root()
     if root is None:
         err.print("[red]govbot demo runs from a govbot checkout (functions/ and events/).[/]")
         return 2
     moto_extensions.install()
+    tell = Telling(None, out) if verbose else Telling(out, transcript)
     # The demo's digest channel, with the bot in it (as `govbot doctor` will ask).
     standin = SlackStandIn(channels={"C0MLFINOPS": "ml-finops"}, joined={"C0MLFINOPS"}).start()
     try:
         with emulated_account() as url:
-            return _demo(out, root, url, standin, serve, verbose)
+            return _demo(tell, root, url, standin, serve)
     finally:
         standin.stop()
 
 
-def _demo(
-    out: Console, root: Path, url: str, standin: SlackStandIn, serve: bool, verbose: bool
-) -> int:
+def _demo(tell: Telling, root: Path, url: str, standin: SlackStandIn, serve: bool) -> int:
     """The walk; by default about 100 lines at 80 columns, the whole of it with --verbose."""
 
     def account() -> None:
-        if verbose:
-            out.print(account_state(seed_clients))
+        tell.print(account_state(seed_clients), to=True)
 
-    out.rule("[bold]1. An emulated AWS account, and a Slack stand-in")
-    out.print(f"moto server at {url}; Slack stand-in at {standin.url}.")
+    tell.rule("[bold]1. An emulated AWS account, and a Slack stand-in")
+    tell.print(f"moto server at {url}; Slack stand-in at {standin.url}.")
 
-    out.rule("[bold]2. Seeding an ML estate in " + " and ".join(estate.REGIONS))
+    tell.rule("[bold]2. Seeding an ML estate in " + " and ".join(estate.REGIONS))
     seed_clients = AwsClients()
     started = time.perf_counter()
     built = estate.seed(seed_clients, datetime.now(UTC))
     FUNCTION_ENV.update(_provision(seed_clients, standin))
-    out.print(
+    tell.print(
         f"{sum(seed_clients.calls.values())} API calls in {time.perf_counter() - started:.1f}s: "
         "endpoints of every kind, busy and idle; orphaned volumes; runaway training jobs; log "
         f"groups ({len(built.volumes)} volumes, {len(built.instances)} instances); the policy "
         f"in SSM {POLICY_PARAMETER}, the Slack secret, the queue and the topic."
     )
-    govbot_cli(out, "init", show=verbose)
+    govbot_cli(tell, "init", output=None)
 
-    out.rule("[bold]3. The nightly sweep, as the Lambda runs it")
-    out.print("Invoking functions/sweep/app.handler with a real EventBridge scheduled event…")
+    tell.rule("[bold]3. The nightly sweep, as the Lambda runs it")
+    tell.print("Invoking functions/sweep/app.handler with a real EventBridge scheduled event…")
     started = time.perf_counter()
     report, printed = invoke_sweep(root)
     elapsed = time.perf_counter() - started
     # The digest just below gives the totals by detector; the walk-through shows both.
-    render(report, out, top=None if verbose else TOP, by_detector=verbose)
-    if verbose:
-        out.print("What the function reported to CloudWatch:")
-        for line in emitted_metrics(printed):
-            out.print(f"  {line}", highlight=False)
+    for console, full in tell.audiences:
+        render(report, console, top=None if full else TOP, by_detector=full)
+    tell.print("What the function reported to CloudWatch:", to=True)
+    for line in emitted_metrics(printed):
+        tell.print(f"  {line}", highlight=False, to=True)
     calls = ", ".join(f"{k} {v}" for k, v in report.api_calls.items())
-    out.print(
-        f"{sum(report.api_calls.values())} AWS API calls in {elapsed:.1f}s"
-        + (f": {calls}" if verbose else " (--verbose lists them)"),
-        highlight=False,
-    )
+    said = f"{sum(report.api_calls.values())} AWS API calls in {elapsed:.1f}s"
+    tell.print(f"{said}: {calls}", highlight=False, to=True)
+    tell.print(f"{said} (--verbose lists them)", highlight=False, to=False)
 
-    out.rule("[bold]4. The digest in Slack (the stand-in's record of chat.postMessage)")
+    tell.rule("[bold]4. The digest in Slack (the stand-in's record of chat.postMessage)")
     posts = standin.posted("chat.postMessage")
     digest_blocks = _blocks(posts[0])
-    for line in slack_text(digest_blocks, limit=8 if verbose else 1):
-        out.print(f"  {line}", highlight=False, markup=False)
+    for console, full in tell.audiences:
+        for line in slack_text(digest_blocks, limit=8 if full else 1):
+            console.print(f"  {line}", highlight=False, markup=False)
     threads = sum(1 for p in posts if p.get("thread_ts"))
-    out.print(
+    tell.print(
         f"({len(posts)} message(s): the digest and {threads} in its thread; "
         f"{sum(b['type'] == 'actions' for p in posts for b in _blocks(p))} findings "
         "with buttons)"
     )
-    out.print("SNS: one message to the digest topic, JSON for machines and text for people.")
+    tell.print("SNS: one message to the digest topic, JSON for machines and text for people.")
     account()
 
-    out.rule("[bold]5. A click in Slack: Approve on churn-model-staging")
+    tell.rule("[bold]5. A click in Slack: Approve on churn-model-staging")
     target = next(
         f
         for f in report.findings
@@ -434,40 +465,40 @@ def _demo(
     )
     stranger = click_event(root, standin, target.finding_id, "U0MALLORY", digest_blocks)
     status, _ = send_click(root, stranger)
-    out.print(
+    tell.print(
         f"A click from someone not in the approvers: HTTP {status}; "
         f"Slack shows them: {standin.responses()[-1]['text']}",
         highlight=False,
     )
     clicked = click_event(root, standin, target.finding_id, APPROVER, digest_blocks)
     status, _ = send_click(root, clicked)
-    out.print(
+    tell.print(
         f"ana's click, signed with the app's signing secret: HTTP {status}; the message "
         f"now says: {standin.responses()[-1]['text']}",
         highlight=False,
     )
     again = click_event(root, standin, target.finding_id, APPROVER, digest_blocks, later=1)
     status, _ = send_click(root, again)
-    out.print(
+    tell.print(
         f"ana clicks again: HTTP {status}; {standin.responses()[-1]['text']}", highlight=False
     )
     status, body = send_click(root, clicked)
-    out.print(
+    tell.print(
         f"Her first request, captured and sent again: HTTP {status} {body!r}; nothing is "
         "read or decided (a click is accepted once)",
         highlight=False,
     )
     acted = run_worker(root, FUNCTION_ENV["REMEDIATION_QUEUE_URL"])
-    out.print(
+    tell.print(
         f"The worker took {acted} message from the queue, re-checked and acted; "
         f"the message now says: {standin.responses()[-1]['text']}",
         highlight=False,
     )
     account()
 
-    out.rule("[bold]6. More decisions, through the command line")
-    if verbose:
-        govbot_cli(out, "findings", "--state", "pending_approval")
+    tell.rule("[bold]6. More decisions, through the command line")
+    if tell.verbose:
+        govbot_cli(tell, "findings", "--state", "pending_approval", whole_only=True)
     pending = {
         (f.detector, f.resource_id): f.finding_id
         for f in report.findings
@@ -480,85 +511,63 @@ def _demo(
     # Short ids, as the tables show them, are enough (a unique prefix, as git takes).
     short = short_forms(pending.values())
     approved = govbot_cli(
-        out, "approve", *(short[i] for i in pending.values()), "--by", "ana@ml-platform",
-        show=verbose,
+        tell, "approve", *(short[i] for i in pending.values()), "--by", "ana@ml-platform",
+        output=None,
     )  # fmt: skip
-    if not verbose:  # one line per finding in the walk-through
-        done = sum(": approved (" in line for line in approved.stdout.splitlines())
-        out.print(f"  {done} findings approved, one line each (--verbose shows them)")
-    govbot_cli(out, "reject", keep_history, "--by", "ben@ml-research")
-    if verbose:
-        out.print("A second approval of the same finding changes nothing:")
-        govbot_cli(out, "approve", pending[("idle-endpoint", "llm-playground")], "--by", "cy")
+    done = sum(": approved (" in line for line in approved.stdout.splitlines())
+    tell.print(f"  {done} findings approved, one line each (--verbose shows them)", to=False)
+    govbot_cli(tell, "reject", keep_history, "--by", "ben@ml-research")
+    if tell.verbose:
+        tell.print("A second approval of the same finding changes nothing:", to=True)
+        llm = pending[("idle-endpoint", "llm-playground")]
+        govbot_cli(tell, "approve", llm, "--by", "cy", whole_only=True)
 
-    out.rule("[bold]7. The fixes, applied")
+    tell.rule("[bold]7. The fixes, applied")
     regions = ",".join(estate.REGIONS)
-    if verbose:
-        govbot_cli(out, "sweep", "--regions", regions, "--apply")
-    else:
-        applied = govbot_cli(
-            out, "sweep", "--regions", regions, "--apply", "-f", "json", show=False
-        )
-        actions = SweepReport.model_validate_json(applied.stdout).actions
-        fixed = sorted(
-            (a for a in actions if a.outcome.value == "remediated"),
-            key=lambda a: -(a.monthly_cost_usd or 0),
-        )
-        for a in [a for a in actions if a not in fixed] + fixed[:TOP_FIXES]:
-            out.print(
-                f"  {a.outcome.value}: {a.detector} {a.resource_id} ({a.region}), "
-                f"{money(a.monthly_cost_usd)}/month"
-                + ("" if a.outcome.value == "remediated" else f": {a.message}"),
-                highlight=False,
-                markup=False,
-            )
-        if len(fixed) > TOP_FIXES:
-            rest = fixed[TOP_FIXES:]
-            out.print(
-                f"  … and {len(rest)} more remediated, "
-                f"{money(sum(a.monthly_cost_usd or 0 for a in rest))}/month "
-                "(--verbose shows each)",
-                highlight=False,
-            )
+    applied = govbot_cli(tell, "sweep", "--regions", regions, "--apply", "-f", "json", output=False)
+    actions = SweepReport.model_validate_json(applied.stdout).actions
+    for console, full in tell.audiences:
+        _fixes(console, actions, full)
     account()
 
-    out.rule("[bold]8. Nothing lost: one endpoint restored")
-    govbot_cli(out, "restore", "endpoint", "churn-model-staging", "--region", estate.PRIMARY)
-    if verbose:
-        govbot_cli(out, "findings", "--state", "rejected")
+    tell.rule("[bold]8. Nothing lost: one endpoint restored")
+    govbot_cli(tell, "restore", "endpoint", "churn-model-staging", "--region", estate.PRIMARY)
+    if tell.verbose:
+        govbot_cli(tell, "findings", "--state", "rejected", whole_only=True)
     account()
 
-    out.rule("[bold]9. A budget breach: the stricter sweep, at once")
+    tell.rule("[bold]9. A budget breach: the stricter sweep, at once")
     event = json.loads((root / "events" / "budgets-sns.json").read_text())
-    out.print(
+    tell.print(
         "AWS Budgets alert through SNS (a real payload): " + event["Records"][0]["Sns"]["Subject"],
         highlight=False,
     )
     before = len(standin.posted("chat.postMessage"))
     answer, _ = invoke(root, "budget", event)
     [result] = answer["results"]
-    out.print(
+    tell.print(
         f"{result['headline']}: swept {', '.join(result['regions'])} with the "
         "on_budget_breach policy (runaway-training-job: auto).",
         highlight=False,
     )
     alert = _blocks(standin.posted("chat.postMessage")[before])
-    for line in slack_text(alert, limit=4 if verbose else 1):
-        out.print(f"  {line}", highlight=False, markup=False)
+    for console, full in tell.audiences:
+        for line in slack_text(alert, limit=4 if full else 1):
+            console.print(f"  {line}", highlight=False, markup=False)
     acted = run_worker(root, FUNCTION_ENV["REMEDIATION_QUEUE_URL"])
-    out.print(f"The worker took {acted} queued fix(es).")
+    tell.print(f"The worker took {acted} queued fix(es).")
     again, _ = invoke(root, "budget", event)
-    out.print(
+    tell.print(
         f"The same alert delivered again (an SNS retry): {again['results'][0]}", highlight=False
     )
     account()
 
-    out.rule("[bold]10. What govbot saved")
-    if verbose:
-        govbot_cli(out, "savings")
-    saved = json.loads(govbot_cli(out, "savings", "-f", "json", show=False).stdout)
+    tell.rule("[bold]10. What govbot saved")
+    if tell.verbose:
+        govbot_cli(tell, "savings", whole_only=True)
+    saved = json.loads(govbot_cli(tell, "savings", "-f", "json", output=False).stdout)
     undone = [r["resource_id"] for r in saved["records"] if r["restored_at"]]
-    out.print(
+    tell.print(
         f"[bold]In short:[/] found {report.summary.findings} findings worth "
         f"{money(report.summary.total_monthly_cost_usd)}/month; fixed {saved['fixes']}, "
         f"saving {money(saved['since_install_usd'])}/month net; restored {len(undone)} "
@@ -574,8 +583,8 @@ def _demo(
             f"AWS_ACCESS_KEY_ID={keys['AWS_ACCESS_KEY_ID']} "
             f"AWS_SECRET_ACCESS_KEY={keys['AWS_SECRET_ACCESS_KEY']}"
         )
-        out.print(f"\nThe emulated account stays up at {url}. In another shell, as an operator")
-        out.print("holding exactly `govbot iam-policy --for cli`:")
+        tell.print(f"\nThe emulated account stays up at {url}. In another shell, as an operator")
+        tell.print("holding exactly `govbot iam-policy --for cli`:")
         doctor = (
             f"  {env} SLACK_API_URL={standin.api_url} govbot doctor "
             f"--slack-secret {FUNCTION_ENV['SLACK_SECRET_ARN']} "
@@ -584,12 +593,37 @@ def _demo(
         )
         # Commands to copy: no markup, no emoji (":secret:" is in a secret's ARN), no wrap.
         for line in (f"  {env} govbot findings", doctor):
-            out.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
-        out.print("Ctrl-C stops it.")
+            tell.print(line, highlight=False, soft_wrap=True, emoji=False, markup=False)
+        tell.print("Ctrl-C stops it.")
         with contextlib.suppress(KeyboardInterrupt):
             while True:
                 time.sleep(3600)
     return 1 if report.nothing_swept else 0
+
+
+def _fixes(console: Console, actions: list[Any], full: bool) -> None:
+    """What the fixes did: each one with what it said (the whole telling), or what was held
+    and the costliest few (the short one)."""
+    fixed = sorted(
+        (a for a in actions if a.outcome.value == "remediated"),
+        key=lambda a: -(a.monthly_cost_usd or 0),
+    )
+    shown = actions if full else [a for a in actions if a not in fixed] + fixed[:TOP_FIXES]
+    for a in shown:
+        said = "" if a.outcome.value == "remediated" and not full else f": {a.message}"
+        console.print(
+            f"  {a.outcome.value}: {a.detector} {a.resource_id} ({a.region}), "
+            f"{money(a.monthly_cost_usd)}/month{said}",
+            highlight=False,
+            markup=False,
+        )
+    rest = [] if full else fixed[TOP_FIXES:]
+    if rest:
+        console.print(
+            f"  … and {len(rest)} more remediated, "
+            f"{money(sum(a.monthly_cost_usd or 0 for a in rest))}/month (--verbose shows each)",
+            highlight=False,
+        )
 
 
 def _blocks(post: dict[str, Any]) -> list[dict[str, Any]]:

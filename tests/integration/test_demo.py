@@ -1,11 +1,35 @@
-"""`govbot demo` from a fresh process: the emulated account, the estate, the Lambda's sweep."""
+"""`govbot demo` from a fresh process: the emulated account, the estate, the Lambda's sweep.
+
+One run serves both tests: the short walk on stdout, the whole one (what --verbose shows)
+written beside it with --transcript."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 from govbot_emulator import estate
 from tests.integration.conftest import run_govbot
 
 
-def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary() -> None:
-    result = run_govbot("demo", env={"COLUMNS": "80"})
+@dataclass
+class Walk:
+    returncode: int
+    stdout: str  # the short walk, at 80 columns
+    stderr: str
+    whole: str  # the transcript
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory) -> Walk:
+    transcript: Path = tmp_path_factory.mktemp("demo") / "walk.txt"
+    result = run_govbot("demo", "--transcript", str(transcript), env={"COLUMNS": "80"})
+    whole = transcript.read_text() if transcript.exists() else ""
+    return Walk(result.returncode, result.stdout, result.stderr, whole)
+
+
+def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary(walk) -> None:
+    result = walk
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) <= 120
@@ -19,10 +43,9 @@ def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary(
     assert "held for a person: orphaned-volume" in result.stdout
 
 
-def test_demo_verbose_walks_the_whole_path() -> None:
-    result = run_govbot("demo", "--verbose", env={"COLUMNS": "140"})
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+def test_the_whole_walk_shows_every_step(walk) -> None:
+    assert walk.returncode == 0, walk.stderr
+    out = walk.whole
     assert "moto server at http://127.0.0.1:" in out
     assert "Invoking functions/sweep/app.handler" in out
     for key in estate.EXPECTED:
@@ -47,7 +70,7 @@ def test_demo_verbose_walks_the_whole_path() -> None:
     assert "Nothing changed: this finding is already approved by <@W111>" in slack
     assert "sent again: HTTP 200 'already handled'" in slack
     assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
-    fixes = out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0]
+    fixes = " ".join(out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0].split())
     assert fixes.count("remediated") == 14
     assert "cancelled capacity reservation cr-" in fixes
     assert "deleted Studio app d-ml-studio/space/ana-gpu/JupyterLab/default" in fixes

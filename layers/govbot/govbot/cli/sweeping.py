@@ -12,6 +12,7 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
 )
+from rich.console import Console
 from rich.markup import escape
 
 from govbot.aws import AwsClients
@@ -170,6 +171,15 @@ def demo(
             "--verbose", "-v", help="The whole walk: every table, metric and account state."
         ),
     ] = False,
+    transcript: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the whole walk (what --verbose shows) to this file, at 140 "
+            "columns, while the short one is shown.",
+            dir_okay=False,
+            writable=True,
+        ),
+    ] = None,
 ) -> None:
     """Run govbot on an emulated AWS account (moto server on 127.0.0.1) seeded with an ML
     estate: the nightly sweep, Slack, decisions, fixes, a restore, a budget breach and what
@@ -181,7 +191,11 @@ def demo(
     from govbot_emulator.runner import run_demo
 
     verbose = verbose or Verbosity.level > 1
-    raise typer.Exit(run_demo(out, err, serve=serve, verbose=verbose))
+    if transcript is None:
+        raise typer.Exit(run_demo(out, err, serve=serve, verbose=verbose))
+    with transcript.open("w", encoding="utf-8") as file:
+        whole = Console(file=file, width=140, color_system=None, soft_wrap=False)
+        raise typer.Exit(run_demo(out, err, serve=serve, verbose=verbose, transcript=whole))
 
 
 def _checkout() -> Path | None:
