@@ -7,7 +7,7 @@ so the tests and the demo agree on one truth.
 """
 
 # Seed data is written as plain dicts; the boto3 stubs' TypedDicts add nothing here.
-# mypy: disable-error-code="arg-type,misc,list-item"
+# mypy: disable-error-code="arg-type,misc,list-item,typeddict-item"
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -42,10 +42,12 @@ class Estate:
     volumes: dict[str, str]
     instances: dict[str, str]
     reservations: dict[str, str]
+    file_systems: dict[str, str]
 
 
 # (detector, region, key) for every finding a default-policy sweep of the estate must report.
-# Volume, instance and reservation keys ("vol:", "i:", "cr:") are resolved to ids through Estate.
+# Volume, instance, reservation and file system keys ("vol:", "i:", "cr:", "fs:") are resolved
+# to ids through Estate.
 EXPECTED: set[tuple[str, str, str]] = {
     ("idle-endpoint", PRIMARY, "churn-model-staging"),
     ("idle-endpoint", PRIMARY, "llm-playground"),
@@ -64,6 +66,7 @@ EXPECTED: set[tuple[str, str, str]] = {
     ("idle-gpu-instance", PRIMARY, "i:cv-train-box"),
     ("idle-provisioned-throughput", PRIMARY, "support-assistant-pt"),
     ("unused-capacity-reservation", PRIMARY, "cr:llm-launch-p5"),
+    ("idle-lustre-filesystem", PRIMARY, "fs:pretrain-shards"),
     ("overprovisioned-endpoint", PRIMARY, "recs-ranker"),
     ("idle-studio-app", PRIMARY, "d-ml-studio/space/ana-gpu/JupyterLab/default"),
     ("studio-idle-shutdown-off", PRIMARY, "d-ml-studio"),
@@ -77,7 +80,7 @@ EXPECTED: set[tuple[str, str, str]] = {
 
 
 def seed(clients: AwsClients, now: datetime) -> Estate:
-    estate = Estate(volumes={}, instances={}, reservations={})
+    estate = Estate(volumes={}, instances={}, reservations={}, file_systems={})
     _seed_primary(clients, now, estate)
     _seed_secondary(clients, now, estate)
     return estate
@@ -88,6 +91,7 @@ def expected_findings(estate: Estate) -> set[tuple[str, str, str]]:
     ids = {f"vol:{k}": v for k, v in estate.volumes.items()}
     ids.update({f"i:{k}": v for k, v in estate.instances.items()})
     ids.update({f"cr:{k}": v for k, v in estate.reservations.items()})
+    ids.update({f"fs:{k}": v for k, v in estate.file_systems.items()})
     return {(d, r, ids.get(k, k)) for d, r, k in EXPECTED}
 
 
@@ -468,7 +472,7 @@ def make_studio_app(
         SpaceName=space,
         AppType=app_type,
         AppName=name,
-        ResourceSpec={"InstanceType": instance_type},  # type: ignore[typeddict-item]
+        ResourceSpec={"InstanceType": instance_type},
     )
     ext.set_app_activity(
         region,
@@ -568,7 +572,7 @@ def make_endpoint_load(
             MetricData=[
                 {
                     "MetricName": metric,
-                    "Dimensions": dims,  # type: ignore[typeddict-item]
+                    "Dimensions": dims,
                     "Timestamp": now - timedelta(hours=h, minutes=30),
                     "Value": value,
                 }
@@ -671,6 +675,67 @@ def make_reservation_usage(
                 "Unit": "Count",
             }
             for h in range(hours)
+        ],
+    )
+
+
+def make_lustre_filesystem(
+    clients: AwsClients,
+    region: str,
+    tags: list[dict[str, str]],
+    created: datetime,
+    *,
+    capacity_gib: int = 1200,
+    deployment: str = "PERSISTENT_2",
+    throughput: int | None = 125,
+    import_path: str | None = None,
+) -> str:
+    """An FSx for Lustre file system made at ``created`` (``import_path``: linked to S3)."""
+    from govbot_emulator import fsx_lustre
+
+    config: dict[str, Any] = {"DeploymentType": deployment}
+    if throughput is not None and deployment.startswith("PERSISTENT"):
+        config["PerUnitStorageThroughput"] = throughput
+    if import_path:
+        config["ImportPath"] = import_path
+    fid: str = clients.client("fsx", region).create_file_system(
+        FileSystemType="LUSTRE",
+        StorageCapacity=capacity_gib,
+        SubnetIds=["subnet-0a1b2c3d4e5f60718"],
+        LustreConfiguration=config,
+        Tags=tags,
+    )["FileSystem"]["FileSystemId"]
+    fsx_lustre.set_file_system_created(region, fid, created, clients.account_id(region))
+    return fid
+
+
+def make_lustre_activity(
+    clients: AwsClients,
+    region: str,
+    file_system_id: str,
+    now: datetime,
+    busy: dict[int, float] | None = None,
+    days: int = 8,
+) -> None:
+    """AWS/FSx DataReadBytes, DataWriteBytes and MetadataOperations every 6 hours for
+    ``days`` (0 unless ``busy`` gives a value for that many hours ago, a multiple of 6)."""
+    busy = busy or {}
+    clients.cloudwatch(region).put_metric_data(
+        Namespace="AWS/FSx",
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": "FileSystemId", "Value": file_system_id}],
+                "Timestamp": now - timedelta(hours=h, minutes=30),
+                "Value": busy.get(h, 0.0),
+                "Unit": unit,
+            }
+            for h in range(0, days * 24, 6)
+            for metric, unit in (
+                ("DataReadBytes", "Bytes"),
+                ("DataWriteBytes", "Bytes"),
+                ("MetadataOperations", "Count"),
+            )
         ],
     )
 
@@ -841,6 +906,19 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     )
     clients.ec2(r).cancel_capacity_reservation(CapacityReservationId=old)
     estate.reservations["vision-p4d"] = old
+
+    # FSx for Lustre: 12 TiB of pretraining shards nobody has read since the run ended, and
+    # the feature store's file system, read every night.
+    shards = make_lustre_filesystem(
+        clients, r, team_tags("llm", Name="pretrain-shards"), now - 30 * day, capacity_gib=12000
+    )
+    estate.file_systems["pretrain-shards"] = shards
+    make_lustre_activity(clients, r, shards, now)
+    features = make_lustre_filesystem(
+        clients, r, team_tags("recs", Name="feature-store"), now - 60 * day, capacity_gib=2400
+    )
+    estate.file_systems["feature-store"] = features
+    make_lustre_activity(clients, r, features, now, {h: 4e9 for h in range(0, 192, 24)})
     dev = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,

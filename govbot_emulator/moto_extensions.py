@@ -100,6 +100,9 @@ def install() -> None:
     from govbot_emulator import capacity_reservations
 
     capacity_reservations.install()  # EC2 On-Demand Capacity Reservations
+    from govbot_emulator import fsx_lustre
+
+    fsx_lustre.install()  # FSx for Lustre as the FSx API answers it
 
 
 def _install_inference_components() -> None:

@@ -116,13 +116,16 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         "sagemaker.ListTrainingJobs",
         "sagemaker.ListNotebookInstances",
         "ec2.DescribeCapacityReservations",
+        "fsx.DescribeFileSystems",
     ):
         assert calls[op] == 2, op
     # Metrics 500 to a call: the endpoints' traffic in each region, and in us-east-1 the GPU
     # instances' utilisation, the provisioned throughputs' invocations (some are old enough to
-    # judge there), the utilisation of the variants with more instances than the floor and
-    # the use of the reservations with capacity free.
-    assert calls["cloudwatch.GetMetricData"] == 6
+    # judge there), the utilisation of the variants with more instances than the floor, the
+    # use of the reservations with capacity free and the Lustre file systems' activity.
+    assert calls["cloudwatch.GetMetricData"] == 7
+    # The S3 links of the Lustre file system found idle: one call for the region's.
+    assert calls["fsx.DescribeDataRepositoryAssociations"] == 1
     # Those variants' instance types in one DescribeInstanceTypes, and the auto-scaled
     # variants in one listing, only where such a variant is (us-east-1).
     assert calls["ec2.DescribeInstanceTypes"] == 1
@@ -162,7 +165,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 82
+    assert sum(calls.values()) == 86
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

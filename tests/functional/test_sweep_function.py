@@ -145,6 +145,7 @@ def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambd
         ("ec2", "DescribeVolumes"),
         ("ec2", "DescribeInstances"),
         ("ec2", "DescribeCapacityReservations"),
+        ("fsx", "DescribeFileSystems"),
         ("bedrock", "ListProvisionedModelThroughputs"),
         ("ec2", "DescribeSnapshots"),
         ("logs", "DescribeLogGroups"),

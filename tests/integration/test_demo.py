@@ -35,10 +35,10 @@ def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary(
     assert len(lines) <= 120
     assert max(len(line) for line in lines) <= 100  # CLI lines indented by two may run on
     summary = " ".join(" ".join(lines[-3:]).split())
-    assert summary.startswith("In short: found 26 findings worth $105,471.42/month; fixed 17,")
+    assert summary.startswith("In short: found 27 findings worth $107,211.42/month; fixed 18,")
     assert "restored 1 (churn-model-staging)" in summary
     # The saving is net: the restored endpoint no longer counts, each volume's snapshot does.
-    assert "saving $104,831.32/month net" in summary
+    assert "saving $106,571.32/month net" in summary
     # The cold volume whose snapshot would cost more than it stops is held for a person.
     assert "held for a person: orphaned-volume" in result.stdout
 
@@ -50,10 +50,10 @@ def test_the_whole_walk_shows_every_step(walk) -> None:
     assert "Invoking functions/sweep/app.handler" in out
     for key in estate.EXPECTED:
         name = key[2]
-        if not name.startswith(("vol:", "i:", "cr:")):
+        if not name.startswith(("vol:", "i:", "cr:", "fs:")):
             assert name in out, name
     assert "Estimated monthly waste: $" in out
-    assert "26 findings in us-east-1, eu-west-1; 3 exempted" in out
+    assert "27 findings in us-east-1, eu-west-1; 3 exempted" in out
     # The function's CloudWatch metrics, per detector.
     assert "Findings{detector=runaway-training-job} = 2" in out
     assert "EstimatedMonthlyWasteUSD{detector=idle-endpoint} =" in out
@@ -71,8 +71,9 @@ def test_the_whole_walk_shows_every_step(walk) -> None:
     assert "sent again: HTTP 200 'already handled'" in slack
     assert "remediated: deleted endpoint churn-model-staging; restore with" in slack
     fixes = " ".join(out.split("7. The fixes, applied")[1].split("8. Nothing lost")[0].split())
-    assert fixes.count("remediated") == 14
+    assert fixes.count("remediated") == 15
     assert "cancelled capacity reservation cr-" in fixes
+    assert "deleted Lustre file system fs-" in fixes
     assert "deleted Studio app d-ml-studio/space/ana-gpu/JupyterLab/default" in fixes
     assert "deleted provisioned throughput support-assistant-pt" in fixes
     assert "stopped notebook instance cv-labelling-gpu" in fixes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from govbot.actions import (
     cancel_capacity_reservation,
     delete_endpoint,
+    delete_lustre_filesystem,
     delete_provisioned_throughput,
     delete_studio_app,
     enable_idle_shutdown,
@@ -42,6 +43,7 @@ __all__ = [
     "action_writes",
     "cancel_capacity_reservation",
     "delete_endpoint",
+    "delete_lustre_filesystem",
     "delete_provisioned_throughput",
     "delete_studio_app",
     "describe_fix",

@@ -43,6 +43,8 @@ CREATES = (
     "ec2:CreateCapacityReservation",
     "ec2:CreateTags",
     "ec2:CreateVolume",
+    "fsx:CreateFileSystemFromBackup",
+    "fsx:TagResource",
     "sagemaker:AddTags",
     "sagemaker:CreateApp",
     "sagemaker:CreateEndpoint",

@@ -11,6 +11,7 @@ from govbot.kinds import (
     endpoint,
     instance,
     log_group,
+    lustre_filesystem,
     notebook,
     provisioned_throughput,
     snapshot,
@@ -35,6 +36,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         instance.KIND,
         provisioned_throughput.KIND,
         capacity_reservation.KIND,
+        lustre_filesystem.KIND,
         log_group.KIND,
     )
 }

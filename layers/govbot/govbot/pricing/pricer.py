@@ -51,6 +51,9 @@ class PriceTable(BaseModel):
     # Bringing an archived snapshot back: a one-time charge per GB, never a monthly rate.
     ebs_snapshot_retrieval_gb: dict[str, float] = Field(default_factory=dict)
     cloudwatch_logs_stored_gb_month: float
+    # FSx for Lustre storage per GB-month, by "DEPLOYMENT|STORAGE" (scratch) or
+    # "DEPLOYMENT|STORAGE|MBps-per-TiB" (persistent): the throughput tier sets the rate.
+    fsx_lustre_gb_month: dict[str, float] = Field(default_factory=dict)
     # A SageMaker Canvas workspace instance, per session-hour (while a user is logged in).
     sagemaker_canvas_session_hourly: float | None = None
     # Serverless Inference provisioned concurrency, per GB of memory per second. The bundled
@@ -84,6 +87,9 @@ class PriceOverrides(BaseModel):
     # Bedrock provisioned throughput per model unit-hour, by base model id ("id|OneMonth",
     # "id|SixMonths" for committed terms).
     bedrock_model_unit_hourly: dict[str, float] = Field(default_factory=dict)
+    # FSx for Lustre storage per GB-month, keyed as `govbot prices` shows
+    # ("PERSISTENT_1|SSD|200"): the bundled table has only some tiers.
+    fsx_lustre_gb_month: dict[str, float] = Field(default_factory=dict)
     # Factors for the bundled table, for a region it lacks.
     region_factors: dict[str, float] = Field(default_factory=dict)
     sagemaker_serverless_provisioned_gb_second: float | None = Field(default=None, gt=0)
@@ -103,6 +109,7 @@ PER = {
     "ebs_snapshot_gb_month": "GB-month",
     "ebs_snapshot_retrieval_gb": "GB, once",
     "cloudwatch_logs_stored_gb_month": "GB-month",
+    "fsx_lustre_gb_month": "GB-month",
     "sagemaker_canvas_session_hourly": "session-hour",
 }
 
@@ -219,6 +226,7 @@ class Pricer:
             "ebs_snapshot_gb_month": t.ebs_snapshot_gb_month,
             "ebs_snapshot_retrieval_gb": t.ebs_snapshot_retrieval_gb,
             "cloudwatch_logs_stored_gb_month": {"stored": t.cloudwatch_logs_stored_gb_month},
+            "fsx_lustre_gb_month": t.fsx_lustre_gb_month,
             "sagemaker_canvas_session_hourly": (
                 {"session": t.sagemaker_canvas_session_hourly}
                 if t.sagemaker_canvas_session_hourly is not None
@@ -401,6 +409,33 @@ class Pricer:
             round(hourly * self.table.hours_per_month, 2),
             f"a Canvas session at ${hourly:.2f}/session-hour x {self.table.hours_per_month:g} h "
             f"while logged in ({source})",
+        )
+
+    def lustre(
+        self,
+        deployment: str,
+        storage_type: str,
+        per_unit_throughput: int | None,
+        capacity_gib: int,
+        region: str,
+    ) -> Cost:
+        """An FSx for Lustre file system's storage: its capacity at its deployment type's and
+        throughput tier's GB-month rate (FSx bills the GiB it provisions as GB-months)."""
+        key = "|".join(
+            [deployment, storage_type, *([str(per_unit_throughput)] if per_unit_throughput else [])]
+        )
+        per_gb, source = self._price(
+            "fsx_lustre_gb_month", key, region, self.table.fsx_lustre_gb_month.get(key)
+        )
+        if per_gb is None:
+            return Cost(
+                None,
+                f"no FSx for Lustre price for {key} in {region}: {source} (the policy's "
+                f"pricing.fsx_lustre_gb_month['{key}'] gives one)",
+            )
+        return Cost(
+            round(capacity_gib * per_gb, 2),
+            f"{capacity_gib:,} GiB {key} at ${per_gb:.4f}/GB-month ({source})",
         )
 
     def log_storage(self, stored_bytes: int, region: str) -> Cost:
