@@ -10,6 +10,7 @@ so the tests and the demo agree on one truth.
 # mypy: disable-error-code="arg-type,misc,list-item,typeddict-item"
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,11 +44,12 @@ class Estate:
     instances: dict[str, str]
     reservations: dict[str, str]
     file_systems: dict[str, str]
+    collections: dict[str, str]
 
 
 # (detector, region, key) for every finding a default-policy sweep of the estate must report.
-# Volume, instance, reservation and file system keys ("vol:", "i:", "cr:", "fs:") are resolved
-# to ids through Estate.
+# Volume, instance, reservation, file system and collection keys ("vol:", "i:", "cr:", "fs:",
+# "aoss:") are resolved to ids through Estate.
 EXPECTED: set[tuple[str, str, str]] = {
     ("idle-endpoint", PRIMARY, "churn-model-staging"),
     ("idle-endpoint", PRIMARY, "llm-playground"),
@@ -67,6 +69,7 @@ EXPECTED: set[tuple[str, str, str]] = {
     ("idle-provisioned-throughput", PRIMARY, "support-assistant-pt"),
     ("unused-capacity-reservation", PRIMARY, "cr:llm-launch-p5"),
     ("idle-lustre-filesystem", PRIMARY, "fs:pretrain-shards"),
+    ("idle-vector-collection", PRIMARY, "aoss:support-rag-v1"),
     ("overprovisioned-endpoint", PRIMARY, "recs-ranker"),
     ("idle-studio-app", PRIMARY, "d-ml-studio/space/ana-gpu/JupyterLab/default"),
     ("studio-idle-shutdown-off", PRIMARY, "d-ml-studio"),
@@ -80,7 +83,7 @@ EXPECTED: set[tuple[str, str, str]] = {
 
 
 def seed(clients: AwsClients, now: datetime) -> Estate:
-    estate = Estate(volumes={}, instances={}, reservations={}, file_systems={})
+    estate = Estate(volumes={}, instances={}, reservations={}, file_systems={}, collections={})
     _seed_primary(clients, now, estate)
     _seed_secondary(clients, now, estate)
     return estate
@@ -92,6 +95,7 @@ def expected_findings(estate: Estate) -> set[tuple[str, str, str]]:
     ids.update({f"i:{k}": v for k, v in estate.instances.items()})
     ids.update({f"cr:{k}": v for k, v in estate.reservations.items()})
     ids.update({f"fs:{k}": v for k, v in estate.file_systems.items()})
+    ids.update({f"aoss:{k}": v for k, v in estate.collections.items()})
     return {(d, r, ids.get(k, k)) for d, r, k in EXPECTED}
 
 
@@ -740,6 +744,107 @@ def make_lustre_activity(
     )
 
 
+def make_search_collection(
+    clients: AwsClients,
+    region: str,
+    name: str,
+    tags: list[dict[str, str]],
+    created: datetime,
+    *,
+    kind: str = "VECTORSEARCH",
+    standby: str = "ENABLED",
+) -> dict[str, str]:
+    """An OpenSearch Serverless collection made at ``created``, encrypted with an AWS owned
+    key (the encryption policy it needs comes first, as AWS requires); its id and ARN."""
+    from govbot_emulator import opensearch_serverless
+
+    aoss = clients.client("opensearchserverless", region)
+    aoss.create_security_policy(
+        name=f"{name}-enc",
+        type="encryption",
+        policy=json.dumps(
+            {
+                "Rules": [{"ResourceType": "collection", "Resource": [f"collection/{name}"]}],
+                "AWSOwnedKey": True,
+            }
+        ),
+    )
+    made = aoss.create_collection(
+        name=name,
+        type=kind,
+        standbyReplicas=standby,
+        tags=[{"key": t["Key"], "value": t["Value"]} for t in tags],
+    )["createCollectionDetail"]
+    opensearch_serverless.set_collection_created(
+        region, made["id"], created, clients.account_id(region)
+    )
+    return {"id": made["id"], "arn": made["arn"], "name": name}
+
+
+def make_collection_requests(
+    clients: AwsClients,
+    region: str,
+    made: dict[str, str],
+    now: datetime,
+    search: dict[int, float] | None = None,
+    ingest: dict[int, float] | None = None,
+    days: int = 15,
+) -> None:
+    """AWS/AOSS for a collection: ActiveCollection every 6 hours for ``days``, and
+    SearchRequestRate or IngestionRequestRate only for the hours ago given (none published
+    where no request came)."""
+    dims = [
+        {"Name": "ClientId", "Value": clients.account_id(region)},
+        {"Name": "CollectionId", "Value": made["id"]},
+        {"Name": "CollectionName", "Value": made["name"]},
+    ]
+    points = [("ActiveCollection", h, 1.0) for h in range(0, days * 24, 6)]
+    points += [("SearchRequestRate", h, v) for h, v in (search or {}).items()]
+    points += [("IngestionRequestRate", h, v) for h, v in (ingest or {}).items()]
+    clients.cloudwatch(region).put_metric_data(
+        Namespace="AWS/AOSS",
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": dims,
+                "Timestamp": now - timedelta(hours=h, minutes=30),
+                "Value": value,
+                "Unit": "None" if metric == "ActiveCollection" else "Count",
+            }
+            for metric, h, value in points
+        ],
+    )
+
+
+def make_knowledge_base(clients: AwsClients, region: str, name: str, collection_arn: str) -> str:
+    """A Bedrock knowledge base keeping its vectors in an OpenSearch Serverless collection."""
+    kb: str = clients.client("bedrock-agent", region).create_knowledge_base(
+        name=name,
+        roleArn=ROLE_ARN,
+        knowledgeBaseConfiguration={
+            "type": "VECTOR",
+            "vectorKnowledgeBaseConfiguration": {
+                "embeddingModelArn": (
+                    f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-embed-text-v2:0"
+                )
+            },
+        },
+        storageConfiguration={
+            "type": "OPENSEARCH_SERVERLESS",
+            "opensearchServerlessConfiguration": {
+                "collectionArn": collection_arn,
+                "vectorIndexName": f"{name}-index",
+                "fieldMapping": {
+                    "vectorField": "embedding",
+                    "textField": "text",
+                    "metadataField": "metadata",
+                },
+            },
+        },
+    )["knowledgeBase"]["knowledgeBaseId"]
+    return kb
+
+
 def make_log_group(
     clients: AwsClients,
     region: str,
@@ -919,6 +1024,20 @@ def _seed_primary(clients: AwsClients, now: datetime, estate: Estate) -> None:
     )
     estate.file_systems["feature-store"] = features
     make_lustre_activity(clients, r, features, now, {h: 4e9 for h in range(0, 192, 24)})
+
+    # Vector stores: the first RAG prototype's collection, still behind its knowledge base but
+    # asked nothing for weeks, and the one the support assistant searches all day.
+    v1 = make_search_collection(
+        clients, r, "support-rag-v1", team_tags("assistant"), now - 60 * day
+    )
+    estate.collections["support-rag-v1"] = v1["id"]
+    make_collection_requests(clients, r, v1, now)
+    make_knowledge_base(clients, r, "support-docs-v1", v1["arn"])
+    v2 = make_search_collection(
+        clients, r, "support-rag-v2", team_tags("assistant"), now - 20 * day
+    )
+    estate.collections["support-rag-v2"] = v2["id"]
+    make_collection_requests(clients, r, v2, now, search={h: 50.0 for h in range(0, 336, 6)})
     dev = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,

@@ -103,6 +103,9 @@ def install() -> None:
     from govbot_emulator import fsx_lustre
 
     fsx_lustre.install()  # FSx for Lustre as the FSx API answers it
+    from govbot_emulator import opensearch_serverless
+
+    opensearch_serverless.install()  # collections with AWS owned keys
 
 
 def _install_inference_components() -> None:

@@ -117,13 +117,21 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         "sagemaker.ListNotebookInstances",
         "ec2.DescribeCapacityReservations",
         "fsx.DescribeFileSystems",
+        "opensearchserverless.ListCollections",
     ):
         assert calls[op] == 2, op
     # Metrics 500 to a call: the endpoints' traffic in each region, and in us-east-1 the GPU
     # instances' utilisation, the provisioned throughputs' invocations (some are old enough to
     # judge there), the utilisation of the variants with more instances than the floor, the
-    # use of the reservations with capacity free and the Lustre file systems' activity.
-    assert calls["cloudwatch.GetMetricData"] == 7
+    # use of the reservations with capacity free, the Lustre file systems' activity and the
+    # collections' requests.
+    assert calls["cloudwatch.GetMetricData"] == 8
+    # Collections' details 100 to a call where there are some; the knowledge bases read once
+    # (each one's storage by GetKnowledgeBase: the listing does not say it), for the one idle.
+    assert calls["opensearchserverless.BatchGetCollection"] == 1
+    assert calls["bedrock-agent.ListKnowledgeBases"] == 1
+    assert calls["bedrock-agent.GetKnowledgeBase"] == 1
+    assert calls["opensearchserverless.ListTagsForResource"] == 1
     # The S3 links of the Lustre file system found idle: one call for the region's.
     assert calls["fsx.DescribeDataRepositoryAssociations"] == 1
     # Those variants' instance types in one DescribeInstanceTypes, and the auto-scaled
@@ -165,7 +173,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 86
+    assert sum(calls.values()) == 93
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

@@ -146,6 +146,7 @@ def test_a_sweep_where_nothing_works_fails_the_invocation(seeded, handler, lambd
         ("ec2", "DescribeInstances"),
         ("ec2", "DescribeCapacityReservations"),
         ("fsx", "DescribeFileSystems"),
+        ("opensearchserverless", "ListCollections"),
         ("bedrock", "ListProvisionedModelThroughputs"),
         ("ec2", "DescribeSnapshots"),
         ("logs", "DescribeLogGroups"),

@@ -35,7 +35,7 @@ def test_demo_by_default_fits_120_lines_at_80_columns_and_ends_with_the_summary(
     assert len(lines) <= 120
     assert max(len(line) for line in lines) <= 100  # CLI lines indented by two may run on
     summary = " ".join(" ".join(lines[-3:]).split())
-    assert summary.startswith("In short: found 27 findings worth $107,211.42/month; fixed 18,")
+    assert summary.startswith("In short: found 28 findings worth $107,386.62/month; fixed 18,")
     assert "restored 1 (churn-model-staging)" in summary
     # The saving is net: the restored endpoint no longer counts, each volume's snapshot does.
     assert "saving $106,571.32/month net" in summary
@@ -50,10 +50,10 @@ def test_the_whole_walk_shows_every_step(walk) -> None:
     assert "Invoking functions/sweep/app.handler" in out
     for key in estate.EXPECTED:
         name = key[2]
-        if not name.startswith(("vol:", "i:", "cr:", "fs:")):
+        if not name.startswith(("vol:", "i:", "cr:", "fs:", "aoss:")):
             assert name in out, name
     assert "Estimated monthly waste: $" in out
-    assert "27 findings in us-east-1, eu-west-1; 3 exempted" in out
+    assert "28 findings in us-east-1, eu-west-1; 3 exempted" in out
     # The function's CloudWatch metrics, per detector.
     assert "Findings{detector=runaway-training-job} = 2" in out
     assert "EstimatedMonthlyWasteUSD{detector=idle-endpoint} =" in out

@@ -41,7 +41,7 @@ def action_permissions() -> set[str]:
     return {p for cls in ACTIONS.values() for p in cls.permissions}
 
 
-READS = ("Describe", "List", "Get", "Lookup", "Search")  # the verbs of IAM actions that only read
+READS = ("Describe", "List", "Get", "BatchGet", "Lookup", "Search")  # verbs of IAM reads
 
 
 def action_writes() -> set[str]:

@@ -14,6 +14,7 @@ from govbot.kinds import (
     lustre_filesystem,
     notebook,
     provisioned_throughput,
+    search_collection,
     snapshot,
     studio,
     training_job,
@@ -37,6 +38,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         provisioned_throughput.KIND,
         capacity_reservation.KIND,
         lustre_filesystem.KIND,
+        search_collection.KIND,
         log_group.KIND,
     )
 }

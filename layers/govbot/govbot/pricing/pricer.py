@@ -54,6 +54,8 @@ class PriceTable(BaseModel):
     # FSx for Lustre storage per GB-month, by "DEPLOYMENT|STORAGE" (scratch) or
     # "DEPLOYMENT|STORAGE|MBps-per-TiB" (persistent): the throughput tier sets the rate.
     fsx_lustre_gb_month: dict[str, float] = Field(default_factory=dict)
+    # An OpenSearch Serverless OCU-hour (indexing and search alike).
+    opensearch_serverless_ocu_hourly: float | None = None
     # A SageMaker Canvas workspace instance, per session-hour (while a user is logged in).
     sagemaker_canvas_session_hourly: float | None = None
     # Serverless Inference provisioned concurrency, per GB of memory per second. The bundled
@@ -110,6 +112,7 @@ PER = {
     "ebs_snapshot_retrieval_gb": "GB, once",
     "cloudwatch_logs_stored_gb_month": "GB-month",
     "fsx_lustre_gb_month": "GB-month",
+    "opensearch_serverless_ocu_hourly": "OCU-hour",
     "sagemaker_canvas_session_hourly": "session-hour",
 }
 
@@ -227,6 +230,11 @@ class Pricer:
             "ebs_snapshot_retrieval_gb": t.ebs_snapshot_retrieval_gb,
             "cloudwatch_logs_stored_gb_month": {"stored": t.cloudwatch_logs_stored_gb_month},
             "fsx_lustre_gb_month": t.fsx_lustre_gb_month,
+            "opensearch_serverless_ocu_hourly": (
+                {"ocu": t.opensearch_serverless_ocu_hourly}
+                if t.opensearch_serverless_ocu_hourly is not None
+                else {}
+            ),
             "sagemaker_canvas_session_hourly": (
                 {"session": t.sagemaker_canvas_session_hourly}
                 if t.sagemaker_canvas_session_hourly is not None
@@ -436,6 +444,26 @@ class Pricer:
         return Cost(
             round(capacity_gib * per_gb, 2),
             f"{capacity_gib:,} GiB {key} at ${per_gb:.4f}/GB-month ({source})",
+        )
+
+    def ocu_minimum(self, standby: bool, sharing: int, region: str) -> Cost:
+        """One collection's share of the OpenSearch Serverless OCU minimum: 2 OCUs with
+        standby replicas (1 indexing, 1 search), 1 without, split among the ``sharing``
+        collections that share them, billed every hour."""
+        hourly, source = self._price(
+            "opensearch_serverless_ocu_hourly",
+            "ocu",
+            region,
+            self.table.opensearch_serverless_ocu_hourly,
+        )
+        if hourly is None:
+            return Cost(None, f"no OpenSearch Serverless OCU price in {region}: {source}")
+        ocus = 2 if standby else 1
+        share = f", shared by {sharing} collections" if sharing > 1 else ""
+        return Cost(
+            round(ocus * hourly * self.table.hours_per_month / sharing, 2),
+            f"the {ocus}-OCU minimum{' (standby replicas on)' if standby else ''} at "
+            f"${hourly:.2f}/OCU-hour x {self.table.hours_per_month:g} h{share} ({source})",
         )
 
     def log_storage(self, stored_bytes: int, region: str) -> Cost:
