@@ -21,6 +21,7 @@ from govbot.aws import AwsClients
 from govbot.state.store import DEFAULT_TABLE
 from govbot_emulator import estate
 from tests.conftest import ROOT, Seeded
+from tests.helpers.cli_process import run_command
 
 pytestmark = pytest.mark.integration
 
@@ -164,12 +165,6 @@ def server_estate(server_account: str, now) -> Seeded:  # type: ignore[no-untype
 def run_govbot(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """The installed `govbot` command, in its own process, with this process's environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "govbot", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )
+    """The `govbot` command, in a process of its own (forked from one that imported it once:
+    tests/helpers/cli_process.py), with this process's environment."""
+    return run_command(args, {**os.environ, **(env or {})}, cwd, timeout)

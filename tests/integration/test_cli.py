@@ -127,6 +127,22 @@ def test_help_explains_the_commands() -> None:
         assert run_govbot(command, "--help").returncode == 0, command
 
 
+def test_the_installed_command_runs_in_a_process_of_its_own() -> None:
+    """The other tests fork the command from a process that imported it once; this one starts
+    the installed entry point from nothing, as a person's shell does."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = str(Path(sys.executable).parent / "govbot")  # the console script pip installed
+    for command in ([sys.executable, "-m", "govbot"], [script]):
+        result = subprocess.run(
+            [*command, "--help"], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        assert "sweep" in result.stdout
+
+
 NO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "",
     "AWS_SECRET_ACCESS_KEY": "",

@@ -28,10 +28,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Piped output gets room for the table instead of rich's 80-column default.
-out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
-# Messages to a pipe or a log are not hard-wrapped, so they stay greppable.
-err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
+
+def console_settings() -> tuple[dict[str, Any], dict[str, Any]]:
+    """How the command's two consoles are made for this process's stdout and stderr: piped
+    output gets room for the table instead of rich's 80-column default, and messages to a pipe
+    or a log are not hard-wrapped, so they stay greppable."""
+    return (
+        {"width": None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140},
+        {"stderr": True, "soft_wrap": not sys.stderr.isatty()},
+    )
+
+
+out = Console(**console_settings()[0])
+err = Console(**console_settings()[1])
 
 EXIT_NOTHING_SWEPT = 1
 EXIT_USAGE = 2
