@@ -238,6 +238,10 @@ def page_minimum(counts: dict[str, int], calls: dict[str, int]) -> dict[str, int
         "pricing.GetProducts": 9,  # 3 SageMaker components, 2 EC2 families, 4 EBS families
         "bedrock.ListProvisionedModelThroughputs": 1,  # none here: one empty page
         "sagemaker.ListDomains": 1,  # no Studio domain here: one empty page
+        # No reservations, Lustre file systems or collections here: one empty page each.
+        "ec2.DescribeCapacityReservations": 1,
+        "fsx.DescribeFileSystems": 1,
+        "opensearchserverless.ListCollections": 1,
         "sagemaker.Search": pages(counts["endpoints"], 100),  # instance counts in bulk
     }
 
