@@ -1,6 +1,8 @@
 """The organisation sweep in moto: the plan, a member account swept through its role, one digest."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -225,3 +227,89 @@ def _queued(url):
     from tests.conftest import queued
 
     return queued(url)
+
+
+def written_results(bucket: str, run: str, succeeded: list[Any], failed: list[Any]) -> dict:
+    """What a Distributed Map with a ResultWriter leaves: its result files and manifest in S3,
+    in the shapes the Step Functions Developer Guide gives ("ResultWriter (Map)"), and the
+    Map's output naming the manifest."""
+    s3 = AwsClients().client("s3", "us-east-1")
+    prefix = f"org-sweep-results/{run}"
+    arn = f"arn:aws:states:us-east-1:123456789012:mapRun:govbot-org-sweep/{run}:{run}"
+
+    def execution(i: int, **fields: Any) -> dict:
+        return {
+            "ExecutionArn": f"{arn}/{i}",
+            "Name": str(i),
+            "StartDate": "2026-12-06T02:00:00.000Z",
+            "StopDate": "2026-12-06T02:00:09.000Z",
+            "StateMachineArn": arn,
+            "RedriveCount": 0,
+            "RedriveStatus": "NOT_REDRIVABLE",
+            **fields,
+        }
+
+    files = {
+        "SUCCEEDED": [
+            execution(i, Status="SUCCEEDED", Input="{}", Output=json.dumps(out))
+            for i, out in enumerate(succeeded)
+        ],
+        "FAILED": [
+            execution(100 + i, Status="FAILED", Input="{}", **err) for i, err in enumerate(failed)
+        ],
+    }
+    manifest = {"DestinationBucket": bucket, "MapRunArn": arn, "ResultFiles": {"PENDING": []}}
+    for status, executions in files.items():
+        key = f"{prefix}/{status}_0.json"
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(executions).encode())
+        manifest["ResultFiles"][status] = [{"Key": key, "Size": len(json.dumps(executions))}]
+    s3.put_object(Bucket=bucket, Key=f"{prefix}/manifest.json", Body=json.dumps(manifest))
+    return {
+        "MapRunArn": arn,
+        "ResultWriterDetails": {"Bucket": bucket, "Key": f"{prefix}/manifest.json"},
+    }
+
+
+def test_the_digest_reads_the_results_the_map_wrote_to_s3(
+    account, fan_env, store, slack, slack_secret, monkeypatch
+) -> None:
+    put_policy("regions: [us-east-1]\nslack: {channel: C0ORG}\n")
+    s3 = AwsClients().client("s3", "us-east-1")
+    s3.create_bucket(Bucket="govbot-org-results")
+    monkeypatch.setenv("MAP_RESULTS_BUCKET", "govbot-org-results")
+    member_session("444455556666").client("logs").create_log_group(logGroupName="/ml/a")
+    load_function("sweep_worker")(
+        {"account_id": "444455556666", "regions": ["us-east-1"], "run_id": "r"}, FakeLambdaContext()
+    )
+    denied = {
+        "Error": "RuntimeError",
+        "Cause": json.dumps(
+            {"errorMessage": "777788889999 us-east-1: AccessDenied: no", "errorType": "E"}
+        ),
+    }
+    handed = written_results(
+        "govbot-org-results", "run-1", [{"account_id": "444455556666", "findings": 1}], [denied]
+    )
+    digest = load_function("org_digest")(
+        {"started": datetime.now(UTC).isoformat(), "regions": ["us-east-1"], "results": handed},
+        FakeLambdaContext(),
+    )
+    assert (digest["targets_swept"], digest["targets_failed"], digest["findings"]) == (1, 1, 1)
+    assert digest["failures"]["accounts"] == ["777788889999 (AccessDenied)"]
+
+
+def test_the_digest_reads_no_other_bucket_than_its_own(
+    account, fan_env, store, monkeypatch
+) -> None:
+    put_policy("regions: [us-east-1]\n")
+    s3 = AwsClients().client("s3", "us-east-1")
+    s3.create_bucket(Bucket="someone-elses")
+    monkeypatch.setenv("MAP_RESULTS_BUCKET", "govbot-org-results")
+    handed = written_results("someone-elses", "run-2", [], [])
+    from govbot.handlers.org_digest import ResultsElsewhere
+
+    with pytest.raises(ResultsElsewhere, match="reads only govbot-org-results"):
+        load_function("org_digest")(
+            {"started": datetime.now(UTC).isoformat(), "regions": ["us-east-1"], "results": handed},
+            FakeLambdaContext(),
+        )

@@ -74,3 +74,49 @@ def test_single_account_installs_skip_the_fan_out(machine) -> None:
     }
     props = template["Resources"]["NightlySchedule"]["Properties"]
     assert props["ScheduleExpressionTimezone"] == {"Ref": "SweepTimezone"}
+
+
+def test_the_map_writes_its_results_to_a_private_bucket_the_digest_reads(asl, machine) -> None:
+    """At thousands of accounts the results would pass Step Functions' 256 KB state limit:
+    the Map writes them to S3 and hands the digest where they are."""
+    import yaml
+
+    writer = asl["States"]["SweepEach"]["ResultWriter"]
+    assert writer["Resource"] == "arn:aws:states:::s3:putObject"
+    assert writer["Parameters"] == {
+        "Bucket": "arn:ResultsBucketName",
+        "Prefix": "org-sweep-results",
+    }
+    subs = machine["Properties"]["DefinitionSubstitutions"]
+    assert subs["ResultsBucketName"] == {"Ref": "OrgSweepResultsBucket"}
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    bucket = template["Resources"]["OrgSweepResultsBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ] == {"SSEAlgorithm": "AES256"}
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["ExpirationInDays"] <= 30
+    policy = template["Resources"]["OrgSweepResultsBucketPolicy"]["Properties"]["PolicyDocument"]
+    [tls] = policy["Statement"]
+    assert (tls["Effect"], tls["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+    # The state machine writes only there; the digest only reads there.
+    [write] = [
+        st
+        for doc in machine["Properties"]["Policies"]
+        if isinstance(doc, dict) and "Statement" in doc
+        for st in doc["Statement"]
+        if st["Sid"] == "WriteMapResults"
+    ]
+    assert write["Resource"] == {"Sub": "${OrgSweepResultsBucket.Arn}/org-sweep-results/*"}
+    digest = template["Resources"]["OrgDigestFunction"]["Properties"]
+    [read] = [
+        st["If"][1]
+        for st in digest["Policies"][0]["Statement"]
+        if isinstance(st, dict) and "If" in st and st["If"][1].get("Sid") == "ReadMapResults"
+    ]
+    assert (read["Action"], read["Resource"]) == (
+        "s3:GetObject",
+        {"Sub": "${OrgSweepResultsBucket.Arn}/org-sweep-results/*"},
+    )

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from govbot import runtime
+from govbot.aws import AwsClients
 from govbot.cycle.contracts import State
 from govbot.cycle.models import SweepReport
 from govbot.delivery.channels import notify
@@ -20,10 +22,68 @@ from govbot.runtime import Settings
 from govbot.state.store import Store
 
 
+class ResultLocation(BaseModel):
+    Bucket: str
+    Key: str  # the Map run's manifest.json
+
+
+class WrittenResults(BaseModel):
+    """A Distributed Map's output when a ResultWriter wrote its results to S3."""
+
+    model_config = ConfigDict(extra="allow")
+
+    MapRunArn: str | None = None
+    ResultWriterDetails: ResultLocation
+
+
 class DigestEvent(BaseModel):
     started: datetime
     regions: list[str] = Field(default_factory=list)  # the run's regions, as planned
-    results: list[Any]  # the Map's results: summaries, or errors for failed items
+    # The Map's results (summaries, or errors for failed items), or where it wrote them.
+    results: list[Any] | WrittenResults
+
+
+class ResultsElsewhere(ValueError):
+    """Results named in a bucket other than the one the digest reads from."""
+
+
+def read_results(
+    results: list[Any] | WrittenResults, clients: AwsClients, bucket: str | None
+) -> list[Any]:
+    """The Map's results as the digest counts them: as handed over, or read back from S3 a
+    file at a time where the ResultWriter wrote them ("ResultWriter (Map)", Step Functions
+    Developer Guide): the manifest lists the SUCCEEDED, FAILED and PENDING files, each a JSON
+    array of child executions; a succeeded one's Output is the worker's result as a JSON
+    string, a failed one carries Error and Cause, a pending one never ran. Only ``bucket``,
+    the stack's own, is read, whatever the event names."""
+    if isinstance(results, list):
+        return results
+    where = results.ResultWriterDetails
+    if not bucket or where.Bucket != bucket:
+        raise ResultsElsewhere(
+            f"the Map's results are in bucket {where.Bucket!r}; the digest reads only "
+            f"{bucket or 'none'} (MAP_RESULTS_BUCKET)"
+        )
+    s3 = clients.client("s3", clients.default_region or "us-east-1")
+
+    def read(key: str) -> Any:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    manifest = read(where.Key)
+    found: list[Any] = []
+    for status, files in (manifest.get("ResultFiles") or {}).items():
+        for file in files:
+            for execution in read(file["Key"]):
+                if status == "SUCCEEDED":
+                    found.append(json.loads(execution.get("Output") or "{}"))
+                else:
+                    found.append(
+                        {
+                            "Error": execution.get("Error") or f"States.{status.title()}",
+                            "Cause": execution.get("Cause") or "",
+                        }
+                    )
+    return found
 
 
 def organisation_report(
@@ -78,9 +138,11 @@ def failures(results: list[Any]) -> dict[str, Any]:
 
 
 def organisation_digest(
-    settings: Settings, regions: list[str], results: list[Any]
+    settings: Settings, regions: list[str], handed: list[Any] | WrittenResults
 ) -> dict[str, Any]:
     """One digest of what every account's sweep found this run."""
+    bucket = os.environ.get("MAP_RESULTS_BUCKET")
+    results = read_results(handed, runtime.clients(), bucket)
     policy = runtime.load_policy(settings)
     report, states = organisation_report(runtime.store(settings), regions, results)
     accounts = report.summary.account_id
