@@ -218,7 +218,13 @@ def _central(
     if role == "sweep-worker":
         return [member("MemberSweep", "govbot-sweep"), table_, queue_, policy]
     if role == "org-digest":
-        return [table_, *digest, policy]
+        # The Map's results, in the stack's bucket (CloudFormation names it after the stack).
+        results = _allow(
+            "ReadMapResults",
+            {"s3:GetObject"},
+            f"arn:{partition}:s3:::{stack.lower()}-orgsweepresultsbucket-*/org-sweep-results/*",
+        )
+        return [results, table_, *digest, policy]
     return [reads, table_, queue_, *digest, policy]  # sweep, realtime, budget
 
 
