@@ -313,14 +313,17 @@ def digest_at_scale(
         # replayed after the latency: the digest's own time and memory, as on AWS.
         tape, live = Tape(), boto3.Session(region_name=HOME)
         tape.recording(live)
-        organisation_report(Store(AwsClients(session=live), HOME, store.table), REGIONS, results)
+        policy = Policy(regions=REGIONS)
+        organisation_report(
+            Store(AwsClients(session=live), HOME, store.table), policy, REGIONS, results
+        )
         replayed = boto3.Session(region_name=HOME)
         tape.playing(replayed, latency)
         pages = len(tape.answers)
         tracemalloc.start()
         started = time.perf_counter()
-        report, _ = organisation_report(
-            Store(AwsClients(session=replayed), HOME, store.table), REGIONS, results
+        _, tally = organisation_report(
+            Store(AwsClients(session=replayed), HOME, store.table), policy, REGIONS, results
         )
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] / 2**20
@@ -328,14 +331,14 @@ def digest_at_scale(
         out.append(
             {
                 "accounts": size,
-                "findings": report.summary.findings,
+                "findings": tally.count,
                 "pages": pages,
                 "seconds": seconds,
                 "heap_mib": peak,
                 "results_bytes": len(json.dumps(results, separators=(",", ":"))),
             }
         )
-        print(f"  digest over {size} accounts: {report.summary.findings} findings, "
+        print(f"  digest over {size} accounts: {tally.count} findings, "
               f"{seconds:.1f} s, {peak:.0f} MiB", file=sys.stderr)  # fmt: skip
     return out
 

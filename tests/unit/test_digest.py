@@ -185,3 +185,35 @@ def test_the_html_report_charts_waste_only_and_shows_untagged_spend_beside_it() 
     charts = html[html.index("Where the waste is") :]
     assert "untagged-resource:" not in charts.split("<table")[0]  # no bar for untagged spend
     assert "$250.00 per run" in html
+
+
+def test_a_tally_keeping_a_few_tells_the_same_figures_as_the_whole_digest() -> None:
+    """An organisation's digest is tallied a finding at a time, holding only the costliest:
+    its figures must be the ones the whole digest gives, and both channels say how many more
+    there are."""
+    from govbot.delivery.digest import Tally
+
+    policy = Policy()
+    findings = [finding(i, cost=float(i)) for i in range(1, 301)]
+    # The same endpoint flagged by a second detector: its cost counts once, at its most.
+    findings.append(finding(300, detector="overprovisioned-endpoint", cost=120.0))
+    findings.append(finding(999, detector="untagged-resource", cost=50.0, cost_kind="unattributed"))
+    states = stored(findings, State.PENDING_APPROVAL)
+    whole = build_digest(report_of(findings), policy, states)
+    tally = Tally(policy, keep=5)
+    for f in findings:
+        tally.add(f, states[f.finding_id])
+    kept = tally.digest(report_of([]))
+    assert kept.total_monthly_cost_usd == whole.total_monthly_cost_usd == sum(range(1, 301))
+    assert kept.unattributed_monthly_usd == whole.unattributed_monthly_usd == 50.0
+    assert (kept.findings, kept.awaiting_approval) == (whole.findings, whole.awaiting_approval)
+    assert kept.waiting_usd == whole.waiting_usd
+    assert kept.by_detector == whole.by_detector
+    assert [t.finding.resource_id for t in kept.items] == [
+        t.finding.resource_id for t in whole.items[:5]
+    ]
+    slack = " ".join(json.dumps(m) for m in digest_messages(kept, policy.slack))
+    assert "and 297 more finding(s)" in slack
+    assert f"{len(findings)} finding(s)" in slack
+    body = json.loads(json.loads(sns.message(kept))["sqs"])
+    assert body["findings_total"] == len(findings)

@@ -21,7 +21,7 @@ from govbot.cycle.models import ActionOutcome, Outcome, SweepError, SweepReport
 from govbot.cycle.policy import Policy
 from govbot.cycle.remediation import ClientsFor, outcome_of
 from govbot.delivery import queue, sns
-from govbot.delivery.digest import build_digest
+from govbot.delivery.digest import Digest, build_digest
 from govbot.runtime import Settings
 from govbot.state.savings import this_month_usd
 
@@ -87,9 +87,14 @@ def notify(
 ) -> list[SweepError]:
     """Tell people; a channel that fails is reported, never fatal to the sweep."""
     digest = build_digest(
-        report, policy, states, headline, saved_this_month=_saved_this_month(settings)
+        report, policy, states, headline, saved_this_month=saved_this_month(settings)
     )
-    if not digest.items and not headline:
+    return tell(settings, policy, digest)
+
+
+def tell(settings: Settings, policy: Policy, digest: Digest) -> list[SweepError]:
+    """Send a digest built already (an organisation's, tallied a finding at a time)."""
+    if not digest.items and not digest.headline:
         return []
     errors: list[SweepError] = []
     # Imported here: only a run that posts to Slack pays for slack_sdk's import (~35 ms).
@@ -127,7 +132,7 @@ def notify(
     return errors
 
 
-def _saved_this_month(settings: Settings) -> float | None:
+def saved_this_month(settings: Settings) -> float | None:
     """This month's savings for the digest's first line; a digest without it still goes."""
     try:
         now = datetime.now(UTC)

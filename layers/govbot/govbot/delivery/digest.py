@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from govbot.cycle.contracts import State
-from govbot.cycle.models import DetectorSummary, Finding, SweepReport, by_detector, money, spend
+from govbot.cycle.models import DetectorSummary, Finding, SweepReport, money
 from govbot.cycle.policy import Policy
 from govbot.detectors import DETECTORS, Mode
 from govbot.state.savings import headline as savings_headline
-from govbot.state.savings import waiting_usd
+from govbot.state.savings import waiting_usd, would_save
 
 # Severity of a sweep by the monthly waste it found (filterable in SNS subscriptions).
 SEVERITY = ((1000.0, "high"), (100.0, "medium"), (0.0, "low"))
@@ -30,7 +32,7 @@ class Told:
 class Digest:
     account_id: str
     regions: list[str]
-    items: list[Told]  # costliest first
+    items: list[Told]  # costliest first: all of them, or the costliest an organisation's keeps
     total_monthly_cost_usd: float  # waste: what fixes would stop
     by_detector: dict[str, DetectorSummary]
     unattributed_monthly_usd: float = 0.0  # untagged resources' own spend, never waste
@@ -38,9 +40,24 @@ class Digest:
     done: tuple[str, ...] = ()  # what govbot did about it, one line each
     saved_this_month: float | None = None  # None: no savings records to read (no table)
     pricing_note: str | None = None  # said when the bundled table priced some regions
+    count: int | None = None  # findings told, when more than ``items`` holds
+    awaiting: int | None = None  # of them awaiting approval, likewise
+    waiting: float | None = None  # what those would save, likewise
+
+    @property
+    def findings(self) -> int:
+        return len(self.items) if self.count is None else self.count
+
+    @property
+    def awaiting_approval(self) -> int:
+        if self.awaiting is not None:
+            return self.awaiting
+        return sum(t.awaits_approval for t in self.items)
 
     @property
     def waiting_usd(self) -> float:
+        if self.waiting is not None:
+            return self.waiting
         return waiting_usd(t.finding for t in self.items if t.awaits_approval)
 
     @property
@@ -64,6 +81,115 @@ class Digest:
         return sorted({t.finding.detector for t in self.items})
 
 
+QUIET = frozenset({State.REJECTED, State.SNOOZED, State.REMEDIATED, State.RESOLVED})
+
+
+def _shared_kinds(kind: str) -> frozenset[str]:
+    """Resource types more than one detector of a cost kind judges: only their findings can
+    add the same resource to a figure twice, so only they are remembered to count it once."""
+    types = [t for det in DETECTORS.values() if det.cost_kind == kind for t in det.kinds]
+    return frozenset(t for t in types if types.count(t) > 1)
+
+
+class Tally:
+    """A digest's figures added up one finding at a time, holding only the ``keep`` costliest
+    findings one by one (an organisation's can be millions): counts and figures by detector,
+    waste and untagged spend and what awaits approval (each resource once). Only findings of
+    a kind several detectors of one cost kind judge (endpoints: idle and over-provisioned) are
+    remembered for that, by a 64-bit digest of the ARN."""
+
+    def __init__(self, policy: Policy, keep: int | None = None) -> None:
+        self.policy, self.keep = policy, keep
+        # What awaits approval saves only where a fix stops waste (untagged: nothing).
+        self.shared = {
+            "waste": _shared_kinds("waste"),
+            "unattributed": _shared_kinds("unattributed"),
+            "waiting": _shared_kinds("waste"),
+        }
+        self.kept: list[tuple[float, str, Told]] = []  # a min-heap when ``keep`` is set
+        self.count = self.awaiting = 0
+        self.detectors: dict[str, DetectorSummary] = {}
+        # Per figure: the sum over resources seen once, and the resources seen maybe twice.
+        self.sums: dict[str, float] = {"waste": 0.0, "unattributed": 0.0, "waiting": 0.0}
+        self.twice: dict[str, dict[int, float]] = {k: {} for k in self.sums}
+
+    def add(self, f: Finding, state: State | None) -> None:
+        if self.policy.settings(f.detector).mode is Mode.REPORT or state in QUIET:
+            return
+        told = Told(f, state)
+        self.count += 1
+        s = self.detectors.setdefault(f.detector, DetectorSummary())
+        s.findings += 1
+        s.cost_kind = f.cost_kind
+        if f.monthly_cost_usd is None:
+            s.unpriced += 1
+        else:
+            s.monthly_cost_usd = round(s.monthly_cost_usd + f.monthly_cost_usd, 2)
+            if f.cost_kind in ("waste", "unattributed"):
+                self._once(f, f.cost_kind, f.monthly_cost_usd)
+        if told.awaits_approval:
+            self.awaiting += 1
+            saves = would_save(f)
+            if saves:  # a fix that saves nothing never changes a resource's most
+                self._once(f, "waiting", saves)
+        entry = (f.monthly_cost_usd or 0.0, f.finding_id, told)
+        if self.keep is None:
+            self.kept.append(entry)
+        elif len(self.kept) < self.keep:
+            heapq.heappush(self.kept, entry)
+        elif entry[:2] > self.kept[0][:2]:
+            heapq.heapreplace(self.kept, entry)
+
+    def _once(self, f: Finding, figure: str, usd: float) -> None:
+        if f.resource_type not in self.shared[figure]:
+            self.sums[figure] += usd
+            return
+        key = int.from_bytes(hashlib.blake2b(f.resource_arn.encode(), digest_size=8).digest())
+        seen = self.twice[figure]
+        seen[key] = max(seen.get(key, 0.0), usd)
+
+    def total(self, figure: str) -> float:
+        return round(self.sums[figure] + sum(self.twice[figure].values()), 2)
+
+    def digest(
+        self,
+        report: SweepReport,
+        headline: str | None = None,
+        saved_this_month: float | None = None,
+    ) -> Digest:
+        """The digest: ``report`` gives the account, the regions, the actions and the pricing
+        note (its findings are what was added, or more)."""
+        ordered = sorted(
+            self.kept,
+            key=lambda e: (
+                -e[0],
+                e[2].finding.detector,
+                e[2].finding.region,
+                e[2].finding.resource_id,
+            ),
+        )
+        return Digest(
+            account_id=report.summary.account_id or "unknown",
+            regions=report.summary.regions,
+            items=[told for *_, told in ordered],
+            total_monthly_cost_usd=self.total("waste"),
+            unattributed_monthly_usd=self.total("unattributed"),
+            by_detector={d: self.detectors[d] for d in DETECTORS if d in self.detectors},
+            headline=headline,
+            saved_this_month=saved_this_month,
+            pricing_note=report.summary.pricing_note,
+            done=tuple(
+                f"{a.outcome.value}: {a.message}"
+                for a in report.actions
+                if a.outcome.value
+                in ("remediated", "queued for the worker", "failed", "in progress")
+            ),
+            count=self.count,
+            awaiting=self.awaiting,
+            waiting=self.total("waiting"),
+        )
+
+
 def build_digest(
     report: SweepReport,
     policy: Policy,
@@ -73,30 +199,7 @@ def build_digest(
 ) -> Digest:
     """The findings people are told about: every mode but ``report``, and not ones already
     decided (rejected, snoozed) or being fixed."""
-    quiet = {State.REJECTED, State.SNOOZED, State.REMEDIATED, State.RESOLVED}
-    items = []
+    tally = Tally(policy)
     for f in report.findings:
-        if policy.settings(f.detector).mode is Mode.REPORT:
-            continue
-        state = (states or {}).get(f.finding_id)
-        if state in quiet:
-            continue
-        items.append(Told(f, state))
-    told = [t.finding for t in items]
-    detectors = by_detector(told)
-    return Digest(
-        account_id=report.summary.account_id or "unknown",
-        regions=report.summary.regions,
-        items=items,
-        total_monthly_cost_usd=spend(told),
-        unattributed_monthly_usd=spend(told, "unattributed"),
-        by_detector={d: detectors[d] for d in DETECTORS if d in detectors},
-        headline=headline,
-        saved_this_month=saved_this_month,
-        pricing_note=report.summary.pricing_note,
-        done=tuple(
-            f"{a.outcome.value}: {a.message}"
-            for a in report.actions
-            if a.outcome.value in ("remediated", "queued for the worker", "failed", "in progress")
-        ),
-    )
+        tally.add(f, (states or {}).get(f.finding_id))
+    return tally.digest(report, headline, saved_this_month)

@@ -144,7 +144,7 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
         f"• `{det}`: {s.findings} finding(s), {cost_text(s.monthly_cost_usd, s.cost_kind)}"
         for det, s in digest.by_detector.items()
     )
-    waiting = sum(t.awaits_approval for t in digest.items)
+    waiting = digest.awaiting_approval
     # Under a budget alert's title, the savings lead the text instead.
     saved = f"*{digest.savings_line}*\n" if digest.headline and digest.savings_line else ""
     head: list[dict[str, Any]] = [
@@ -170,7 +170,7 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
                     )
                     + f"Account {escape(digest.account_id)} · "
                     f"{escape(', '.join(digest.regions))} · "
-                    f"{len(digest.items)} finding(s), {waiting} awaiting approval, "
+                    f"{digest.findings} finding(s), {waiting} awaiting approval, "
                     f"costliest first\n{summary}"
                     + (f"\n_Note: {escape(digest.pricing_note)}_" if digest.pricing_note else "")
                 ),
@@ -193,8 +193,21 @@ def digest_messages(digest: Digest, slack: SlackSettings) -> list[list[dict[str,
             },
         )
     messages, current = [], head
-    for t in digest.items:
-        blocks = finding_blocks(t, slack)
+    more = digest.findings - len(digest.items)
+    tail = (
+        [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"… and {more:,} more finding(s): `govbot findings` lists them all",
+                },
+            }
+        ]
+        if more > 0
+        else []
+    )
+    for blocks in [*(finding_blocks(t, slack) for t in digest.items), tail]:
         if len(current) + len(blocks) > MAX_BLOCKS:
             messages.append(current)
             current = []

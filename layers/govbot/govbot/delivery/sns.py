@@ -22,7 +22,7 @@ def text(digest: Digest, shown: int) -> str:
         lines += [f"govbot {digest.savings_line}.", ""]
     lines += [
         f"govbot: {money(digest.total_monthly_cost_usd)}/month of waste in account "
-        f"{digest.account_id} ({', '.join(digest.regions)}), {len(digest.items)} finding(s)"
+        f"{digest.account_id} ({', '.join(digest.regions)}), {digest.findings} finding(s)"
         + (
             f"; {money(digest.unattributed_monthly_usd)}/month of untagged spend (unattributed, "
             "not waste)."
@@ -46,8 +46,8 @@ def text(digest: Digest, shown: int) -> str:
             f"- {cost_text(f.monthly_cost_usd, f.cost_kind)} {f.detector} {f.resource_id} "
             f"({f.region}): {f.reason}{wait}"
         )
-    if shown < len(digest.items):
-        lines.append(f"... and {len(digest.items) - shown} more (govbot findings lists them all)")
+    if shown < digest.findings:
+        lines.append(f"... and {digest.findings - shown} more (govbot findings lists them all)")
     # Names, tags and error text are the account's: no client may render them as mentions.
     return plain("\n".join(lines))
 
@@ -67,7 +67,7 @@ def machine(digest: Digest, shown: int) -> dict[str, Any]:
         "by_detector": {
             d: s.model_dump(exclude={"unpriced"}) for d, s in digest.by_detector.items()
         },
-        "findings_total": len(digest.items),
+        "findings_total": digest.findings,
         "findings": [
             t.finding.model_dump(mode="json", exclude={"tags", "details"})
             | {"state": t.state.value if t.state else None}

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govbot.cycle.models import Finding, Undecided
+from govbot.cycle.models import CostKind, Finding, Undecided
 from govbot.kinds import resource_type
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ class Detector(ABC, Generic[SettingsT]):
     # IAM actions it reads with beyond its kinds' own reads (metrics, CloudTrail, describes
     # of what a kind's listing does not carry): ``reads()`` is all of them.
     permissions: ClassVar[tuple[str, ...]] = ()
+    # What its findings' figures are (Finding.cost_kind): waste a fix stops, unattributed
+    # spend, or a saving per run.
+    cost_kind: ClassVar[CostKind] = "waste"
 
     @classmethod
     def reads(cls) -> tuple[str, ...]:

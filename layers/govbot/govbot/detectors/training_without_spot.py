@@ -51,6 +51,7 @@ class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
     id = "training-without-spot"
     kinds = (training_job.TYPE,)
     settings_model = TrainingWithoutSpotSettings
+    cost_kind = "per_run"
     details_model = TrainingWithoutSpotDetails
     permissions = ()
 
@@ -91,7 +92,7 @@ class TrainingWithoutSpot(Detector[TrainingWithoutSpotSettings]):
                 account_id=inv.account_id,
                 # What spot would save on one full run (advice: nothing is stopped).
                 monthly_cost_usd=round(per_run * share, 2) if per_run is not None else None,
-                cost_kind="per_run",
+                cost_kind=self.cost_kind,
                 reason=(
                     f"{count} x {instance_type} for up to {hours:g} h on demand, without "
                     "managed spot training or checkpoints"

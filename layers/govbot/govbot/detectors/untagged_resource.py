@@ -62,6 +62,7 @@ class UntaggedResource(Detector[UntaggedResourceSettings]):
     id = "untagged-resource"
     kinds = tuple(k.type for k in CANDIDATES)
     settings_model = UntaggedResourceSettings
+    cost_kind = "unattributed"
     details_model = UntaggedResourceDetails
     # Beyond the kinds' reads: what pricing an endpoint needs.
     permissions = ("sagemaker:DescribeEndpointConfig",)
@@ -94,7 +95,7 @@ class UntaggedResource(Detector[UntaggedResourceSettings]):
                 region=inv.region,
                 account_id=inv.account_id,
                 monthly_cost_usd=cost.monthly_usd,
-                cost_kind="unattributed",
+                cost_kind=self.cost_kind,
                 reason=f"missing required tag(s): {', '.join(missing)}",
                 proposed_action="ask the owner to tag it (its spend cannot be attributed)",
                 details=UntaggedResourceDetails(

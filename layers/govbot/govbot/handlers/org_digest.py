@@ -17,7 +17,9 @@ from govbot import runtime
 from govbot.aws import AwsClients
 from govbot.cycle.contracts import State
 from govbot.cycle.models import SweepReport
-from govbot.delivery.channels import notify
+from govbot.cycle.policy import Policy
+from govbot.delivery.channels import saved_this_month, tell
+from govbot.delivery.digest import Tally
 from govbot.runtime import Settings
 from govbot.state.store import Store
 
@@ -86,29 +88,32 @@ def read_results(
     return found
 
 
+KEEP = 100  # findings an organisation's digest names one by one, the costliest; the rest counted
+
+
 def organisation_report(
-    store: Store, regions: list[str], results: list[Any]
-) -> tuple[SweepReport, dict[str, State]]:
-    """What every account's sweep found this run, read back from the store, and the findings'
-    states. A finding still standing in a unit this run swept is current: the sweep resolves
-    what it no longer finds (and findings are written only when they change)."""
+    store: Store, policy: Policy, regions: list[str], results: list[Any]
+) -> tuple[SweepReport, Tally]:
+    """What every account's sweep found this run, read back from the store a page at a time
+    and tallied as it is read: the figures of every finding, the ``KEEP`` costliest findings
+    held whole, never the organisation's findings at once. A finding still standing in a
+    unit this run swept is current: the sweep resolves what it no longer finds (and findings
+    are written only when they change)."""
     swept = [r for r in results if isinstance(r, dict) and "account_id" in r]
     # Each swept account in the run's regions (a result from an older worker names its own).
     units = {(r["account_id"], region) for r in swept for region in r.get("regions", regions)}
-    # Read a page at a time; each kept whole (the digest describes each fix from its details).
-    fresh = [
-        sf
-        for sf in store.each_in_state(State.OPEN, State.PENDING_APPROVAL, State.APPROVED)
-        if (sf.finding.account_id, sf.finding.region) in units
-    ]
+    tally = Tally(policy, keep=KEEP)
+    for sf in store.each_in_state(State.OPEN, State.PENDING_APPROVAL, State.APPROVED):
+        if (sf.finding.account_id, sf.finding.region) in units:
+            tally.add(sf.finding, sf.state)
     report = SweepReport.build(
-        findings=[sf.finding for sf in fresh],
+        findings=[],
         regions=sorted({region for _, region in units}),
         units_swept=len(swept),
         units_failed=len(results) - len(swept),
         account_id=f"{len({r['account_id'] for r in swept})} accounts",
     )
-    return report, {sf.finding_id: sf.state for sf in fresh}
+    return report, tally
 
 
 # How sweep_worker.sweep_account fails an item: "ACCOUNT REGION: CODE: message".
@@ -144,21 +149,21 @@ def organisation_digest(
     bucket = os.environ.get("MAP_RESULTS_BUCKET")
     results = read_results(handed, runtime.clients(), bucket)
     policy = runtime.load_policy(settings)
-    report, states = organisation_report(runtime.store(settings), regions, results)
+    report, tally = organisation_report(runtime.store(settings), policy, regions, results)
     accounts = report.summary.account_id
     failed = failures(results)
-    headline = (
-        f"govbot: ${report.summary.total_monthly_cost_usd:,.2f}/month of waste across {accounts}"
-    )
+    waste = tally.total("waste")
+    headline = f"govbot: ${waste:,.2f}/month of waste across {accounts}"
     if failed["count"]:
         # Counts by error only: Slack's header keeps 150 characters (the accounts are in the
         # function's answer and its log).
         by_error = ", ".join(f"{code} {n}" for code, n in failed["by_error"].items())
         headline += f"; {failed['count']} account(s) not swept ({by_error})"
-    errors = notify(settings, policy, report, states, headline=headline)
+    digest = tally.digest(report, headline, saved_this_month(settings))
+    errors = tell(settings, policy, digest)
     return {
-        "findings": report.summary.findings,
-        "total_monthly_cost_usd": report.summary.total_monthly_cost_usd,
+        "findings": digest.findings,
+        "total_monthly_cost_usd": digest.total_monthly_cost_usd,
         "targets_swept": report.summary.units_swept,
         "targets_failed": report.summary.units_failed,
         "failures": failed,
