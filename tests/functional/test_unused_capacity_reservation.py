@@ -178,3 +178,16 @@ def test_a_budget_naming_ec2_sweeps_it(clients, now) -> None:
     rid = reserve(clients, now)
     report = run_sweep(policy(), clients, now=now)
     assert rid in {f.resource_id for f in report.findings if f.detector == DETECTOR}
+
+
+def test_a_re_check_reads_what_is_left_when_one_is_gone(clients, now) -> None:
+    """EC2 fails a whole DescribeCapacityReservations when one id is unknown: the re-check
+    then reads each on its own, and the gone one is simply absent."""
+    from govbot.inventory import RegionInventory
+    from govbot.kinds import capacity_reservation
+    from govbot.pricing.pricer import Pricer
+
+    rid = reserve(clients, now)
+    scope = {TYPE: {rid, "cr-0123456789abcdef0"}}
+    scoped = RegionInventory(clients, REGION, ACCOUNT, now, Pricer(), scope=scope)
+    assert capacity_reservation.KIND.existing(scoped) == {rid}

@@ -75,6 +75,20 @@ class Detector(ABC, Generic[SettingsT]):
         kinds = {p for k in cls.kinds for p in resource_type(k).permissions}
         return tuple(sorted(kinds | set(cls.permissions)))
 
+    def cannot_judge(
+        self, inv: RegionInventory, resource_type: str, resource_id: str, reason: str
+    ) -> Undecided:
+        """A resource it cannot judge (its kind or metrics cannot be read): reported and
+        counted, never acted on."""
+        return Undecided(
+            detector=self.id,
+            resource_id=resource_id,
+            resource_type=resource_type,
+            region=inv.region,
+            account_id=inv.account_id,
+            reason=reason,
+        )
+
     @classmethod
     def details(cls, finding: Finding) -> Details:
         return cls.details_model.model_validate(finding.details)

@@ -75,14 +75,7 @@ class IdleEndpoint(Detector[IdleEndpointSettings]):
                 shape = endpoint.shape(inv, name)
             except CannotJudge as why:
                 # Never guess towards deletion.
-                yield Undecided(
-                    detector=self.id,
-                    resource_id=name,
-                    resource_type=endpoint.TYPE,
-                    region=inv.region,
-                    account_id=inv.account_id,
-                    reason=f"cannot judge: {why}",
-                )
+                yield self.cannot_judge(inv, endpoint.TYPE, name, f"cannot judge: {why}")
                 continue
             if shape is None or not shape.bills_while_idle:
                 continue  # gone since listed, or nothing billed while idle (scaled to zero)

@@ -123,13 +123,11 @@ class IdleGpuInstance(Detector[IdleGpuInstanceSettings]):
             cpu = readings.get(_cpu_query(iid), [])
             judged = _judge(gpu, cpu, needed, settings)
             if judged is None:
-                yield Undecided(
-                    detector=self.id,
-                    resource_id=iid,
-                    resource_type=INSTANCE,
-                    region=inv.region,
-                    account_id=inv.account_id,
-                    reason="cannot judge: too few utilisation readings over the last "
+                yield self.cannot_judge(
+                    inv,
+                    INSTANCE,
+                    iid,
+                    "cannot judge: too few utilisation readings over the last "
                     f"{settings.idle_hours:g} h ({needed} hours needed)",
                 )
                 continue

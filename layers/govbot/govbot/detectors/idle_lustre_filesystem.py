@@ -79,14 +79,11 @@ class IdleLustreFilesystem(Detector[IdleLustreFilesystemSettings]):
         for i, fs in enumerate(candidates):
             readings = values[i * len(ACTIVITY) : (i + 1) * len(ACTIVITY)]
             if not any(readings):
-                yield Undecided(
-                    detector=self.id,
-                    resource_id=fs["FileSystemId"],
-                    resource_type=lustre.TYPE,
-                    region=inv.region,
-                    account_id=inv.account_id,
-                    reason=f"no {NAMESPACE} activity metrics in the last "
-                    f"{settings.idle_days:g} days",
+                yield self.cannot_judge(
+                    inv,
+                    lustre.TYPE,
+                    fs["FileSystemId"],
+                    f"no {NAMESPACE} activity metrics in the last {settings.idle_days:g} days",
                 )
             elif not any(sum(r) > 0 for r in readings):
                 yield self._finding(inv, fs, settings)

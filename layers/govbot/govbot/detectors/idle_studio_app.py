@@ -157,14 +157,7 @@ class IdleStudioApp(Detector[IdleStudioAppSettings]):
             )
 
     def _undecided(self, inv: RegionInventory, rid: str, why: str) -> Undecided:
-        return Undecided(
-            detector=self.id,
-            resource_id=rid,
-            resource_type=studio.APP,
-            region=inv.region,
-            account_id=inv.account_id,
-            reason=f"cannot judge: {why}",
-        )
+        return self.cannot_judge(inv, studio.APP, rid, f"cannot judge: {why}")
 
     def _finding(
         self,

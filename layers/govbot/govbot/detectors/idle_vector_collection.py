@@ -94,14 +94,11 @@ class IdleVectorCollection(Detector[IdleVectorCollectionSettings]):
         for i, c in enumerate(candidates):
             active, *requests = values[i * step : (i + 1) * step]
             if not active:
-                yield Undecided(
-                    detector=self.id,
-                    resource_id=c["id"],
-                    resource_type=collection.TYPE,
-                    region=inv.region,
-                    account_id=inv.account_id,
-                    reason=f"no {NAMESPACE} ActiveCollection in the last "
-                    f"{settings.idle_days:g} days",
+                yield self.cannot_judge(
+                    inv,
+                    collection.TYPE,
+                    c["id"],
+                    f"no {NAMESPACE} ActiveCollection in the last {settings.idle_days:g} days",
                 )
             elif not any(sum(r) > 0 for r in requests):
                 yield self._finding(inv, c, settings)

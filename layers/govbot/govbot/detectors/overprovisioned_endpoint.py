@@ -168,14 +168,7 @@ class OverprovisionedEndpoint(Detector[OverprovisionedEndpointSettings]):
                         )
                     )
             if why_not and not changes:
-                yield Undecided(
-                    detector=self.id,
-                    resource_id=name,
-                    resource_type=endpoint.TYPE,
-                    region=inv.region,
-                    account_id=inv.account_id,
-                    reason=f"cannot judge: {why_not}",
-                )
+                yield self.cannot_judge(inv, endpoint.TYPE, name, f"cannot judge: {why_not}")
             if changes:
                 yield self._finding(inv, e, changes, settings)
 

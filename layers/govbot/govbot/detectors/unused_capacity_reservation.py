@@ -92,14 +92,11 @@ class UnusedCapacityReservation(Detector[UnusedCapacityReservationSettings]):
         for r, values in zip(candidates, inv.metric_values(queries, window), strict=True):
             rid = r["CapacityReservationId"]
             if not values:
-                yield Undecided(
-                    detector=self.id,
-                    resource_id=rid,
-                    resource_type=capacity_reservation.TYPE,
-                    region=inv.region,
-                    account_id=inv.account_id,
-                    reason=f"no {NAMESPACE} UsedInstanceCount in the last "
-                    f"{settings.idle_hours:g} h",
+                yield self.cannot_judge(
+                    inv,
+                    capacity_reservation.TYPE,
+                    rid,
+                    f"no {NAMESPACE} UsedInstanceCount in the last {settings.idle_hours:g} h",
                 )
                 continue
             peak = int(max(values))

@@ -171,6 +171,21 @@ class ResourceType:
         return {self.id_of(i) for i in inv.listed(self) if self.alive(i)}
 
 
+def all_or_each(
+    read: Callable[[list[str]], list[Item]], gone: frozenset[str], ids: list[str]
+) -> list[Item]:
+    """Resources by id in one call, for the APIs where one id gone fails the whole call
+    (EC2's, FSx's): then each on its own, the gone ones simply absent."""
+    try:
+        return read(ids)
+    except Exception as err:
+        if error_code(err) not in gone:
+            raise
+    if len(ids) == 1:
+        return []
+    return [item for one in ids for item in all_or_each(read, gone, [one])]
+
+
 def pick(key: str) -> Callable[[Item], str]:
     """An id read from one field of the listing."""
     return lambda item: str(item[key])

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from govbot.kinds.base import (
     EC2_BILLING,
     ResourceType,
     RestoreCommand,
     TagsInListing,
+    all_or_each,
     listed_arn,
     pick,
 )
@@ -45,15 +44,7 @@ def _list_all(inv: RegionInventory) -> list[Any]:
 
 
 def _by_ids(inv: RegionInventory, ids: list[str]) -> list[Any]:
-    """All at once; one gone fails the whole call, so then each on its own."""
-    try:
-        return _read(inv, CapacityReservationIds=ids)
-    except ClientError as err:
-        if not KIND.is_gone(err):
-            raise
-    if len(ids) == 1:
-        return []
-    return [r for one in ids for r in _by_ids(inv, [one])]
+    return all_or_each(lambda some: _read(inv, CapacityReservationIds=some), GONE, ids)
 
 
 def billing(r: Any) -> bool:

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from govbot.kinds.base import ResourceType, RestoreCommand, TagsInListing, listed_arn, pick
+from govbot.kinds.base import (
+    ResourceType,
+    RestoreCommand,
+    TagsInListing,
+    all_or_each,
+    listed_arn,
+    pick,
+)
 from govbot.pricing.pricer import Cost
 
 if TYPE_CHECKING:
@@ -40,15 +45,7 @@ def _list_all(inv: RegionInventory) -> list[Any]:
 
 
 def _by_ids(inv: RegionInventory, ids: list[str]) -> list[Any]:
-    """All at once; one gone fails the whole call, so then each on its own."""
-    try:
-        return _read(inv, FileSystemIds=ids)
-    except ClientError as err:
-        if not KIND.is_gone(err):
-            raise
-    if len(ids) == 1:
-        return []
-    return [fs for one in ids for fs in _by_ids(inv, [one])]
+    return all_or_each(lambda some: _read(inv, FileSystemIds=some), GONE, ids)
 
 
 def billing(fs: Any) -> bool:
