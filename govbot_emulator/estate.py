@@ -625,6 +625,31 @@ def make_bedrock_invocations(
     )
 
 
+def put_hourly(
+    clients: AwsClients,
+    region: str,
+    namespace: str,
+    dimensions: dict[str, str],
+    now: datetime,
+    points: Iterable[tuple[str, float, float, str]],
+) -> None:
+    """Data points of one resource's metrics, each (metric, hours ago, value, unit), stamped
+    half past the hour as CloudWatch's hourly readings are."""
+    clients.cloudwatch(region).put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+                "Timestamp": now - timedelta(hours=hours_ago, minutes=30),
+                "Value": value,
+                "Unit": unit,
+            }
+            for metric, hours_ago, value, unit in points
+        ],
+    )
+
+
 def make_capacity_reservation(
     clients: AwsClients,
     region: str,
@@ -668,19 +693,9 @@ def make_reservation_usage(
     """AWS/EC2CapacityReservations UsedInstanceCount, hourly for ``hours`` (0 unless ``used``
     says otherwise for that many hours ago), as EC2 publishes it for an active reservation."""
     used = used or {}
-    clients.cloudwatch(region).put_metric_data(
-        Namespace="AWS/EC2CapacityReservations",
-        MetricData=[
-            {
-                "MetricName": "UsedInstanceCount",
-                "Dimensions": [{"Name": "CapacityReservationId", "Value": reservation_id}],
-                "Timestamp": now - timedelta(hours=h, minutes=30),
-                "Value": used.get(h, 0.0),
-                "Unit": "Count",
-            }
-            for h in range(hours)
-        ],
-    )
+    points = [("UsedInstanceCount", h, used.get(h, 0.0), "Count") for h in range(hours)]
+    dimensions = {"CapacityReservationId": reservation_id}
+    put_hourly(clients, region, "AWS/EC2CapacityReservations", dimensions, now, points)
 
 
 def make_lustre_filesystem(
@@ -724,24 +739,16 @@ def make_lustre_activity(
     """AWS/FSx DataReadBytes, DataWriteBytes and MetadataOperations every 6 hours for
     ``days`` (0 unless ``busy`` gives a value for that many hours ago, a multiple of 6)."""
     busy = busy or {}
-    clients.cloudwatch(region).put_metric_data(
-        Namespace="AWS/FSx",
-        MetricData=[
-            {
-                "MetricName": metric,
-                "Dimensions": [{"Name": "FileSystemId", "Value": file_system_id}],
-                "Timestamp": now - timedelta(hours=h, minutes=30),
-                "Value": busy.get(h, 0.0),
-                "Unit": unit,
-            }
-            for h in range(0, days * 24, 6)
-            for metric, unit in (
-                ("DataReadBytes", "Bytes"),
-                ("DataWriteBytes", "Bytes"),
-                ("MetadataOperations", "Count"),
-            )
-        ],
-    )
+    points = [
+        (metric, h, busy.get(h, 0.0), unit)
+        for h in range(0, days * 24, 6)
+        for metric, unit in (
+            ("DataReadBytes", "Bytes"),
+            ("DataWriteBytes", "Bytes"),
+            ("MetadataOperations", "Count"),
+        )
+    ]
+    put_hourly(clients, region, "AWS/FSx", {"FileSystemId": file_system_id}, now, points)
 
 
 def make_search_collection(
@@ -793,27 +800,15 @@ def make_collection_requests(
     """AWS/AOSS for a collection: ActiveCollection every 6 hours for ``days``, and
     SearchRequestRate or IngestionRequestRate only for the hours ago given (none published
     where no request came)."""
-    dims = [
-        {"Name": "ClientId", "Value": clients.account_id(region)},
-        {"Name": "CollectionId", "Value": made["id"]},
-        {"Name": "CollectionName", "Value": made["name"]},
-    ]
-    points = [("ActiveCollection", h, 1.0) for h in range(0, days * 24, 6)]
-    points += [("SearchRequestRate", h, v) for h, v in (search or {}).items()]
-    points += [("IngestionRequestRate", h, v) for h, v in (ingest or {}).items()]
-    clients.cloudwatch(region).put_metric_data(
-        Namespace="AWS/AOSS",
-        MetricData=[
-            {
-                "MetricName": metric,
-                "Dimensions": dims,
-                "Timestamp": now - timedelta(hours=h, minutes=30),
-                "Value": value,
-                "Unit": "None" if metric == "ActiveCollection" else "Count",
-            }
-            for metric, h, value in points
-        ],
-    )
+    dimensions = {
+        "ClientId": clients.account_id(region),
+        "CollectionId": made["id"],
+        "CollectionName": made["name"],
+    }
+    points = [("ActiveCollection", h, 1.0, "None") for h in range(0, days * 24, 6)]
+    points += [("SearchRequestRate", h, v, "Count") for h, v in (search or {}).items()]
+    points += [("IngestionRequestRate", h, v, "Count") for h, v in (ingest or {}).items()]
+    put_hourly(clients, region, "AWS/AOSS", dimensions, now, points)
 
 
 def make_knowledge_base(clients: AwsClients, region: str, name: str, collection_arn: str) -> str:
