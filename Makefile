@@ -70,7 +70,7 @@ bench: $(INSTALLED)  ## Calls, time (50 ms a call), writes and memory of a sweep
 	$(BIN)/python benchmarks/sweep_calls.py
 
 bench-org: $(INSTALLED)  ## A night for 300 accounts x 17 regions, projected; the digest at 300 to 3,000 accounts
-	$(BIN)/python benchmarks/org_night.py
+	$(BIN)/python benchmarks/org_night.py --json benchmarks/org_results.json
 	$(BIN)/python benchmarks/org_digest.py
 
 coldstart: build  ## Handler import times and the built layer's size
