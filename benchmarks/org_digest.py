@@ -46,11 +46,17 @@ class CopiedStore:
     def __init__(self, findings: list[StoredFinding], accounts: list[str]) -> None:
         self.findings, self.accounts = findings, accounts
 
-    def each_in_state(self, *states: State) -> Iterator[StoredFinding]:
+    def each_in_state(
+        self, *states: State, detectors: list[str] | None = None
+    ) -> Iterator[StoredFinding]:
+        for detector in detectors or [None]:
+            yield from self._copies(states, detector)
+
+    def _copies(self, states: tuple[State, ...], detector: str | None) -> Iterator[StoredFinding]:
         for state in states:
             for account in self.accounts:
                 for sf in self.findings:
-                    if sf.state is not state:
+                    if sf.state is not state or detector not in (None, sf.finding.detector):
                         continue
                     f = sf.finding
                     source = f.account_id
@@ -119,8 +125,10 @@ def render(findings: int, rows: list[dict[str, Any]]) -> str:
         "at a time and tallies them as it reads: counts and figures by detector, waste and "
         f"untagged spend, what awaits approval, and only the {KEEP} costliest findings whole "
         "(what the Slack and SNS digests name, with the rest counted). To count a resource "
-        "once where several detectors judge its kind, it remembers an 8-byte digest and a "
-        "figure for each such finding: that, and the time, grow with the organisation.",
+        "once where two detectors judge its kind (endpoints: idle and over-provisioned), it "
+        "reads the over-provisioned ones first and remembers an 8-byte digest and a figure "
+        "for each, then holds each idle one against them: only the rarer side is "
+        "remembered.",
         "",
         "| accounts | open findings | digest time (CPU, no DynamoDB) | Python heap peak | "
         "findings remembered to count their resource once |",

@@ -217,3 +217,20 @@ def test_a_tally_keeping_a_few_tells_the_same_figures_as_the_whole_digest() -> N
     assert f"{len(findings)} finding(s)" in slack
     body = json.loads(json.loads(sns.message(kept))["sqs"])
     assert body["findings_total"] == len(findings)
+
+
+def test_read_detector_by_detector_only_the_rarer_side_is_remembered() -> None:
+    """The organisation's digest reads over-provisioned endpoints before idle ones: an idle
+    endpoint is held against what was remembered and never remembered itself, and a resource
+    both flag still counts once, at its most."""
+    from govbot.delivery.digest import Tally, streamed_detectors
+
+    assert streamed_detectors() == {"idle-endpoint"}
+    over = finding(1, detector="overprovisioned-endpoint", cost=30.0)
+    idle = [finding(1, cost=100.0), finding(2, cost=50.0), finding(3, cost=20.0)]
+    tally = Tally(Policy(), keep=2, streamed=streamed_detectors())
+    for f in [over, *idle]:  # the order organisation_report reads them in
+        tally.add(f, State.OPEN)
+    whole = build_digest(report_of([over, *idle]), Policy())
+    assert tally.total("waste") == whole.total_monthly_cost_usd == 170.0
+    assert sum(len(t) for t in tally.twice.values()) == 1  # the over-provisioned one alone

@@ -91,6 +91,21 @@ def _shared_kinds(kind: str) -> frozenset[str]:
     return frozenset(t for t in types if types.count(t) > 1)
 
 
+def streamed_detectors() -> frozenset[str]:
+    """For a tally that reads findings detector by detector: of the detectors judging a kind
+    several waste detectors judge, the first (idle-endpoint before overprovisioned-endpoint)
+    is read last and not remembered, the others first and remembered; each finding of it is
+    then held against what was remembered and forgotten."""
+    shared = _shared_kinds("waste")
+    first: dict[str, str] = {}
+    for d, det in DETECTORS.items():
+        if det.cost_kind == "waste":
+            for t in det.kinds:
+                if t in shared:
+                    first.setdefault(t, d)
+    return frozenset(first.values())
+
+
 class Tally:
     """A digest's figures added up one finding at a time, holding only the ``keep`` costliest
     findings one by one (an organisation's can be millions): counts and figures by detector,
@@ -98,8 +113,12 @@ class Tally:
     a kind several detectors of one cost kind judge (endpoints: idle and over-provisioned) are
     remembered for that, by a 64-bit digest of the ARN."""
 
-    def __init__(self, policy: Policy, keep: int | None = None) -> None:
-        self.policy, self.keep = policy, keep
+    def __init__(
+        self, policy: Policy, keep: int | None = None, streamed: frozenset[str] = frozenset()
+    ) -> None:
+        # ``streamed``: detectors whose findings come after every other detector's (see
+        # streamed_detectors): held against what was remembered, never remembered themselves.
+        self.policy, self.keep, self.streamed = policy, keep, streamed
         # What awaits approval saves only where a fix stops waste (untagged: nothing).
         self.shared = {
             "waste": _shared_kinds("waste"),
@@ -146,7 +165,10 @@ class Tally:
             return
         key = int.from_bytes(hashlib.blake2b(f.resource_arn.encode(), digest_size=8).digest())
         seen = self.twice[figure]
-        seen[key] = max(seen.get(key, 0.0), usd)
+        if f.detector in self.streamed and key not in seen:
+            self.sums[figure] += usd  # nothing read after it can name the resource again
+        else:
+            seen[key] = max(seen.get(key, 0.0), usd)
 
     def total(self, figure: str) -> float:
         return round(self.sums[figure] + sum(self.twice[figure].values()), 2)

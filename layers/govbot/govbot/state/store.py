@@ -222,13 +222,19 @@ class Store:
         ).get("Item")
         return _finding_from(item) if item else None
 
-    def _query(self, index: str, key: str, value: str) -> Iterator[StoredFinding]:
+    def _query(
+        self, index: str, key: str, value: str, prefix: str | None = None
+    ) -> Iterator[StoredFinding]:
+        condition, values = f"{key} = :v", {":v": value}
+        if prefix is not None:  # the index's sort key begins with it
+            condition += " AND begins_with(gsi1sk, :p)"
+            values[":p"] = prefix
         paginator = self._db.get_paginator("query")
         for page in paginator.paginate(
             TableName=self.table,
             IndexName=index,
-            KeyConditionExpression=f"{key} = :v",
-            ExpressionAttributeValues=_to_item({":v": value}),
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=_to_item(values),
         ):
             for item in page["Items"]:
                 yield _finding_from(item)
@@ -236,10 +242,18 @@ class Store:
     def by_state(self, *states: State) -> list[StoredFinding]:
         return list(self.each_in_state(*states))
 
-    def each_in_state(self, *states: State) -> Iterator[StoredFinding]:
-        """Findings in these states, a page at a time (an organisation's can be many)."""
-        for s in states:
-            yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}")
+    def each_in_state(
+        self, *states: State, detectors: Iterable[str] | None = None
+    ) -> Iterator[StoredFinding]:
+        """Findings in these states, a page at a time (an organisation's can be many); where
+        detectors are named, theirs only, one detector after another in their order."""
+        if detectors is None:
+            for s in states:
+                yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}")
+            return
+        for d in detectors:
+            for s in states:
+                yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}", f"{d}#")
 
     def in_scope(self, account_id: str, region: str, detector: str) -> list[StoredFinding]:
         value = f"SCOPE#{account_id}#{region}#{detector}"
