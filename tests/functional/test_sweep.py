@@ -29,6 +29,9 @@ def test_sweep_finds_exactly_the_waste_in_the_estate(seeded) -> None:
 
 def test_every_finding_is_complete(seeded) -> None:
     report = run_sweep(POLICY, seeded.clients, now=seeded.now)
+    # A detector names a resource once: the digests' tally counts each resource once on it.
+    named = [(f.detector, f.resource_arn) for f in report.findings]
+    assert len(set(named)) == len(named)
     for f in report.findings:
         assert f.account_id == "123456789012"
         assert f.resource_arn.startswith("arn:aws:")

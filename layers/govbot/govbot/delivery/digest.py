@@ -111,7 +111,8 @@ class Tally:
     findings one by one (an organisation's can be millions): counts and figures by detector,
     waste and untagged spend and what awaits approval (each resource once). Only findings of
     a kind several detectors of one cost kind judge (endpoints: idle and over-provisioned) are
-    remembered for that, by a 64-bit digest of the ARN."""
+    remembered for that, by a 64-bit digest of the ARN; a detector names a resource once (a
+    test holds the detectors to it)."""
 
     def __init__(
         self, policy: Policy, keep: int | None = None, streamed: frozenset[str] = frozenset()
