@@ -66,8 +66,11 @@ def test_endpoints_younger_than_the_window_are_not_judged(
     endpoint("new", age=timedelta(hours=age_hours))
     report = sweep_one(clients, "idle-endpoint", now)
     assert ("new" in by_id(report)) is judged
-    # Not judged means not even described.
-    assert report.api_calls.get("sagemaker.DescribeEndpoint", 0) == (1 if judged else 0)
+    # Not judged means not even described; judged, its variants come from the bulk Search
+    # and only its config is described.
+    assert report.api_calls.get("sagemaker.DescribeEndpointConfig", 0) == (1 if judged else 0)
+    assert report.api_calls.get("sagemaker.Search", 0) == (1 if judged else 0)
+    assert "sagemaker.DescribeEndpoint" not in report.api_calls
 
 
 def test_traffic_on_any_variant_keeps_the_endpoint(clients, now, endpoint) -> None:

@@ -160,13 +160,14 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
         assert calls[f"sagemaker.{op}"] == 1, op
     for op in ("DescribeUserProfile", "DescribeSpace", "DescribeApp"):
         assert calls[f"sagemaker.{op}"] == 2, op
-    # Describes only for what is left to judge: endpoints that did no work (idle, serverless,
-    # scaled to zero or exempt: 5 + 1; the busy ones of any kind never), and the two with
-    # more instances than the floor (their instance types are in the config; the counts come
-    # from one SageMaker Search a region, a hundred endpoints a page). And the two training
-    # jobs past their limits.
+    # Describes only for what is left to judge: the configs of endpoints that did no work
+    # (idle, serverless, scaled to zero or exempt: 5 + 1; the busy ones of any kind never)
+    # and of the two with more instances than the floor (their instance types are in the
+    # config). What DescribeEndpoint would say comes from one SageMaker Search a region, a
+    # hundred endpoints a page. And the two training jobs past their limits.
     assert calls["sagemaker.Search"] == 2
-    assert calls["sagemaker.DescribeEndpoint"] == 8
+    assert calls["sagemaker.DescribeEndpointConfig"] == 8
+    assert "sagemaker.DescribeEndpoint" not in calls
     # One listing per traffic metric (Invocations, async work, async backlog) per region, one
     # per GPU metric (agent, DCGM) where GPU instances are judged, one of Bedrock invocations
     # where throughputs are, and the inference components once per region.
@@ -176,7 +177,7 @@ def test_api_calls_are_few_and_counted(seeded) -> None:
     assert calls["sagemaker.DescribeTrainingJob"] == 3
     assert calls["sts.GetCallerIdentity"] == 1
     assert calls["ec2.DescribeSnapshots"] == 2  # govbot's own snapshots, 1,000 a page
-    assert sum(calls.values()) == 93
+    assert sum(calls.values()) == 85
 
 
 def test_no_region_anywhere_is_a_clear_error(account, monkeypatch) -> None:

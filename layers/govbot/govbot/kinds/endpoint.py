@@ -190,8 +190,14 @@ def _by_ids(inv: RegionInventory, names: list[str]) -> list[EndpointSummaryTypeD
 
 
 def describe(inv: RegionInventory, name: str) -> DescribeEndpointOutputTypeDef | None:
-    """DescribeEndpoint, once per sweep, or None when the endpoint has gone since it was
-    listed."""
+    """What DescribeEndpoint says of an endpoint, once per sweep, or None when it has gone
+    since it was listed. A whole sweep takes it from the bulk Search over the endpoints in
+    service where that names it (its record carries the config's name and each variant's
+    counts and serverless settings, all a shape needs); a re-check asks DescribeEndpoint."""
+    if inv.scope is None:
+        record = searched(inv).get(name)
+        if record is not None:
+            return record  # type: ignore[no-any-return]
     return inv.described_once(  # type: ignore[return-value]
         ("endpoint", name), SAGEMAKER_GONE, "sagemaker", "describe_endpoint", {"EndpointName": name}
     )
@@ -330,6 +336,34 @@ def traffic(inv: RegionInventory, series: list[Series], window: timedelta) -> di
     }
 
 
+def searched(inv: RegionInventory) -> dict[str, Any]:
+    """Every endpoint in service as SageMaker Search returns it, by name: 100 to a call, once
+    per sweep, instead of a DescribeEndpoint each."""
+
+    def read() -> dict[str, Any]:
+        pages = (
+            inv.clients.sagemaker(inv.region)
+            .get_paginator("search")
+            .paginate(
+                Resource="Endpoint",
+                SearchExpression={
+                    "Filters": [
+                        {"Name": "EndpointStatus", "Operator": "Equals", "Value": "InService"}
+                    ]
+                },
+                PaginationConfig={"PageSize": SAGEMAKER_PAGE},
+            )
+        )
+        return {
+            r["Endpoint"]["EndpointName"]: r["Endpoint"]
+            for page in pages
+            for r in page["Results"]
+            if "Endpoint" in r
+        }
+
+    return inv.once("endpoint-search", read)
+
+
 def instance_counts(inv: RegionInventory) -> dict[str, dict[str, int]]:
     """Instances running per variant of every endpoint in service, in bulk: SageMaker Search
     over endpoints (100 a page) carries what DescribeEndpoint would, one call for a hundred
@@ -340,20 +374,7 @@ def instance_counts(inv: RegionInventory) -> dict[str, dict[str, int]]:
         if inv.scope is not None:
             found = (d for d in (describe(inv, n) for n in inv.scoped_ids(TYPE)) if d)
         else:
-            pages = (
-                inv.clients.sagemaker(inv.region)
-                .get_paginator("search")
-                .paginate(
-                    Resource="Endpoint",
-                    SearchExpression={
-                        "Filters": [
-                            {"Name": "EndpointStatus", "Operator": "Equals", "Value": "InService"}
-                        ]
-                    },
-                    PaginationConfig={"PageSize": SAGEMAKER_PAGE},
-                )
-            )
-            found = (r["Endpoint"] for page in pages for r in page["Results"] if "Endpoint" in r)
+            found = searched(inv).values()
         return {
             e["EndpointName"]: {
                 v["VariantName"]: v.get("CurrentInstanceCount", 0)
