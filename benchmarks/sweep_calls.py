@@ -127,6 +127,48 @@ def seed(clients: AwsClients, now: datetime, scale: int, region: str = REGION) -
     return counts
 
 
+def seed_comparison(
+    clients: AwsClients, now: datetime, _scale: int = 1, region: str = REGION
+) -> dict[str, int]:
+    """The one-region estate Cloud Custodian's five equivalent policies were measured on (issue
+    25): 60 endpoints, half idle, a third missing a tag; 400 volumes, all unattached, a
+    quarter untagged; 400 log groups, half without retention; 40 training jobs; 10 notebooks."""
+    counts = {
+        "endpoints": 60,
+        "volumes": 400,
+        "instances": 0,
+        "training jobs": 40,
+        "notebooks": 10,
+        "log groups": 400,
+    }
+    for i in range(counts["endpoints"]):
+        name = f"ep-{i:04d}"
+        tags = as_tags(owner="x") if i % 3 == 0 else team_tags("p")
+        make_endpoint(
+            clients, region, name, [make_variant("A", "ml.m5.large")], tags, now - 10 * DAY
+        )
+        if i % 2:  # half serve traffic
+            make_traffic(clients, region, name, "A", now, hours_ago=[2])
+    for i in range(counts["volumes"]):
+        tags = [] if i % 4 == 0 else team_tags("p")
+        make_volume(clients, region, f"{region}a", 100, "gp3", tags, now - 10 * DAY)
+    for i in range(counts["training jobs"]):
+        make_training_job(
+            clients, region, f"job-{i:04d}", "ml.g4dn.xlarge", 1, team_tags("p"),
+            now - (i * 7 % 40) * timedelta(hours=1),
+        )  # fmt: skip
+    sm = clients.sagemaker(region)
+    for i in range(counts["notebooks"]):
+        sm.create_notebook_instance(
+            NotebookInstanceName=f"nb-{i:04d}", InstanceType="ml.t3.medium", RoleArn=ROLE_ARN
+        )
+    for i in range(counts["log groups"]):
+        make_log_group(
+            clients, region, f"/ml/app-{i:04d}", stored_gb=1, retention=30 if i % 2 else None
+        )
+    return counts
+
+
 @dataclass
 class Result:
     scale: int
@@ -256,13 +298,13 @@ def item_units(item: dict[str, Any]) -> int:
     return max(1, -(-len(json.dumps(item).encode()) // 1024))
 
 
-def measure(scale: int, latency: float) -> Result:
+def measure(scale: int, latency: float, seeder: Any = seed) -> Result:
     moto_extensions.install()  # what the emulator lacks: inference components, StopTrainingJob
     policy = Policy(regions=[REGION])
     with mock_aws():
         now = datetime.now(UTC)
         seeded_at = time.perf_counter()
-        counts = seed(AwsClients(), now, scale)
+        counts = seeder(AwsClients(), now, scale)
         seed_seconds = time.perf_counter() - seeded_at
 
         def detect(clients: AwsClients) -> tuple[SweepReport, float]:
