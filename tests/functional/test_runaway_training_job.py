@@ -72,9 +72,11 @@ def test_finished_jobs_are_ignored(clients, now) -> None:
     assert by_id(sweep_one(clients, "runaway-training-job", now)) == {}
 
 
-def test_jobs_within_their_limit_are_not_described(clients, now) -> None:
+def test_jobs_in_progress_are_read_in_bulk_not_described(clients, now) -> None:
     job(clients, now, "short", 2)
     job(clients, now, "long", 30)
     report = sweep_one(clients, "runaway-training-job", now)
     assert set(by_id(report)) == {"long"}
-    assert report.api_calls["sagemaker.DescribeTrainingJob"] == 1
+    # One SageMaker Search for every job in progress, 100 a page; no DescribeTrainingJob.
+    assert report.api_calls["sagemaker.Search"] == 1
+    assert "sagemaker.DescribeTrainingJob" not in report.api_calls

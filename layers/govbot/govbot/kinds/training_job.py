@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govbot.inventory import SAGEMAKER_PAGE, every, summary
 from govbot.kinds.base import (
@@ -50,8 +50,42 @@ def _by_ids(inv: RegionInventory, names: list[str]) -> list[TrainingJobSummaryTy
     ]
 
 
+def in_progress(inv: RegionInventory) -> dict[str, Any]:
+    """Every training job in progress as SageMaker Search returns it (the whole record
+    DescribeTrainingJob gives), by name: 100 to a call, once per sweep."""
+
+    def read() -> dict[str, Any]:
+        pages = (
+            inv.clients.sagemaker(inv.region)
+            .get_paginator("search")
+            .paginate(
+                Resource="TrainingJob",
+                SearchExpression={
+                    "Filters": [
+                        {"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}
+                    ]
+                },
+                PaginationConfig={"PageSize": SAGEMAKER_PAGE},
+            )
+        )
+        return {
+            r["TrainingJob"]["TrainingJobName"]: r["TrainingJob"]
+            for page in pages
+            for r in page["Results"]
+            if "TrainingJob" in r
+        }
+
+    return inv.once("training-jobs-in-progress", read)
+
+
 def describe(inv: RegionInventory, name: str) -> DescribeTrainingJobResponseTypeDef | None:
-    """DescribeTrainingJob, once per sweep, or None when SageMaker no longer knows the job."""
+    """What DescribeTrainingJob says of a job, once per sweep, or None when SageMaker no
+    longer knows it. A whole sweep takes the jobs in progress from one bulk Search; a job
+    that has ended, and every job a re-check reads, from DescribeTrainingJob."""
+    if inv.scope is None:
+        record = in_progress(inv).get(name)
+        if record is not None:
+            return record  # type: ignore[no-any-return]
     return inv.described_once(  # type: ignore[return-value]
         ("training-job", name),
         SAGEMAKER_GONE,
