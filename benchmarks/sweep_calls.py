@@ -284,7 +284,8 @@ def page_minimum(counts: dict[str, int], calls: dict[str, int]) -> dict[str, int
         "ec2.DescribeCapacityReservations": 1,
         "fsx.DescribeFileSystems": 1,
         "opensearchserverless.ListCollections": 1,
-        "sagemaker.Search": pages(counts["endpoints"], 100),  # instance counts in bulk
+        # Endpoints in service and training jobs in progress, 100 a page each.
+        "sagemaker.Search": pages(counts["endpoints"], 100) + pages(counts["training jobs"], 100),
     }
 
 
