@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -27,6 +27,7 @@ from govbot.pricing.pricer import Pricer
 
 # Documented maximum page sizes shared by several kinds (each kind keeps its own).
 SAGEMAKER_PAGE = 100
+SearchedResource = Literal["Endpoint", "TrainingJob"]  # what the sweep reads by Search
 TAGGING_PAGE = 100
 METRIC_QUERIES_PER_CALL = 500
 CLOUDTRAIL_PAGE = 50
@@ -243,6 +244,29 @@ class RegionInventory:
         return self._once.get(("listed-tags", kind.type), read)
 
     # -- metrics --------------------------------------------------------------------------
+
+    def searched(
+        self, resource: SearchedResource, name_key: str, field: str, value: str
+    ) -> dict[str, Any]:
+        """Every SageMaker ``resource`` whose ``field`` equals ``value``, as Search returns it
+        (the whole record a describe gives), by name: 100 to a call, once per sweep."""
+
+        def read() -> dict[str, Any]:
+            pages = (
+                self.clients.sagemaker(self.region)
+                .get_paginator("search")
+                .paginate(
+                    Resource=resource,
+                    SearchExpression={
+                        "Filters": [{"Name": field, "Operator": "Equals", "Value": value}]
+                    },
+                    PaginationConfig={"PageSize": SAGEMAKER_PAGE},
+                )
+            )
+            results: list[Any] = [r for page in pages for r in page["Results"]]
+            return {r[resource][name_key]: r[resource] for r in results if resource in r}
+
+        return self.once(("search", resource, field, value), read)
 
     def metric_values(self, queries: list[MetricQuery], window: timedelta) -> list[list[float]]:
         """The datapoints of each query over the window ending now, in the queries' order:

@@ -337,31 +337,9 @@ def traffic(inv: RegionInventory, series: list[Series], window: timedelta) -> di
 
 
 def searched(inv: RegionInventory) -> dict[str, Any]:
-    """Every endpoint in service as SageMaker Search returns it, by name: 100 to a call, once
-    per sweep, instead of a DescribeEndpoint each."""
-
-    def read() -> dict[str, Any]:
-        pages = (
-            inv.clients.sagemaker(inv.region)
-            .get_paginator("search")
-            .paginate(
-                Resource="Endpoint",
-                SearchExpression={
-                    "Filters": [
-                        {"Name": "EndpointStatus", "Operator": "Equals", "Value": "InService"}
-                    ]
-                },
-                PaginationConfig={"PageSize": SAGEMAKER_PAGE},
-            )
-        )
-        return {
-            r["Endpoint"]["EndpointName"]: r["Endpoint"]
-            for page in pages
-            for r in page["Results"]
-            if "Endpoint" in r
-        }
-
-    return inv.once("endpoint-search", read)
+    """Every endpoint in service as SageMaker Search returns it, by name, instead of a
+    DescribeEndpoint each."""
+    return inv.searched("Endpoint", "EndpointName", "EndpointStatus", "InService")
 
 
 def instance_counts(inv: RegionInventory) -> dict[str, dict[str, int]]:

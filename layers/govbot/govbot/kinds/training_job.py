@@ -52,30 +52,8 @@ def _by_ids(inv: RegionInventory, names: list[str]) -> list[TrainingJobSummaryTy
 
 def in_progress(inv: RegionInventory) -> dict[str, Any]:
     """Every training job in progress as SageMaker Search returns it (the whole record
-    DescribeTrainingJob gives), by name: 100 to a call, once per sweep."""
-
-    def read() -> dict[str, Any]:
-        pages = (
-            inv.clients.sagemaker(inv.region)
-            .get_paginator("search")
-            .paginate(
-                Resource="TrainingJob",
-                SearchExpression={
-                    "Filters": [
-                        {"Name": "TrainingJobStatus", "Operator": "Equals", "Value": "InProgress"}
-                    ]
-                },
-                PaginationConfig={"PageSize": SAGEMAKER_PAGE},
-            )
-        )
-        return {
-            r["TrainingJob"]["TrainingJobName"]: r["TrainingJob"]
-            for page in pages
-            for r in page["Results"]
-            if "TrainingJob" in r
-        }
-
-    return inv.once("training-jobs-in-progress", read)
+    DescribeTrainingJob gives), by name."""
+    return inv.searched("TrainingJob", "TrainingJobName", "TrainingJobStatus", "InProgress")
 
 
 def describe(inv: RegionInventory, name: str) -> DescribeTrainingJobResponseTypeDef | None:
