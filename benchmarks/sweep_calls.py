@@ -105,25 +105,7 @@ def seed(clients: AwsClients, now: datetime, scale: int, region: str = REGION) -
                 {"ResourceType": kind, "Tags": team_tags("p")} for kind in ("instance", "volume")
             ],
         )
-    for i in range(counts["training jobs"]):
-        make_training_job(
-            clients,
-            region,
-            f"job-{i:04d}",
-            "ml.g4dn.xlarge",
-            1,
-            team_tags("p"),
-            now - (i * 7 % 40) * timedelta(hours=1),
-        )
-    sm = clients.sagemaker(region)
-    for i in range(counts["notebooks"]):
-        sm.create_notebook_instance(
-            NotebookInstanceName=f"nb-{i:04d}", InstanceType="ml.t3.medium", RoleArn=ROLE_ARN
-        )
-    for i in range(counts["log groups"]):
-        make_log_group(
-            clients, region, f"/ml/app-{i:04d}", stored_gb=1, retention=30 if i % 2 else None
-        )
+    _seed_jobs_notebooks_logs(clients, now, counts, region)
     return counts
 
 
@@ -152,6 +134,15 @@ def seed_comparison(
     for i in range(counts["volumes"]):
         tags = [] if i % 4 == 0 else team_tags("p")
         make_volume(clients, region, f"{region}a", 100, "gp3", tags, now - 10 * DAY)
+    _seed_jobs_notebooks_logs(clients, now, counts, region)
+    return counts
+
+
+def _seed_jobs_notebooks_logs(
+    clients: AwsClients, now: datetime, counts: dict[str, int], region: str
+) -> None:
+    """Both estates' training jobs (started 0 to 39 hours ago), notebooks and log groups
+    (half without retention)."""
     for i in range(counts["training jobs"]):
         make_training_job(
             clients, region, f"job-{i:04d}", "ml.g4dn.xlarge", 1, team_tags("p"),
@@ -166,7 +157,6 @@ def seed_comparison(
         make_log_group(
             clients, region, f"/ml/app-{i:04d}", stored_gb=1, retention=30 if i % 2 else None
         )
-    return counts
 
 
 @dataclass
