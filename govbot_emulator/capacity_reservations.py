@@ -10,7 +10,10 @@ answer to:
 - a commitment (``CommitmentDuration``, seconds) shows as ``CommitmentInfo``; a Capacity
   Block for ML is ``ReservationType`` ``capacity-block`` with an ``EndDate`` (bought with
   PurchaseCapacityBlock, not created: ``add_capacity_block`` stands in for the purchase);
-- "You can't modify or cancel a Capacity Block", nor an active one during its commitment;
+- "You can't modify or cancel a Capacity Block", nor an active one during its commitment
+  (the newest reference allows it with a cancellation quote, ApplyCancellationCharges: not
+  emulated, and govbot never asks); the reference names no error code for the refusal, so
+  EC2's generic ``OperationNotPermitted`` stands in (govbot only needs the call to fail);
   a cancelled one is ``cancelled`` and stays listed, as do expired ones (look-alikes);
 - an id it does not know, in CapacityReservationIds or to cancel, is
   ``InvalidCapacityReservationId.NotFound`` (the error the AWS Terraform provider reads).
