@@ -1,11 +1,15 @@
 """The organisation digest's memory and time as the organisation grows: 300, 1,000 and 3,000
-accounts of findings.
+accounts of findings, 20 regions each.
 
 One account of the sweep benchmark's 500-resource estate is swept into a state table (moto,
 in-process); its open findings are then copied to each account of the organisation as the
-digest reads them (the state table's pages, 100 findings at a time, made as they are asked
-for, so neither the emulator nor the copies are measured), and the digest tallies them. Its
-Python heap peak (tracemalloc) and time are what is measured. Writes benchmarks/org_digest.md.
+digest reads them. The digest reads as on AWS: the Map's results from the file the
+ResultWriter leaves (a JSON array of every account's child execution, its Input naming the
+run's 20 regions), and the state table's by-state index through govbot's Store, in pages of
+DynamoDB's 1 MB of items, each page's items in DynamoDB's wire form as botocore hands them
+over. The pages and the file are made as they are asked for, so neither the emulator nor the
+copies are measured. Its Python heap peak (tracemalloc) and time are what is measured.
+Writes benchmarks/org_digest.md.
 
     python benchmarks/org_digest.py [--accounts 300 1000 3000]
 """
@@ -13,6 +17,9 @@ Python heap peak (tracemalloc) and time are what is measured. Writes benchmarks/
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
+import json
 import os
 import platform
 import sys
@@ -30,47 +37,124 @@ from govbot.aws import AwsClients
 from govbot.cycle.contracts import State, StoredFinding
 from govbot.cycle.engine import govern
 from govbot.cycle.policy import Policy
-from govbot.handlers.org_digest import KEEP, organisation_report
-from govbot.state.store import Store
+from govbot.handlers.org_digest import KEEP, WrittenResults, each_result, organisation_report
+from govbot.state.store import Store, _finding_item
 from govbot_emulator import moto_extensions
 
 HERE = Path(__file__).resolve().parent
 REGION = "us-east-1"
+# The run's regions: the 17 every account has, and three opt-in ones.
+REGIONS = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1",
+    "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1",
+    "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1",
+    "eu-south-1", "ap-east-1", "me-south-1",
+]  # fmt: skip
 OPEN = (State.OPEN, State.PENDING_APPROVAL, State.APPROVED)
+PAGE_BYTES = 1024 * 1024  # DynamoDB's Query reads at most 1 MB of items a call
+BUCKET = "govbot-org-results"
+# A unit's result beside its account id, as sweep_account returns it.
+UNIT_RESULT = {"findings": 305, "total_monthly_cost_usd": 123456.78, "errors": 0, "actions": 0}
 
 
-class CopiedStore:
-    """The measured account's open findings, as every account of the organisation holds
-    them: each_in_state yields them state by state, made when asked for."""
+class CopiedTable:
+    """The by-state index as DynamoDB pages it, every account holding the measured account's
+    findings: a Query (through botocore's paginator interface, as Store reads it) yields
+    pages of up to 1 MB of items in wire form, made when asked for."""
 
     def __init__(self, findings: list[StoredFinding], accounts: list[str]) -> None:
-        self.findings, self.accounts = findings, accounts
+        self.accounts = accounts
+        self.source = findings[0].finding.account_id
+        # Each finding's item as JSON, with what names its account and id to swap per copy.
+        self.templates = [
+            (
+                sf.state.value,
+                sf.finding.detector,
+                sf.finding.resource_arn,
+                sf.finding_id,
+                json.dumps(_finding_item(sf)),
+            )
+            for sf in findings
+        ]
 
-    def each_in_state(
-        self, *states: State, detectors: list[str] | None = None
-    ) -> Iterator[StoredFinding]:
-        for detector in detectors or [None]:
-            yield from self._copies(states, detector)
+    def get_paginator(self, name: str) -> CopiedTable:
+        assert name == "query"
+        return self
 
-    def _copies(self, states: tuple[State, ...], detector: str | None) -> Iterator[StoredFinding]:
-        for state in states:
-            for account in self.accounts:
-                for sf in self.findings:
-                    if sf.state is not state or detector not in (None, sf.finding.detector):
-                        continue
-                    f = sf.finding
-                    source = f.account_id
-                    yield sf.model_copy(
-                        update={
-                            "finding": f.model_copy(
-                                update={
-                                    "account_id": account,
-                                    "resource_arn": f.resource_arn.replace(source, account),
-                                    "finding_id": f"{f.finding_id}-{account}",
-                                }
-                            )
-                        }
-                    )
+    def paginate(self, **query: Any) -> Iterator[dict[str, Any]]:
+        values = query["ExpressionAttributeValues"]
+        state = values[":v"]["S"].removeprefix("STATE#")
+        detector = values[":p"]["S"].rstrip("#") if ":p" in values else None
+        page: list[dict[str, Any]] = []
+        size = 0
+        for account in self.accounts:
+            for st, det, arn, old_id, item in self.templates:
+                if st != state or detector not in (None, det):
+                    continue
+                moved = arn.replace(self.source, account)
+                new_id = f"{det}-{hashlib.sha256(f'{det}|{moved}'.encode()).hexdigest()[:16]}"
+                text = item.replace(self.source, account).replace(old_id, new_id)
+                page.append(json.loads(text))
+                size += len(text)
+                if size >= PAGE_BYTES:
+                    yield {"Items": page}
+                    page, size = [], 0
+        if page:
+            yield {"Items": page}
+
+
+class CopiedStore(Store):
+    """govbot's Store over the copied table."""
+
+    def __init__(self, table: CopiedTable) -> None:
+        super().__init__(AwsClients(), REGION)
+        self.copied = table
+
+    @property
+    def _db(self) -> Any:
+        return self.copied
+
+
+class ResultBucket:
+    """The Map's result file and manifest, as S3 hands them to GetObject: a stream."""
+
+    def __init__(self, accounts: list[str]) -> None:
+        arn = "arn:aws:states:us-east-1:111111111111:mapRun:govbot-org-sweep/run:run"
+        executions = [
+            {
+                "ExecutionArn": f"{arn}/{i}",
+                "Input": json.dumps({"account_id": a, "regions": REGIONS, "run_id": "run"}),
+                "InputDetails": {"Included": True},
+                "Name": f"{i:08x}-0000-0000-0000-000000000000",
+                "Output": json.dumps({"account_id": a, **UNIT_RESULT}),
+                "OutputDetails": {"Included": True},
+                "RedriveCount": 0,
+                "RedriveStatus": "NOT_REDRIVABLE",
+                "RedriveStatusReason": "Execution is SUCCEEDED and cannot be redriven",
+                "StartDate": "2026-12-06T02:00:01.000Z",
+                "StateMachineArn": arn,
+                "Status": "SUCCEEDED",
+                "StopDate": "2026-12-06T02:00:09.000Z",
+            }
+            for i, a in enumerate(accounts)
+        ]
+        self.objects = {
+            "run/SUCCEEDED_0.json": json.dumps(executions).encode(),
+            "run/manifest.json": json.dumps(
+                {"ResultFiles": {"SUCCEEDED": [{"Key": "run/SUCCEEDED_0.json"}], "FAILED": []}}
+            ).encode(),
+        }
+        self.default_region = REGION
+
+    def client(self, service: str, region: str) -> ResultBucket:
+        return self
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        return {"Body": io.BytesIO(self.objects[Key])}
+
+    @property
+    def file_bytes(self) -> int:
+        return len(self.objects["run/SUCCEEDED_0.json"])
 
 
 def measured_findings() -> list[StoredFinding]:
@@ -86,14 +170,19 @@ def measured_findings() -> list[StoredFinding]:
 
 
 def measure(findings: list[StoredFinding], sizes: list[int]) -> list[dict[str, Any]]:
-    policy = Policy(regions=[REGION])
+    policy = Policy(regions=REGIONS)
     rows = []
     for size in sizes:
         accounts = [f"3{i:011d}" for i in range(size)]
-        results = [{"account_id": a, "findings": len(findings)} for a in accounts]
+        store = CopiedStore(CopiedTable(findings, accounts))
+        bucket = ResultBucket(accounts)
+        handed = WrittenResults.model_validate(
+            {"ResultWriterDetails": {"Bucket": BUCKET, "Key": "run/manifest.json"}}
+        )
         tracemalloc.start()
         started = time.perf_counter()
-        _, tally = organisation_report(CopiedStore(findings, accounts), policy, [REGION], results)
+        results = each_result(handed, bucket, BUCKET)  # type: ignore[arg-type]
+        report, tally, _ = organisation_report(store, policy, REGIONS, results)
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
@@ -101,8 +190,10 @@ def measure(findings: list[StoredFinding], sizes: list[int]) -> list[dict[str, A
             {
                 "accounts": size,
                 "findings": tally.count,
+                "swept": report.summary.units_swept,
                 "seconds": seconds,
                 "heap_mib": peak,
+                "results_mib": bucket.file_bytes / 2**20,
                 "waste": tally.total("waste"),
                 "remembered": sum(len(t) for t in tally.twice.values()),
             }
@@ -121,30 +212,40 @@ def render(findings: int, rows: list[dict[str, Any]]) -> str:
         "`python benchmarks/org_digest.py` (`make bench-org` runs it too).",
         "",
         f"One account of the sweep benchmark's 500-resource estate holds {findings} open "
-        "findings; each account of the organisation holds a copy. The digest reads them a page "
-        "at a time and tallies them as it reads: counts and figures by detector, waste and "
+        "findings; each account of the organisation holds a copy, and each was swept in "
+        f"{len(REGIONS)} regions. The digest reads as on AWS: the Map's results from the file "
+        "the ResultWriter leaves (every account's child execution in one JSON array, about "
+        "1 KB each), parsed an execution at a time; the accounts swept kept as sorted 8-byte "
+        "integers; the state table's by-state index through govbot's Store, a page of "
+        "DynamoDB's 1 MB of items at a time, each page in DynamoDB's wire form as botocore "
+        "hands it over. It tallies as it reads: counts and figures by detector, waste and "
         f"untagged spend, what awaits approval, and only the {KEEP} costliest findings whole "
         "(what the Slack and SNS digests name, with the rest counted). To count a resource "
         "once where two detectors judge its kind (endpoints: idle and over-provisioned), it "
-        "reads the over-provisioned ones first and remembers an 8-byte digest and a figure "
-        "for each, then holds each idle one against them: only the rarer side is "
-        "remembered.",
+        "reads the over-provisioned ones first and remembers a 64-bit digest of each ARN "
+        "and a figure (16 bytes, in sorted arrays), then holds each idle one against them: "
+        "only the rarer side is remembered.",
         "",
-        "| accounts | open findings | digest time (CPU, no DynamoDB) | Python heap peak | "
-        "findings remembered to count their resource once |",
-        "|---|---|---|---|---|",
+        "| accounts | open findings | the Map's result file | digest time (CPU, no "
+        "DynamoDB latency) | Python heap peak | findings remembered to count their "
+        "resource once |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['accounts']:,} | {r['findings']:,} | {r['seconds']:.1f} s | "
-            f"{r['heap_mib']:.1f} MiB | {r['remembered']:,} |"
+            f"| {r['accounts']:,} | {r['findings']:,} | {r['results_mib']:.1f} MiB | "
+            f"{r['seconds']:.1f} s | {r['heap_mib']:.1f} MiB | {r['remembered']:,} |"
         )
     first, last = rows[0], rows[-1]
+    growth = last["heap_mib"] / first["heap_mib"] - 1
     lines += [
         "",
-        f"From {first['accounts']:,} to {last['accounts']:,} accounts the heap goes from "
-        f"{first['heap_mib']:.1f} to {last['heap_mib']:.1f} MiB; before the tally the digest "
-        "held every finding (649 MiB at 300 accounts, benchmarks/org_results.md).",
+        f"From {first['accounts']:,} to {last['accounts']:,} accounts the heap peak goes from "
+        f"{first['heap_mib']:.1f} to {last['heap_mib']:.1f} MiB ({growth:+.0%}): a page of "
+        "the table is most of it, whatever the organisation's size. What still grows with "
+        "the organisation is 8 bytes an account swept and 16 bytes a remembered endpoint. "
+        "Before the tally the digest held every finding (649 MiB at 300 accounts); before "
+        "the results were streamed, it held the Map's whole result file parsed.",
         "",
     ]
     return "\n".join(lines)
