@@ -10,7 +10,7 @@ from govbot.cycle.contracts import StoredFinding
 from govbot.cycle.engine import govern
 from govbot.cycle.policy import parse_policy
 from govbot.state import migrations
-from govbot.state.store import SCHEMA_PK, SCHEMA_VERSION, Store
+from govbot.state.store import SCHEMA_PK, SCHEMA_VERSION, Store, _finding_item
 from govbot_emulator.estate import make_endpoint, make_variant, team_tags
 from tests.helpers.findings import REGION
 
@@ -65,7 +65,10 @@ def test_the_upgrade_rewrites_in_place_once(clients, store, now) -> None:
         "untagged-a": "sagemaker-endpoint",
         "untagged-b": "sagemaker-endpoint",
     }
-    assert migrations.upgrade(store) == [f"schema 1 -> {SCHEMA_VERSION}: 2 finding(s) rewritten"]
+    assert migrations.upgrade(store) == [
+        "schema 1 -> 2: 2 finding(s) rewritten",
+        "schema 2 -> 3: 0 finding(s) rewritten",
+    ]
     assert kinds(store, ids) == {"untagged-a": "endpoint", "untagged-b": "endpoint"}
     assert store.schema() == SCHEMA_VERSION
     migrations.current(store)  # no longer refused
@@ -91,7 +94,7 @@ def test_an_upgrade_that_dies_part_way_is_finished_by_the_next(
     monkeypatch.setattr(Store, "update", real)
     assert store.schema() == 1  # the step did not finish: not recorded
     assert sorted(kinds(store, ids).values()) == ["endpoint", "sagemaker-endpoint"]
-    assert migrations.upgrade(store) == [f"schema 1 -> {SCHEMA_VERSION}: 1 finding(s) rewritten"]
+    assert migrations.upgrade(store)[0] == "schema 1 -> 2: 1 finding(s) rewritten"
     assert kinds(store, ids) == {"untagged-a": "endpoint", "untagged-b": "endpoint"}
 
 
@@ -107,3 +110,35 @@ def test_a_newer_table_is_refused_and_its_version_never_lowered(clients, store) 
 
 def test_every_schema_version_has_its_step() -> None:
     assert sorted(migrations.STEPS) == list(range(2, SCHEMA_VERSION + 1))
+
+
+def test_findings_stored_as_text_are_read_and_deflated_when_next_written(
+    clients, store, now
+) -> None:
+    """Schema 3 stores a finding's JSON deflated (one write unit where text took two); the
+    findings schema 2 wrote as text are read as they are, and deflated when next written."""
+    ids = previous_release(clients, store, now)
+    db = clients.client("dynamodb", REGION)
+    fid = ids["untagged-a"]
+    migrations.upgrade(store)
+    item = _finding_item(store.get(fid))
+    item["finding"] = {"S": store.get(fid).finding.model_dump_json()}  # as schema 2 wrote it
+    db.put_item(TableName=store.table, Item=item)
+    assert store.get(fid).finding.resource_id == "untagged-a"
+    assert "S" in db.get_item(TableName=store.table, Key=item_key(fid))["Item"]["finding"]
+    store.update(fid, lambda sf: sf.model_copy(update={"note": "seen"}) if sf else None)
+    raw = db.get_item(TableName=store.table, Key=item_key(fid))["Item"]
+    assert "B" in raw["finding"]
+    assert store.get(fid).finding.resource_id == "untagged-a"
+    # A finding's whole item, indexes' keys and all, within one write unit (1 KB).
+    sizes = [
+        sum(len(k) + len(v.get("S", "")) + len(v.get("B", b"")) for k, v in i.items())
+        for i in db.scan(TableName=store.table)["Items"]
+        if i["pk"]["S"].startswith("FINDING#") and "B" in i["finding"]
+    ]
+    assert sizes
+    assert max(sizes) < 1024
+
+
+def item_key(finding_id: str) -> dict:
+    return {"pk": {"S": f"FINDING#{finding_id}"}, "sk": {"S": "FINDING"}}
