@@ -69,7 +69,7 @@ build: $(SAM)  ## sam build (no Docker needed: the layer is cross-built with pip
 bench: $(INSTALLED)  ## Calls, time (50 ms a call), writes and memory of a sweep, 500 to 10,000 resources
 	$(BIN)/python benchmarks/sweep_calls.py
 
-bench-org: $(INSTALLED)  ## A night for 300 accounts x 17 regions, projected; the digest at 300 to 3,000 accounts
+bench-org: $(INSTALLED)  ## A night for 300 and 3,000 accounts x 20 regions, projected; the digest at 300 to 3,000 accounts
 	$(BIN)/python benchmarks/org_night.py --json benchmarks/org_results.json
 	$(BIN)/python benchmarks/org_digest.py
 
