@@ -13,6 +13,9 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := .tools/checkov-$(CHECKOV_VERSION)
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
+ASL_VALIDATOR_VERSION := 4.0.0
+ASL_VALIDATOR_DIR := .tools/asl-validator-$(ASL_VALIDATOR_VERSION)
+ASL_VALIDATOR := $(ASL_VALIDATOR_DIR)/node_modules/.bin/asl-validator
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
@@ -31,11 +34,14 @@ $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_VERSION)
 
+$(ASL_VALIDATOR):
+	npm install --silent --no-audit --no-fund --prefix $(ASL_VALIDATOR_DIR) asl-validator@$(ASL_VALIDATOR_VERSION)
+
 $(CHECKOV):
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
-install: $(INSTALLED) $(SAM) $(CHECKOV)  ## Install govbot (editable), the dev tools and SAM CLI
+install: $(INSTALLED) $(SAM) $(CHECKOV) $(ASL_VALIDATOR)  ## Install govbot (editable), the dev tools and SAM CLI
 
 demo: $(INSTALLED)  ## Run govbot on an emulated AWS account (moto server on 127.0.0.1)
 	$(BIN)/govbot demo
@@ -45,9 +51,11 @@ lint: $(INSTALLED) validate checkov  ## ruff (lint and format), mypy, sam valida
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-validate: $(SAM)  ## sam validate --lint on template.yaml
+validate: $(SAM) $(ASL_VALIDATOR)  ## sam validate --lint and cfn-lint on the templates, asl-validator on the state machine
 	$(SAM) validate --lint
 	$(SAM_VENV)/bin/cfn-lint templates/member-roles.yaml
+	python3 scripts/asl_definition.py $(ASL_VALIDATOR_DIR)/org-sweep.asl.json
+	$(ASL_VALIDATOR) --json-path $(ASL_VALIDATOR_DIR)/org-sweep.asl.json
 
 checkov: $(CHECKOV)  ## checkov on both templates: zero findings (suppressions carry a reason)
 	$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml -f templates/member-roles.yaml
