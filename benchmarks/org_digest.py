@@ -25,13 +25,14 @@ import platform
 import sys
 import time
 import tracemalloc
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from moto import mock_aws
-from sweep_calls import seed  # sets the emulator's credentials first
+from sweep_calls import item_bytes, seed  # sets the emulator's credentials first
 
 from govbot.aws import AwsClients
 from govbot.cycle.contracts import State, StoredFinding
@@ -65,17 +66,21 @@ class CopiedTable:
     def __init__(self, findings: list[StoredFinding], accounts: list[str]) -> None:
         self.accounts = accounts
         self.source = findings[0].finding.account_id
-        # Each finding's item as JSON, with what names its account and id to swap per copy.
-        self.templates = [
-            (
-                sf.state.value,
-                sf.finding.detector,
-                sf.finding.resource_arn,
-                sf.finding_id,
-                json.dumps(_finding_item(sf)),
+        # Each finding's item as JSON, its finding as text (deflated per copy, as stored),
+        # with what names its account and id to swap per copy.
+        self.templates = []
+        for sf in findings:
+            item = _finding_item(sf)
+            item["finding"] = {"S": sf.finding.model_dump_json()}
+            self.templates.append(
+                (
+                    sf.state.value,
+                    sf.finding.detector,
+                    sf.finding.resource_arn,
+                    sf.finding_id,
+                    json.dumps(item),
+                )
             )
-            for sf in findings
-        ]
 
     def get_paginator(self, name: str) -> CopiedTable:
         assert name == "query"
@@ -93,9 +98,10 @@ class CopiedTable:
                     continue
                 moved = arn.replace(self.source, account)
                 new_id = f"{det}-{hashlib.sha256(f'{det}|{moved}'.encode()).hexdigest()[:16]}"
-                text = item.replace(self.source, account).replace(old_id, new_id)
-                page.append(json.loads(text))
-                size += len(text)
+                copy = json.loads(item.replace(self.source, account).replace(old_id, new_id))
+                copy["finding"] = {"B": zlib.compress(copy["finding"]["S"].encode())}
+                page.append(copy)
+                size += item_bytes(copy)
                 if size >= PAGE_BYTES:
                     yield {"Items": page}
                     page, size = [], 0
