@@ -212,3 +212,21 @@ def test_a_refusal_is_reported_without_trying_again(seeded) -> None:
     # Each of the three detectors that list endpoints asked once (a failed listing is not
     # kept), and none was tried again: a refusal stands.
     assert made["calls"] == 3
+
+
+def test_a_kind_is_not_listed_where_aws_does_not_offer_its_service(clients) -> None:
+    """OpenSearch Serverless is not offered in me-south-1, Bedrock not in ap-east-1
+    (botocore's endpoint data): their detectors find nothing there and fail nowhere, instead
+    of waiting on an endpoint that does not resolve every night."""
+    from govbot.aws import offered
+
+    assert not offered("opensearchserverless", "me-south-1")
+    assert not offered("bedrock", "ap-east-1")
+    assert offered("sagemaker", "me-south-1")
+    assert offered("bedrock-agent", "me-south-1")  # no regions in the data: assumed offered
+    assert offered("opensearchserverless", "xx-future-1")  # a region newer than botocore
+    report = run_sweep(Policy(regions=["me-south-1", "ap-east-1"]), clients)
+    assert report.errors == []
+    assert clients.calls["opensearchserverless.ListCollections"] == 1  # ap-east-1 only
+    assert clients.calls["bedrock.ListProvisionedModelThroughputs"] == 1  # me-south-1 only
+    assert clients.calls["sagemaker.ListEndpoints"] == 2

@@ -235,3 +235,17 @@ def partition(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
+
+
+@cache
+def offered(service: str, region: str) -> bool:
+    """Whether AWS offers ``service`` in ``region``, as botocore's endpoint data says (Bedrock
+    is not in ap-east-1, OpenSearch Serverless not in me-south-1: a client there would wait
+    on an endpoint that does not resolve). A service the data lists no region for, or a
+    region it does not know at all (newer than this botocore), counts as offered: nothing
+    is left unswept on a guess."""
+    session = new_session()
+    part = partition(region)
+    regions = session.get_available_regions(service, partition_name=part)
+    known = session.get_available_regions("ec2", partition_name=part)  # the partition's regions
+    return not regions or region not in known or region in regions

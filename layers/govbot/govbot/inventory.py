@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +23,10 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
-from govbot.aws import AwsClients, partition
+from govbot.aws import AwsClients, offered, partition
 from govbot.pricing.pricer import Pricer
+
+log = logging.getLogger(__name__)
 
 # Documented maximum page sizes shared by several kinds (each kind keeps its own).
 SAGEMAKER_PAGE = 100
@@ -99,6 +102,10 @@ class Kind(Protocol):
 
     @property
     def type(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def service(self) -> str | None: ...
 
     def list_all(self, inv: RegionInventory, /) -> list[Any]: ...
     def by_ids(self, inv: RegionInventory, ids: list[str], /) -> list[Any]: ...
@@ -168,6 +175,9 @@ class RegionInventory:
         still there: the one place that chooses, for every kind."""
 
         def read() -> list[Any]:
+            if kind.service and not offered(kind.service, self.region):
+                log.info("%s not offered in %s: no %s", kind.service, self.region, kind.kind)
+                return []
             if self.scope is None:
                 return kind.list_all(self)
             ids = self.scoped_ids(kind.type)

@@ -72,6 +72,7 @@ def _running_cost(inv: RegionInventory, r: Any) -> Cost:
 
 
 KIND = ResourceType(
+    service="ec2",
     type=TYPE,
     kind="capacity-reservation",
     list_all=_list_all,

@@ -386,6 +386,7 @@ def autoscaled_variants(inv: RegionInventory) -> set[tuple[str, str]]:
 
 
 KIND = ResourceType(
+    service="sagemaker",
     type=TYPE,
     kind="endpoint",
     aliases=("sagemaker-endpoint",),

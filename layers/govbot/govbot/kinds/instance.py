@@ -45,6 +45,7 @@ def _running_cost(inv: RegionInventory, i: InstanceTypeDef) -> Cost:
 
 
 KIND = ResourceType(
+    service="ec2",
     type=TYPE,
     kind="instance",
     aliases=("ec2-instance",),

@@ -37,6 +37,7 @@ def arn(group: LogGroupTypeDef) -> str:
 
 
 KIND = ResourceType(
+    service="logs",
     type=TYPE,
     kind="log-group",
     list_all=_list_all,

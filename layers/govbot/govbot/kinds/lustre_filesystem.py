@@ -115,6 +115,7 @@ def _running_cost(inv: RegionInventory, fs: Any) -> Cost:
 
 
 KIND = ResourceType(
+    service="fsx",
     type=TYPE,
     kind="lustre-filesystem",
     list_all=_list_all,

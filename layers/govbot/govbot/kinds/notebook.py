@@ -68,6 +68,7 @@ def _running_cost(inv: RegionInventory, n: NotebookInstanceSummaryTypeDef) -> Co
 
 
 KIND = ResourceType(
+    service="sagemaker",
     type=TYPE,
     kind="notebook",
     aliases=("sagemaker-notebook",),

@@ -67,6 +67,7 @@ def _tags(inv: RegionInventory, arn: str) -> dict[str, str]:
 
 
 KIND = ResourceType(
+    service="bedrock",
     type=TYPE,
     kind="provisioned-throughput",
     list_all=_list_all,

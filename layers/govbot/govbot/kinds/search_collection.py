@@ -80,6 +80,7 @@ def _running_cost(inv: RegionInventory, c: Any) -> Cost:
 
 
 KIND = ResourceType(
+    service="opensearchserverless",
     type=TYPE,
     kind="search-collection",
     list_all=_list_all,

@@ -38,6 +38,7 @@ def arn(inv: RegionInventory, snapshot_id: str) -> str:
 
 
 KIND = ResourceType(
+    service="ec2",
     type=TYPE,
     kind="snapshot",
     list_all=_read,

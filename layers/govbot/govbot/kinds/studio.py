@@ -235,6 +235,7 @@ class _Owner:
         return ResourceType(
             type=self.type,
             kind=self.word,
+            service="sagemaker",
             list_all=self.list_all,
             by_ids=self.by_ids,
             reads=(f"sagemaker:List{pascal}s", f"sagemaker:Describe{pascal}"),
@@ -299,6 +300,7 @@ _TAGS = TagsPerResource(tags, ("sagemaker:ListTags",))
 
 
 APP_KIND = ResourceType(
+    service="sagemaker",
     type=APP,
     kind="studio-app",
     list_all=_apps,
@@ -323,6 +325,7 @@ APP_KIND = ResourceType(
     ),
 )
 DOMAIN_KIND = ResourceType(
+    service="sagemaker",
     type=DOMAIN,
     kind="studio-domain",
     list_all=_domains,

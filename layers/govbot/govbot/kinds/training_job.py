@@ -104,6 +104,7 @@ def prefetch(inv: RegionInventory, names: Iterable[str]) -> None:
 
 
 KIND = ResourceType(
+    service="sagemaker",
     type=TYPE,
     kind="training-job",
     aliases=("sagemaker-training-job",),

@@ -42,6 +42,7 @@ def cost(inv: RegionInventory, v: VolumeTypeDef) -> Cost:
 
 
 KIND = ResourceType(
+    service="ec2",
     type=TYPE,
     kind="volume",
     aliases=("ebs-volume",),
