@@ -1,4 +1,4 @@
-"""A sweep writes a finding only when something a reader uses changed; one mark per unit says
+"""A sweep writes a finding only when something a reader uses changed; one mark per region says
 the rest were seen, so "last seen" stays true without a write per finding."""
 
 from datetime import timedelta
@@ -30,12 +30,13 @@ def writes(clients: AwsClients, store: Store, now) -> dict[str, int]:
     assert report.errors == []
     return {
         "PutItem": clients.calls["dynamodb.PutItem"],
+        "UpdateItem": clients.calls["dynamodb.UpdateItem"],
         "findings": len(report.findings),
-        "units": len(report.summary.by_detector),
+        "regions": len(report.summary.regions),
     }
 
 
-def test_an_unchanged_sweep_writes_one_mark_per_unit_and_no_finding(clients, store, now) -> None:
+def test_an_unchanged_sweep_writes_one_mark_per_region_and_no_finding(clients, store, now) -> None:
     idle_endpoint(clients, now)
     for _ in range(5):
         orphan(clients, now)
@@ -45,7 +46,8 @@ def test_an_unchanged_sweep_writes_one_mark_per_unit_and_no_finding(clients, sto
     later = now + timedelta(hours=2)  # within the day the Price List copy is fresh
     again = writes(clients, store, later)
     assert again["findings"] == first["findings"]
-    assert again["PutItem"] == again["units"]  # the sweep marks, nothing else
+    assert again["PutItem"] == 0  # no finding
+    assert again["UpdateItem"] == again["regions"] == 1  # the sweep mark, nothing else
 
     # Readers see every standing finding as seen by the second sweep.
     seen = store.as_seen(store.by_state(*State))
@@ -60,7 +62,7 @@ def test_a_finding_that_changed_is_written(clients, store, now) -> None:
     clients.ec2(REGION).modify_volume(VolumeId=vid, Size=900)
     ext.set_volume_created(REGION, vid, now - timedelta(days=30))
     changed = writes(clients, store, now + timedelta(hours=2))
-    assert changed["PutItem"] == changed["units"] + 1
+    assert (changed["PutItem"], changed["UpdateItem"]) == (1, changed["regions"])
     [sf] = [s for s in store.in_scope(clients.account_id(REGION), REGION, "orphaned-volume")]
     assert sf.finding.details["size_gib"] == 900
     assert sf.last_seen == now + timedelta(hours=2)
@@ -92,3 +94,31 @@ def test_an_audit_record_is_never_overwritten(store, now) -> None:
     items = store._db.scan(TableName=store.table)["Items"]
     [item] = [i for i in items if i["pk"]["S"] != SCHEMA_PK]  # the one audit record
     assert EXPIRES_AT not in item
+
+
+def test_marks_written_one_per_detector_by_an_older_govbot_still_say_when_it_was_seen(
+    clients, store, now
+) -> None:
+    """Before one mark per region, each detector had its own: a finding whose detector has no
+    time in the region's mark yet is read as seen by the older one; a newer mark wins."""
+    orphan(clients, now)
+    writes(clients, store, now)
+    [sf] = store.in_scope(clients.account_id(REGION), REGION, "orphaned-volume")
+    db = clients.client("dynamodb", REGION)
+    region_mark = {"pk": {"S": f"SWEPT#{sf.finding.account_id}#{REGION}"}, "sk": {"S": "DETECTORS"}}
+    db.delete_item(TableName=store.table, Key=region_mark)
+    older = now + timedelta(hours=1)
+    db.put_item(
+        TableName=store.table,
+        Item={
+            "pk": {"S": f"SWEPT#{sf.finding.account_id}#{REGION}#orphaned-volume"},
+            "sk": {"S": "RECORD"},
+            "record": {"S": older.isoformat()},
+        },
+    )
+    [seen] = store.as_seen([sf])
+    assert seen.last_seen == older
+    later = now + timedelta(hours=2)
+    store.mark_swept(sf.finding.account_id, REGION, ["orphaned-volume"], later)
+    [seen] = store.as_seen([sf])
+    assert seen.last_seen == later

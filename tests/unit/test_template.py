@@ -55,6 +55,7 @@ def granted(fn: dict[str, Any]) -> set[str]:
 
 
 STORE = set(store.PERMISSIONS)
+SWEEPING = set(store.SWEEP_PERMISSIONS)  # what records a sweep: its marks too
 # Together exactly what the actions declare (the writes conditioned where IAM allows it).
 REMEDIATION_SIDS = (
     "Remediation",
@@ -70,13 +71,13 @@ TOPIC_KEY = {"kms:GenerateDataKey", "kms:Decrypt"}
 def test_sweep_role_reads_stores_queues_and_tells_but_changes_nothing(template) -> None:
     sweep = function(template, "SweepFunction")
     assert actions(statement(sweep, "DetectorsReadOnly")) == sweep_permissions()
-    assert actions(statement(sweep, "StateTable")) == STORE
+    assert actions(statement(sweep, "StateTable")) == SWEEPING
     assert actions(statement(sweep, "QueueFixes")) == set(queue.PERMISSIONS)
     assert actions(statement(sweep, "Digest")) == set(sns.PERMISSIONS)
     assert (
         granted(sweep)
         == sweep_permissions()
-        | STORE
+        | SWEEPING
         | set(queue.PERMISSIONS)
         | set(sns.PERMISSIONS)
         | {"ssm:GetParameter", "secretsmanager:GetSecretValue"}
@@ -218,7 +219,7 @@ def test_the_sweep_worker_reads_members_only_through_their_role(template) -> Non
     assume = statement(worker, "MemberSweep")
     assert actions(assume) == {"sts:AssumeRole"}
     assert assume["Resource"] == {"Sub": "arn:${AWS::Partition}:iam::*:role/${MemberSweepRoleName}"}
-    assert granted(worker) == {"sts:AssumeRole", "sqs:SendMessage", "ssm:GetParameter"} | STORE
+    assert granted(worker) == {"sts:AssumeRole", "sqs:SendMessage", "ssm:GetParameter"} | SWEEPING
 
 
 def test_iam_refuses_to_change_exempt_resources(template) -> None:

@@ -132,7 +132,7 @@ def _cli(account: str, region: str, partition: str, table: str, stack: str) -> l
         _allow("DetectorsReadOnly", sweep_permissions()),
         _allow(
             "StateTable",
-            {*store.PERMISSIONS, *TABLE_SETUP},
+            {*store.SWEEP_PERMISSIONS, *TABLE_SETUP},
             _table(account, region, partition, table),
         ),
         *fixes,
@@ -161,6 +161,8 @@ def _central(
     ARN is a parameter of the stack."""
     named = f"{region}:{account}:{stack}-*"  # SAM names queues and topics after the stack
     stored = set(store.PERMISSIONS)
+    if role in ("sweep", "sweep-worker", "budget"):
+        stored |= set(store.SWEEP_PERMISSIONS)  # they record sweeps, and mark them
     if role in ("remediate", "budget"):
         stored |= set(IDEMPOTENCY_PERMISSIONS)  # once per decision, once per alert
     reads = _allow("DetectorsReadOnly", sweep_permissions())

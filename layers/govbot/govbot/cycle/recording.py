@@ -69,9 +69,12 @@ def record(
             gone += stored.values()
         recorded = pool.map(lambda s: _record_one(store, s[1], s[0], s[2], now), seen)
         written.update((sf.finding_id, sf) for sf in recorded)
-        # One write says the whole unit was seen now (its findings are written only when
-        # they change): a finding's last sighting is the later of its own write and this mark.
-        list(pool.map(lambda u: quietly(store.mark_swept, *u, now), swept))
+        # One write per region says its swept units were seen now (findings are written only
+        # when they change): a finding's last sighting is the later of its own write and this.
+        marks: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for account, region, detector in swept:
+            marks[(account, region)].append(detector)
+        list(pool.map(lambda w: quietly(store.mark_swept, *w, marks[w], now), marks))
         written.update((sf.finding_id, sf) for sf in gone if sf.state is State.ACTING)
         list(pool.map(lambda sf: _resolve(store, sf, now), gone))
     return written

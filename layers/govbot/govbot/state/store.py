@@ -41,8 +41,10 @@ log = logging.getLogger(__name__)
 DEFAULT_TABLE = "govbot"
 STATE_INDEX = "by-state"
 SCOPE_INDEX = "by-scope"
-# DynamoDB permissions the store uses, for the template test.
+# DynamoDB permissions the store uses, for the template test; what records a sweep also
+# sets its sweep marks.
 PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
+SWEEP_PERMISSIONS = (*PERMISSIONS, "dynamodb:UpdateItem")
 # The shape of the table this govbot writes (state/migrations.py brings older ones up to it).
 # 1: tables written before govbot recorded a version. 3: findings stored deflated.
 SCHEMA_VERSION = 3
@@ -439,28 +441,62 @@ class Store:
         return True
 
     # -- sweep marks ----------------------------------------------------------------------
-    # When each unit (account, region, detector) was last swept without error: a standing
-    # finding of the unit was seen then, without a write per finding.
+    # When each detector last swept a region of an account without error: a standing finding
+    # of the unit was seen then, without a write per finding. One item per account and
+    # region, a time per detector, set by one UpdateItem (other detectors' times kept), so a
+    # night writes a mark per region, not one per detector and region.
 
-    def mark_swept(self, account_id: str, region: str, detector: str, at: datetime) -> None:
-        self._put_single(f"SWEPT#{account_id}#{region}#{detector}", at.isoformat())
+    def mark_swept(
+        self, account_id: str, region: str, detectors: Iterable[str], at: datetime
+    ) -> None:
+        names = {f"#d{i}": d for i, d in enumerate(dict.fromkeys(detectors))}
+        if not names:
+            return
+        self._db.update_item(
+            TableName=self.table,
+            Key=_to_item({"pk": f"SWEPT#{account_id}#{region}", "sk": "DETECTORS"}),
+            UpdateExpression="SET " + ", ".join(f"{n} = :at" for n in names),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=_to_item({":at": at.isoformat()}),
+        )
+
+    def swept_marks(self, account_id: str, region: str) -> dict[str, datetime]:
+        """When each detector last swept the region, by detector."""
+        key = _to_item({"pk": f"SWEPT#{account_id}#{region}", "sk": "DETECTORS"})
+        item = self._db.get_item(TableName=self.table, Key=key).get("Item", {})
+        return {
+            name: datetime.fromisoformat(value["S"])
+            for name, value in item.items()
+            if name not in ("pk", "sk")
+        }
 
     def last_swept(self, account_id: str, region: str, detector: str) -> datetime | None:
+        at = self.swept_marks(account_id, region).get(detector)
+        return at or self._older_mark(account_id, region, detector)
+
+    def _older_mark(self, account_id: str, region: str, detector: str) -> datetime | None:
+        """A mark as govbot wrote them before one item per region: one item per detector."""
         at = self._single(f"SWEPT#{account_id}#{region}#{detector}")
         return datetime.fromisoformat(at) if at else None
 
     def as_seen(self, stored: list[StoredFinding]) -> list[StoredFinding]:
         """Findings with ``last_seen`` as readers mean it: for one still standing, the later of
-        its own last write and its unit's last sweep (one read per unit)."""
-        marks: dict[tuple[str, str, str], datetime | None] = {}
+        its own last write and its unit's last sweep (one read per account and region)."""
+        regions: dict[tuple[str, str], dict[str, datetime]] = {}
+        older: dict[tuple[str, str, str], datetime | None] = {}
         seen = []
         for sf in stored:
             f = sf.finding
-            unit = (f.account_id, f.region, f.detector)
             if sf.state in STANDING:
-                if unit not in marks:
-                    marks[unit] = self.last_swept(*unit)
-                mark = marks[unit]
+                where = (f.account_id, f.region)
+                if where not in regions:
+                    regions[where] = self.swept_marks(*where)
+                mark = regions[where].get(f.detector)
+                if mark is None:
+                    unit = (*where, f.detector)
+                    if unit not in older:
+                        older[unit] = self._older_mark(*unit)
+                    mark = older[unit]
                 if mark and mark > sf.last_seen:
                     sf = sf.model_copy(update={"last_seen": mark})
             seen.append(sf)
