@@ -174,7 +174,7 @@ def organisation_report(
     streamed = streamed_detectors()
     order = [d for d in DETECTORS if d not in streamed] + [d for d in DETECTORS if d in streamed]
     tally = Tally(policy, keep=KEEP, streamed=streamed)
-    for sf in store.each_in_state(*STANDING, detectors=order):
+    for sf in store.each_in_state(*STANDING, detectors=order, brief=True):
         if sf.finding.region in in_run and settled.has(sf.finding.account_id):
             tally.add(sf.finding, sf.state)
     report = SweepReport.build(
