@@ -122,3 +122,17 @@ def test_marks_written_one_per_detector_by_an_older_govbot_still_say_when_it_was
     store.mark_swept(sf.finding.account_id, REGION, ["orphaned-volume"], later)
     [seen] = store.as_seen([sf])
     assert seen.last_seen == later
+
+
+def test_a_sweeps_findings_spread_over_the_state_index_shards(clients, store, now) -> None:
+    """Every finding of a first night is open: their by-state index entries go to 16
+    partitions by finding id (one partition takes 1,000 writes a second), and a reader of a
+    state asks every shard."""
+    for _ in range(8):
+        orphan(clients, now)
+    first = writes(clients, store, now)
+    items = clients.client("dynamodb", REGION).scan(TableName=store.table)["Items"]
+    shards = {i["gsi1pk"]["S"] for i in items if i["pk"]["S"].startswith("FINDING#")}
+    assert len(shards) > 1
+    assert all(s.startswith("STATE#") and s.count("#") == 2 for s in shards)
+    assert len(store.by_state(*State)) == first["findings"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from govbot.cycle.contracts import StoredFinding
+from govbot.cycle.contracts import State, StoredFinding
 from govbot.cycle.engine import govern
 from govbot.cycle.policy import parse_policy
 from govbot.state import migrations
@@ -25,12 +25,14 @@ def previous_release(clients, store: Store, now) -> dict[str, str]:
     make_endpoint(
         clients, REGION, "tagged", [make_variant("v", "ml.m5.xlarge")], team_tags("p"), now
     )
+    # Already in this release's words: only the index upgrade (schema 4) rewrites it.
+    make_endpoint(clients, REGION, "untagged-c", [make_variant("v", "ml.m5.xlarge")], [], now)
     report = govern(
         parse_policy({"regions": [REGION]}), clients, store, now=now, dry_run=True, actor="t"
     ).report
     ids = {}
     for f in report.findings:
-        if f.detector != "untagged-resource":
+        if f.detector != "untagged-resource" or f.resource_id == "untagged-c":
             continue
 
         def old(sf: StoredFinding | None) -> StoredFinding | None:
@@ -42,9 +44,14 @@ def previous_release(clients, store: Store, now) -> dict[str, str]:
 
         store.update(f.finding_id, old)
         ids[f.resource_id] = f.finding_id
-    clients.client("dynamodb", REGION).delete_item(
-        TableName=store.table, Key={"pk": {"S": SCHEMA_PK}, "sk": {"S": "RECORD"}}
-    )
+    db = clients.client("dynamodb", REGION)
+    db.delete_item(TableName=store.table, Key={"pk": {"S": SCHEMA_PK}, "sk": {"S": "RECORD"}})
+    # As schema 1 to 3 indexed findings: by their state alone, and (before 3) as text.
+    for item in db.scan(TableName=store.table)["Items"]:
+        if item["pk"]["S"].startswith("FINDING#"):
+            item["gsi1pk"] = {"S": f"STATE#{item['state']['S']}"}
+            item["finding"] = {"S": store.get(item["pk"]["S"][8:]).finding.model_dump_json()}
+            db.put_item(TableName=store.table, Item=item)
     return ids
 
 
@@ -65,10 +72,17 @@ def test_the_upgrade_rewrites_in_place_once(clients, store, now) -> None:
         "untagged-a": "sagemaker-endpoint",
         "untagged-b": "sagemaker-endpoint",
     }
+    findings = len(list(store.each_unsharded(*State)))
+    assert findings == 3
+    assert list(store.each_in_state(*State)) == []  # indexed as this govbot does not read
     assert migrations.upgrade(store) == [
         "schema 1 -> 2: 2 finding(s) rewritten",
         "schema 2 -> 3: 0 finding(s) rewritten",
+        # The two rewritten by step 2 are in their shards already.
+        f"schema 3 -> 4: {findings - 2} finding(s) rewritten",
     ]
+    assert len(list(store.each_in_state(*State))) == findings
+    assert list(store.each_unsharded(*State)) == []
     assert kinds(store, ids) == {"untagged-a": "endpoint", "untagged-b": "endpoint"}
     assert store.schema() == SCHEMA_VERSION
     migrations.current(store)  # no longer refused
@@ -83,7 +97,7 @@ def test_an_upgrade_that_dies_part_way_is_finished_by_the_next(
     calls = {"n": 0}
 
     def dies_on_the_second(self, *args, **kwargs):
-        calls["n"] += 1
+        calls["n"] += args[0] in ids.values()  # of the two the step rewrites
         if calls["n"] == 2:
             raise ConnectionError("the Lambda ran out of time")
         return real(self, *args, **kwargs)

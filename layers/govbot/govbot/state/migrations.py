@@ -14,7 +14,7 @@ from typing import Any
 
 from govbot.cycle.contracts import State, StoredFinding
 from govbot.kinds import by_kind
-from govbot.state.store import SCHEMA_VERSION, Store
+from govbot.state.store import SCHEMA_VERSION, Store, quietly
 
 
 class SchemaError(RuntimeError):
@@ -40,7 +40,7 @@ def _untagged_kind_words(store: Store) -> int:
         finding = current.finding.model_copy(update={"details": {**details, "kind": new}})
         return current.model_copy(update={"finding": finding})
 
-    for sf in store.each_in_state(*State):
+    for sf in store.each_unsharded(*State):  # as a table before schema 4 indexes them
         if sf.finding.detector != "untagged-resource":
             continue
         before = sf.finding.details.get("kind")
@@ -56,8 +56,22 @@ def _deflated_findings(store: Store) -> int:
     return 0
 
 
+def _sharded_state_index(store: Store) -> int:
+    """4: the by-state index's partition key is sharded (``STATE#<state>#<shard>``): each
+    finding indexed by its state alone is written again, which puts it in its shard (a
+    writer that changed it meanwhile has done so already)."""
+    changed = 0
+    for sf in store.each_unsharded(*State):
+        changed += quietly(store.replace, sf, sf) is not None
+    return changed
+
+
 # Each step by the version it brings the table to.
-STEPS: dict[int, Callable[[Store], int]] = {2: _untagged_kind_words, 3: _deflated_findings}
+STEPS: dict[int, Callable[[Store], int]] = {
+    2: _untagged_kind_words,
+    3: _deflated_findings,
+    4: _sharded_state_index,
+}
 
 
 def upgrade(store: Store) -> list[str]:

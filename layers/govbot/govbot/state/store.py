@@ -10,9 +10,10 @@ Key schema (single-table design):
 | once     | ``UNREADABLE#…`` (alerts kept raw)              | ``ONCE``               |
 | idempotency | ``IDEMPOTENCY#remediate``, ``IDEMPOTENCY#budget`` (Powertools) | the hashed key |
 
-Index ``by-state`` (gsi1pk ``STATE#<state>``, gsi1sk ``<detector>#<finding_id>``) lists findings
-in a state; index ``by-scope`` (gsi2pk ``SCOPE#<account>#<region>#<detector>``, gsi2sk
-``<finding_id>``) lists what one detector found in one region. Audit items never expire.
+Index ``by-state`` (gsi1pk ``STATE#<state>#<shard>``, gsi1sk ``<detector>#<finding_id>``) lists
+findings in a state, its partition key split over 16 shards by the finding id; index
+``by-scope`` (gsi2pk ``SCOPE#<account>#<region>#<detector>``, gsi2sk ``<finding_id>``) lists
+what one detector found in one region. Audit items never expire.
 
 Every change of a finding is a conditional write on the version it read (``Store.update``):
 two approvals, two clicks or two overlapping runs end with one action, and a write that loses
@@ -46,8 +47,14 @@ SCOPE_INDEX = "by-scope"
 PERMISSIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 SWEEP_PERMISSIONS = (*PERMISSIONS, "dynamodb:UpdateItem")
 # The shape of the table this govbot writes (state/migrations.py brings older ones up to it).
-# 1: tables written before govbot recorded a version. 3: findings stored deflated.
-SCHEMA_VERSION = 3
+# 1: tables written before govbot recorded a version. 3: findings stored deflated. 4: the
+# by-state index's partition key sharded.
+SCHEMA_VERSION = 4
+# A finding's by-state partition key is one of 16 by the last hex digit of its id: every
+# finding of a first night is open, and one index partition takes 1,000 writes a second
+# (a throttled index write fails the table write too: "Understanding DynamoDB warm
+# throughput in different scenarios", DynamoDB Developer Guide). Readers ask each shard.
+STATE_SHARDS = 16
 SCHEMA_PK = "SCHEMA"
 # How often a write that lost a race to another writer is tried again on the winner's version.
 RACE_ATTEMPTS = 5
@@ -109,13 +116,22 @@ def _unpack(stored: Any) -> Finding:
     return Finding.model_validate_json(zlib.decompress(bytes(getattr(stored, "value", stored))))
 
 
+def state_key(state: State, finding_id: str) -> str:
+    """A finding's partition in the by-state index."""
+    return f"STATE#{state.value}#{int(finding_id[-1], 16) % STATE_SHARDS:x}"
+
+
+def _state_keys(state: State) -> list[str]:
+    return [f"STATE#{state.value}#{shard:x}" for shard in range(STATE_SHARDS)]
+
+
 def _finding_item(sf: StoredFinding) -> dict[str, Any]:
     f = sf.finding
     return _to_item(
         {
             "pk": f"FINDING#{f.finding_id}",
             "sk": "FINDING",
-            "gsi1pk": f"STATE#{sf.state.value}",
+            "gsi1pk": state_key(sf.state, f.finding_id),
             "gsi1sk": f"{f.detector}#{f.finding_id}",
             "gsi2pk": f"SCOPE#{f.account_id}#{f.region}#{f.detector}",
             "gsi2sk": f.finding_id,
@@ -280,13 +296,17 @@ class Store:
         detectors are named, theirs only, one detector after another in their order.
         ``brief``: only what a tally reads (BRIEF), for reading, never for a write."""
         only = BRIEF if brief else ()
-        if detectors is None:
+        for d in [None] if detectors is None else detectors:
             for s in states:
-                yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}", None, only)
-            return
-        for d in detectors:
-            for s in states:
-                yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}", f"{d}#", only)
+                for key in _state_keys(s):
+                    prefix = None if d is None else f"{d}#"
+                    yield from self._query(STATE_INDEX, "gsi1pk", key, prefix, only)
+
+    def each_unsharded(self, *states: State) -> Iterator[StoredFinding]:
+        """Findings in these states that a govbot of schema 3 or older indexed by state
+        alone (``STATE#<state>``), for the upgrade that moves them to their shards."""
+        for s in states:
+            yield from self._query(STATE_INDEX, "gsi1pk", f"STATE#{s.value}")
 
     def in_scope(self, account_id: str, region: str, detector: str) -> list[StoredFinding]:
         value = f"SCOPE#{account_id}#{region}#{detector}"
