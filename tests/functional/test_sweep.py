@@ -218,8 +218,7 @@ def test_a_kind_is_not_listed_where_aws_does_not_offer_its_service(clients) -> N
     """OpenSearch Serverless is not offered in me-south-1, Bedrock not in ap-east-1
     (botocore's endpoint data): their detectors find nothing there and fail nowhere, instead
     of waiting on an endpoint that does not resolve every night."""
-    from govbot.aws import offered
-
+    offered = clients.offers
     assert not offered("opensearchserverless", "me-south-1")
     assert not offered("bedrock", "ap-east-1")
     assert offered("sagemaker", "me-south-1")

@@ -138,6 +138,7 @@ class AwsClients:
         )
         self._session: boto3.Session | None = None
         self._clients: dict[tuple[str, str, str], Any] = {}
+        self._regions: dict[tuple[str, str], frozenset[str]] = {}  # by service and partition
         # boto3 sessions are not thread-safe for client creation; clients themselves are.
         self._lock = threading.Lock()
         self._calls_lock = threading.Lock()
@@ -221,6 +222,23 @@ class AwsClients:
     def sts(self, region: str) -> STSClient:
         return self.client("sts", region)  # type: ignore[no-any-return]
 
+    def offers(self, service: str, region: str) -> bool:
+        """Whether AWS offers ``service`` in ``region``, as botocore's endpoint data says (Bedrock
+        is not in ap-east-1, OpenSearch Serverless not in me-south-1: a client there would wait
+        on an endpoint that does not resolve). A service the data lists no region for, or a
+        region it does not know at all (newer than this botocore), counts as offered: nothing
+        is left unswept on a guess. Read from this session's data, already loaded for its
+        clients, once per service and partition."""
+        part = partition(region)
+        with self._lock:
+            session = self._get_session()
+            for name in (service, "ec2"):  # ec2: every region of the partition
+                if (name, part) not in self._regions:
+                    found = session.get_available_regions(name, partition_name=part)
+                    self._regions[(name, part)] = frozenset(found)
+            regions, known = self._regions[(service, part)], self._regions[("ec2", part)]
+        return not regions or region not in known or region in regions
+
     def account_id(self, region: str) -> str:
         """The account these credentials reach: asked of STS once, then remembered."""
         if self._account_id is None:
@@ -235,17 +253,3 @@ def partition(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
-
-
-@cache
-def offered(service: str, region: str) -> bool:
-    """Whether AWS offers ``service`` in ``region``, as botocore's endpoint data says (Bedrock
-    is not in ap-east-1, OpenSearch Serverless not in me-south-1: a client there would wait
-    on an endpoint that does not resolve). A service the data lists no region for, or a
-    region it does not know at all (newer than this botocore), counts as offered: nothing
-    is left unswept on a guess."""
-    session = new_session()
-    part = partition(region)
-    regions = session.get_available_regions(service, partition_name=part)
-    known = session.get_available_regions("ec2", partition_name=part)  # the partition's regions
-    return not regions or region not in known or region in regions

@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
-from govbot.aws import AwsClients, offered, partition
+from govbot.aws import AwsClients, partition
 from govbot.pricing.pricer import Pricer
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,12 @@ METRIC_QUERIES_PER_CALL = 500
 CLOUDTRAIL_PAGE = 50
 INSTANCE_TYPES_PAGE = 100  # instance-type filter values per DescribeInstanceTypes
 
-# Describes of many resources (endpoints, their configs, training jobs) at once, per service:
-# well under SageMaker's request rates, with the clients' adaptive retries behind them.
-DESCRIBE_CONCURRENCY = 8
+# Describes of many resources (endpoint configs above all: Search cannot say an instance type)
+# at once, per region. 16 in flight halves the longest chain of a large region's sweep
+# against 8 (benchmarks/results.md); SageMaker publishes no rate for its describes, so a
+# throttle is met by the clients' adaptive retries, which slow the client down, and a
+# describe that still fails is asked again, alone, when its detector reads it.
+DESCRIBE_CONCURRENCY = 16
 
 T = TypeVar("T")
 
@@ -175,7 +178,7 @@ class RegionInventory:
         still there: the one place that chooses, for every kind."""
 
         def read() -> list[Any]:
-            if kind.service and not offered(kind.service, self.region):
+            if kind.service and not self.clients.offers(kind.service, self.region):
                 log.info("%s not offered in %s: no %s", kind.service, self.region, kind.kind)
                 return []
             if self.scope is None:

@@ -161,9 +161,8 @@ def knowledge_bases(inv: RegionInventory) -> dict[str, list[str]]:
     knowledge base keeps its vectors), once per sweep."""
 
     def read() -> dict[str, list[str]]:
-        from govbot.kinds.provisioned_throughput import offered
-
-        if not offered(inv.region):
+        # botocore's data names no region for bedrock-agent: Bedrock's regions stand for it.
+        if not inv.clients.offers("bedrock", inv.region):
             return {}
         agent = inv.clients.client("bedrock-agent", inv.region)
         found: dict[str, list[str]] = {}

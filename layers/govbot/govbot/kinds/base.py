@@ -148,7 +148,7 @@ class ResourceType:
     # How a tag is added to one (the untagged fix): EC2 by id, SageMaker by ARN.
     add_tags: Callable[[AwsClients, str, str, str, list[Any]], None] | None = None
     # The botocore service it lives in: where AWS does not offer it, none can exist, and
-    # the kind is not listed there (aws.offered).
+    # the kind is not listed there (AwsClients.offers).
     service: str | None = None
 
     @property

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from govbot.aws import new_session, partition
 from govbot.inventory import every
 from govbot.kinds.base import ResourceType, RestoreCommand, TagsPerResource, listed_arn, pick
 
@@ -19,20 +17,8 @@ PAGE = 1000  # ListProvisionedModelThroughputs' documented maximum
 GONE = frozenset({"ResourceNotFoundException"})
 
 
-@cache
-def _bedrock_regions(partition_name: str) -> frozenset[str]:
-    """Where Bedrock is offered, as botocore's endpoint data says."""
-    return frozenset(new_session().get_available_regions("bedrock", partition_name))
-
-
-def offered(region: str) -> bool:
-    return region in _bedrock_regions(partition(region))
-
-
 def _list_all(inv: RegionInventory) -> list[Any]:
-    """1,000 a page; none where Bedrock is not offered."""
-    if not offered(inv.region):
-        return []
+    """1,000 a page (where Bedrock is not offered the kind is not listed: ``service``)."""
     return every(
         inv.clients.client("bedrock", inv.region),
         "list_provisioned_model_throughputs",
@@ -42,8 +28,6 @@ def _list_all(inv: RegionInventory) -> list[Any]:
 
 
 def _by_ids(inv: RegionInventory, names: list[str]) -> list[Any]:
-    if not offered(inv.region):
-        return []
     bedrock = inv.clients.client("bedrock", inv.region)
     found = []
     for name in names:
