@@ -125,7 +125,7 @@ def test_marks_written_one_per_detector_by_an_older_govbot_still_say_when_it_was
 
 
 def test_a_sweeps_findings_spread_over_the_state_index_shards(clients, store, now) -> None:
-    """Every finding of a first night is open: their by-state index entries go to 16
+    """Every finding of a first night is open: their by-state index entries go to 8
     partitions by finding id (one partition takes 1,000 writes a second), and a reader of a
     state asks every shard."""
     for _ in range(8):
