@@ -65,7 +65,7 @@ class SweptEstate:
             .paginate(TableName=DEFAULT_TABLE)
         )
         items = [item for page in pages for item in page["Items"]]
-        return sorted(items, key=lambda i: json.dumps(i, sort_keys=True))
+        return sorted(items, key=lambda i: json.dumps(i, sort_keys=True, default=repr))
 
 
 @contextlib.contextmanager

@@ -284,7 +284,8 @@ def test_an_older_state_table_is_refused_until_init_upgrades_it(server_account) 
     assert "run `govbot init` to upgrade it in place" in refused.stderr
     upgraded = run_govbot("init")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert f"schema 1 -> {SCHEMA_VERSION}: 0 finding(s) rewritten" in upgraded.stdout
+    assert "schema 1 -> 2: 0 finding(s) rewritten" in upgraded.stdout  # each step said
+    assert f"-> {SCHEMA_VERSION}: 0 finding(s) rewritten" in upgraded.stdout
     again = run_govbot("init")
     assert f"exists, schema {SCHEMA_VERSION}" in again.stdout
     assert run_govbot("findings").returncode == 0
