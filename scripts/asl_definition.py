@@ -14,12 +14,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ASL = ROOT / "statemachines" / "org-sweep.asl.json"
-# The template's parameter defaults the definition takes as numbers.
-NUMBERS = {"MaxConcurrency": "40", "ToleratedFailurePercentage": "10"}
+TEMPLATE = ROOT / "template.yaml"
+# The template's parameters the definition takes as numbers: their defaults.
+NUMBERS = ("MaxConcurrency", "ToleratedFailurePercentage")
+
+
+def default(parameter: str) -> str:
+    found = re.search(
+        rf"^  {parameter}:\n(?:    .*\n)*?    Default: (\S+)", TEMPLATE.read_text(), re.M
+    )
+    if not found:
+        raise SystemExit(f"template.yaml has no default for parameter {parameter}")
+    return found[1]
 
 
 def definition(values: dict[str, str] | None = None) -> str:
-    given = {**NUMBERS, "ResultsBucketName": "govbot-org-sweep-results", **(values or {})}
+    given = {
+        **{name: default(name) for name in NUMBERS},
+        "ResultsBucketName": "govbot-org-sweep-results",
+        **(values or {}),
+    }
 
     def put(match: re.Match[str]) -> str:
         name = match[1]

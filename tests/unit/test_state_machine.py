@@ -50,7 +50,7 @@ def test_the_map_is_distributed_bounded_and_tolerant(asl) -> None:
         "run_id.$": "$.run_id",
     }
     assert asl["States"]["Plan"]["ResultSelector"]["regions.$"] == "$.Payload.regions"
-    assert sweep["MaxConcurrency"] == 40
+    assert sweep["MaxConcurrency"] == 100  # template.yaml's default
     assert sweep["ToleratedFailurePercentage"] == 10
     assert sweep["ResultPath"] == "$.results"
     one = sweep["ItemProcessor"]["States"]["SweepOne"]
