@@ -35,7 +35,11 @@ from typing import Any
 import botocore.parsers
 import botocore.session
 from moto import mock_aws
-from sweep_calls import item_bytes, seed  # sets the emulator's credentials first
+from sweep_calls import (  # sets the emulator's credentials first
+    ORGANISATION_REGIONS,
+    item_bytes,
+    seed,
+)
 
 from govbot.aws import AwsClients
 from govbot.cycle.contracts import State, StoredFinding
@@ -46,14 +50,8 @@ from govbot.state.store import Store, _finding_item
 from govbot_emulator import moto_extensions
 
 HERE = Path(__file__).resolve().parent
+REGIONS = ORGANISATION_REGIONS  # the 17 every account has, and three opt-in ones
 REGION = "us-east-1"
-# The run's regions: the 17 every account has, and three opt-in ones.
-REGIONS = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1",
-    "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1",
-    "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1",
-    "eu-south-1", "ap-east-1", "me-south-1",
-]  # fmt: skip
 OPEN = (State.OPEN, State.PENDING_APPROVAL, State.APPROVED)
 PAGE_BYTES = 1024 * 1024  # DynamoDB's Query reads at most 1 MB of items a call
 BUCKET = "govbot-org-results"

@@ -33,7 +33,13 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
-from sweep_calls import Tape, item_units, seed, write_units  # sets the emulator's credentials first
+from sweep_calls import (  # sets the emulator's credentials first
+    ORGANISATION_REGIONS,
+    Tape,
+    item_units,
+    seed,
+    write_units,
+)
 
 from govbot.aws import AwsClients
 from govbot.cycle import org
@@ -46,16 +52,10 @@ from govbot_emulator import moto_extensions
 from govbot_emulator.estate import member_session
 
 HOME = "us-east-1"
+REGIONS = ORGANISATION_REGIONS  # the 17 every account has, and three opt-in ones
 OPEN_STATES = (State.OPEN, State.PENDING_APPROVAL, State.APPROVED)
 # A unit's result beside its account id, as sweep_account returns it (sizes the Map's output).
 UNIT_RESULT = {"findings": 291, "total_monthly_cost_usd": 123456.78, "errors": 0, "actions": 0}
-# The 17 regions every account has, and three an organisation opts into.
-REGIONS = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1",
-    "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1",
-    "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1",
-    "eu-south-1", "ap-east-1", "me-south-1",
-]  # fmt: skip
 # How many of its 20 regions hold ML work, account after account: most accounts work in one.
 BUSY_REGIONS = (1, 1, 1, 2, 2, 3)
 PROJECTED_ACCOUNTS = 300

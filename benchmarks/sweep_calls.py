@@ -59,6 +59,13 @@ from govbot_emulator.estate import (
 )
 
 REGION = "us-east-1"
+# The 17 regions every account has, and three an organisation opts into.
+ORGANISATION_REGIONS = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1",
+    "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1",
+    "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1",
+    "eu-south-1", "ap-east-1", "me-south-1",
+]  # fmt: skip
 DAY = timedelta(days=1)
 
 
