@@ -313,3 +313,43 @@ def test_the_digest_reads_no_other_bucket_than_its_own(
             {"started": datetime.now(UTC).isoformat(), "regions": ["us-east-1"], "results": handed},
             FakeLambdaContext(),
         )
+
+
+def test_the_organisation_digest_counts_an_endpoint_two_detectors_flag_once(store) -> None:
+    """Read from the state table (findings in several states and index shards), an endpoint
+    both idle and over-provisioned counts once, at its most; what else was found counts
+    whole, and only accounts this run swept count at all."""
+    from datetime import UTC, datetime
+
+    from govbot.cycle.contracts import State, StoredFinding
+    from govbot.cycle.models import Finding
+    from govbot.cycle.policy import Policy
+    from govbot.handlers.org_digest import organisation_report
+    from tests.unit.test_digest import finding
+
+    now = datetime.now(UTC)
+    found = [
+        (finding(1, detector="overprovisioned-endpoint", cost=30.0), State.PENDING_APPROVAL),
+        (finding(1, cost=100.0), State.OPEN),
+        (finding(2, cost=50.0), State.APPROVED),
+        *((finding(i, cost=1.0), State.OPEN) for i in range(3, 40)),
+        (finding(99, detector="overprovisioned-endpoint", cost=7.0), State.OPEN),
+        (
+            Finding.model_validate(
+                {
+                    **finding(500, cost=1000.0).model_dump(exclude={"finding_id"}),
+                    "account_id": "999988887777",
+                    "resource_arn": "arn:aws:sagemaker:us-east-1:999988887777:endpoint/res-00500",
+                }
+            ),
+            State.OPEN,
+        ),
+    ]
+    for f, state in found:
+        store.put_new(StoredFinding(finding=f, state=state, first_seen=now, last_seen=now))
+    _, tally, settled = organisation_report(
+        store, Policy(), ["us-east-1"], [{"account_id": "123456789012"}]
+    )
+    assert settled.swept == 1
+    assert tally.total("waste") == 100.0 + 50.0 + 37 * 1.0 + 7.0
+    assert tally.count == len(found) - 1  # the account not swept this run is not told

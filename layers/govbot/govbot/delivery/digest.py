@@ -108,6 +108,19 @@ def streamed_detectors() -> frozenset[str]:
     return frozenset(first.values())
 
 
+def remembered_detectors() -> list[str]:
+    """The detectors whose findings a detector-by-detector tally remembers (those of a kind
+    several waste detectors judge, other than the streamed one): read first, in a pass of
+    their own, so that everything else can be read in any order after them."""
+    shared = _shared_kinds("waste")
+    streamed = streamed_detectors()
+    return [
+        d
+        for d, det in DETECTORS.items()
+        if det.cost_kind == "waste" and d not in streamed and set(det.kinds) & shared
+    ]
+
+
 class Remembered:
     """Resources seen maybe twice, by a 64-bit digest of the ARN, with the most one figure
     counts for each: two sorted arrays, 16 bytes a resource (a dict held about 190), so an

@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import ijson
@@ -23,8 +24,7 @@ from govbot.cycle.contracts import State
 from govbot.cycle.models import SweepReport
 from govbot.cycle.policy import Policy
 from govbot.delivery.channels import saved_this_month, tell
-from govbot.delivery.digest import Tally, streamed_detectors
-from govbot.detectors import DETECTORS
+from govbot.delivery.digest import Tally, remembered_detectors, streamed_detectors
 from govbot.runtime import Settings
 from govbot.state.store import Store
 
@@ -169,12 +169,20 @@ def organisation_report(
     longer finds (and findings are written only when they change)."""
     settled = Settled(results)
     in_run = set(regions)
-    # Detector by detector, the streamed ones last: only the others' findings of a kind two
-    # detectors judge are remembered (the over-provisioned endpoints, not the idle ones).
-    streamed = streamed_detectors()
-    order = [d for d in DETECTORS if d not in streamed] + [d for d in DETECTORS if d in streamed]
-    tally = Tally(policy, keep=KEEP, streamed=streamed)
-    for sf in store.each_in_state(*STANDING, detectors=order, brief=True):
+    # Two passes: the findings remembered to count a resource once (the over-provisioned
+    # endpoints, not the idle ones), then every other finding, in whatever order the
+    # index's partitions give them (a query each, not one per detector, state and shard).
+    first = remembered_detectors()
+    tally = Tally(policy, keep=KEEP, streamed=streamed_detectors())
+    read = chain(
+        store.each_in_state(*STANDING, detectors=first, brief=True),
+        (
+            sf
+            for sf in store.each_in_state(*STANDING, brief=True)
+            if sf.finding.detector not in first
+        ),
+    )
+    for sf in read:
         if sf.finding.region in in_run and settled.has(sf.finding.account_id):
             tally.add(sf.finding, sf.state)
     report = SweepReport.build(
