@@ -46,7 +46,7 @@ from govbot.cycle.contracts import State, StoredFinding
 from govbot.cycle.engine import govern
 from govbot.cycle.policy import Policy
 from govbot.handlers.org_digest import KEEP, WrittenResults, each_result, organisation_report
-from govbot.state.store import Store, _finding_item
+from govbot.state.store import Store, _finding_item, state_key
 from govbot_emulator import moto_extensions
 
 HERE = Path(__file__).resolve().parent
@@ -96,15 +96,17 @@ class CopiedTable:
 
     def paginate(self, **query: Any) -> Iterator[dict[str, Any]]:
         values = query["ExpressionAttributeValues"]
-        state = values[":v"]["S"].removeprefix("STATE#")
+        _, state, shard = values[":v"]["S"].split("#")  # STATE#<state>#<shard>
         detector = values[":p"]["S"].rstrip("#") if ":p" in values else None
         names = query.get("ExpressionAttributeNames", {})
         wanted = query.get("ProjectionExpression")
         only = {names.get(n.strip(), n.strip()) for n in wanted.split(",")} if wanted else None
-        for body in self._bodies(state, detector, only):
+        for body in self._bodies(state, shard, detector, only):
             yield self.parser.parse({"body": body, "headers": {}, "status_code": 200}, self.shape)
 
-    def _bodies(self, state: str, detector: str | None, only: set[str] | None) -> Iterator[bytes]:
+    def _bodies(
+        self, state: str, shard: str, detector: str | None, only: set[str] | None
+    ) -> Iterator[bytes]:
         started = time.perf_counter()
         page: list[dict[str, Any]] = []
         size = 0
@@ -114,6 +116,8 @@ class CopiedTable:
                     continue
                 moved = arn.replace(self.source, account)
                 new_id = f"{det}-{hashlib.sha256(f'{det}|{moved}'.encode()).hexdigest()[:16]}"
+                if state_key(State(st), new_id) != f"STATE#{state}#{shard}":
+                    continue  # in another shard of the index
                 copy = json.loads(item.replace(self.source, account).replace(old_id, new_id))
                 packed = zlib.compress(copy["finding"]["S"].encode())
                 copy["finding"] = {"B": base64.b64encode(packed).decode()}
@@ -216,6 +220,7 @@ def measure(findings: list[StoredFinding], sizes: list[int]) -> list[dict[str, A
         seconds = time.perf_counter() - started - table.making
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+        assert tally.count == len(findings) * size, "the copies were not all read"
         rows.append(
             {
                 "accounts": size,
