@@ -410,7 +410,9 @@ def render(results: list[Result], latency_ms: float) -> str:
         "moto gave, each after exactly that latency, so the time is govbot's (its concurrency "
         "and its calls), not the emulator's; the sweep answered live by moto is shown too. "
         "Write units: DynamoDB writes of the first sweep through the engine with a state table, "
-        "and of an unchanged sweep two hours later.",
+        "as billed (the table and each index an item's keys put it in), and of an unchanged "
+        "sweep two hours later (the training jobs still running cost more by then, so their "
+        "findings are written again).",
         "",
         f"| resources | findings | AWS calls | page-count minimum | ratio | wall time at "
         f"{latency_ms:g} ms a call | live on moto | write units (first / unchanged) "
@@ -456,7 +458,7 @@ def render(results: list[Result], latency_ms: float) -> str:
         "",
         "- Inside a region the detectors run concurrently over one shared inventory (each",
         "  listing made once, whichever detector asks first), and the describes no bulk call",
-        "  replaces run 8 at a time; regions run in parallel as before. Wall time is therefore",
+        "  replaces run 16 at a time; regions run in parallel as before. Wall time is therefore",
         "  near the longest chain of dependent calls, not the sum of all calls.",
         "- Off the minimum in places, the emulator's paging: moto answers DescribeVolumes,",
         "  DescribeInstances and Search in one page whatever the page size, and its",
