@@ -147,6 +147,15 @@ class DetectorSummary(BaseModel):
     unpriced: int = 0
     cost_kind: CostKind = "waste"
 
+    def count(self, f: Finding) -> None:
+        """Add one finding of the detector: its figure, or one more unpriced."""
+        self.findings += 1
+        self.cost_kind = f.cost_kind
+        if f.monthly_cost_usd is None:
+            self.unpriced += 1
+        else:
+            self.monthly_cost_usd = round(self.monthly_cost_usd + f.monthly_cost_usd, 2)
+
 
 def spend(findings: Iterable[Finding], kind: CostKind = "waste") -> float:
     """The findings' figures of one kind added up, each resource once (an idle endpoint that
@@ -167,13 +176,7 @@ def by_detector(
     they found nothing)."""
     summaries = {d: DetectorSummary() for d in detector_ids}
     for f in findings:
-        s = summaries.setdefault(f.detector, DetectorSummary())
-        s.findings += 1
-        s.cost_kind = f.cost_kind
-        if f.monthly_cost_usd is None:
-            s.unpriced += 1
-        else:
-            s.monthly_cost_usd = round(s.monthly_cost_usd + f.monthly_cost_usd, 2)
+        summaries.setdefault(f.detector, DetectorSummary()).count(f)
     return summaries
 
 

@@ -184,15 +184,9 @@ class Tally:
             return
         told = Told(f, state)
         self.count += 1
-        s = self.detectors.setdefault(f.detector, DetectorSummary())
-        s.findings += 1
-        s.cost_kind = f.cost_kind
-        if f.monthly_cost_usd is None:
-            s.unpriced += 1
-        else:
-            s.monthly_cost_usd = round(s.monthly_cost_usd + f.monthly_cost_usd, 2)
-            if f.cost_kind in ("waste", "unattributed"):
-                self._once(f, f.cost_kind, f.monthly_cost_usd)
+        self.detectors.setdefault(f.detector, DetectorSummary()).count(f)
+        if f.monthly_cost_usd is not None and f.cost_kind in ("waste", "unattributed"):
+            self._once(f, f.cost_kind, f.monthly_cost_usd)
         if told.awaits_approval:
             self.awaiting += 1
             saves = would_save(f)
