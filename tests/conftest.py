@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+# moto's EC2 loads its whole AMI catalogue for every region an emulated account touches
+# (a third of seeding an estate); the estate launches one image, kept in this file (moto's
+# own entry for it). Read when moto is first imported, so set before; the servers and
+# command-line processes the tests start inherit it.
+os.environ.setdefault("MOTO_AMIS_PATH", str(Path(__file__).parent / "fixtures" / "moto_amis.json"))
 
 import pytest
 from moto import mock_aws
