@@ -121,32 +121,54 @@ def remembered_detectors() -> list[str]:
     ]
 
 
+class SortedKeys:
+    """A set of unsigned 64-bit keys held as one sorted array, 8 bytes a key (a Python set
+    takes about 60): what an organisation's digest keeps per account or per resource."""
+
+    def __init__(self) -> None:
+        self.keys = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def find(self, key: int) -> tuple[int, bool]:
+        """Where the key is, or would go, and whether it is there."""
+        i = bisect_left(self.keys, key)
+        return i, i < len(self.keys) and self.keys[i] == key
+
+    def __contains__(self, key: int) -> bool:
+        return self.find(key)[1]
+
+    def add(self, key: int) -> tuple[int, bool]:
+        """Add the key; where it is, and whether it was new. An insert moves the tail in C:
+        cheap at the thousands an organisation holds."""
+        i, found = self.find(key)
+        if not found:
+            self.keys.insert(i, key)
+        return i, not found
+
+
 class Remembered:
     """Resources seen maybe twice, by a 64-bit digest of the ARN, with the most one figure
     counts for each: two sorted arrays, 16 bytes a resource (a dict held about 190), so an
     organisation's over-provisioned endpoints stay a small part of the digest's memory."""
 
     def __init__(self) -> None:
-        self.keys = array("Q")
-        self.usd = array("d")
+        self.keys = SortedKeys()
+        self.usd = array("d")  # by the keys' order
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def _at(self, key: int) -> tuple[int, bool]:
-        i = bisect_left(self.keys, key)
-        return i, i < len(self.keys) and self.keys[i] == key
-
     def __contains__(self, key: int) -> bool:
-        return self._at(key)[1]
+        return key in self.keys
 
     def keep_most(self, key: int, usd: float) -> None:
-        i, found = self._at(key)
-        if found:
-            self.usd[i] = max(self.usd[i], usd)
-        else:  # an insert moves the tail in C: cheap at the thousands an organisation holds
-            self.keys.insert(i, key)
+        i, new = self.keys.add(key)
+        if new:
             self.usd.insert(i, usd)
+        else:
+            self.usd[i] = max(self.usd[i], usd)
 
     def total(self) -> float:
         return sum(self.usd)

@@ -7,8 +7,6 @@ import contextlib
 import json
 import os
 import re
-from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -24,7 +22,7 @@ from govbot.cycle.contracts import State
 from govbot.cycle.models import SweepReport
 from govbot.cycle.policy import Policy
 from govbot.delivery.channels import saved_this_month, tell
-from govbot.delivery.digest import Tally, remembered_detectors, streamed_detectors
+from govbot.delivery.digest import SortedKeys, Tally, remembered_detectors, streamed_detectors
 from govbot.runtime import Settings
 from govbot.state.store import Store
 
@@ -102,7 +100,7 @@ class Settled:
     failed ones counted by error, the first ``NAMED`` by name."""
 
     def __init__(self, results: Iterable[Any] = ()) -> None:
-        self.accounts = array("Q")
+        self.accounts = SortedKeys()
         self.odd: set[str] = set()  # an id that is not 12 digits (never from the plan)
         self.swept = self.failed = 0
         self.by_error: Counter[str] = Counter()
@@ -115,9 +113,7 @@ class Settled:
             self.swept += 1
             account = str(r["account_id"])
             if account.isdigit() and len(account) == 12:
-                i = bisect_left(self.accounts, int(account))
-                if i == len(self.accounts) or self.accounts[i] != int(account):
-                    self.accounts.insert(i, int(account))
+                self.accounts.add(int(account))
             else:
                 self.odd.add(account)
             return
@@ -137,10 +133,7 @@ class Settled:
     def has(self, account_id: str) -> bool:
         if account_id in self.odd:
             return True
-        if not (account_id.isdigit() and len(account_id) == 12):
-            return False
-        i = bisect_left(self.accounts, int(account_id))
-        return i < len(self.accounts) and self.accounts[i] == int(account_id)
+        return account_id.isdigit() and len(account_id) == 12 and int(account_id) in self.accounts
 
     @property
     def account_count(self) -> int:
