@@ -513,10 +513,6 @@ class Store:
             if name not in ("pk", "sk")
         }
 
-    def last_swept(self, account_id: str, region: str, detector: str) -> datetime | None:
-        at = self.swept_marks(account_id, region).get(detector)
-        return at or self._older_mark(account_id, region, detector)
-
     def _older_mark(self, account_id: str, region: str, detector: str) -> datetime | None:
         """A mark as govbot wrote them before one item per region: one item per detector."""
         at = self._single(f"SWEPT#{account_id}#{region}#{detector}")
